@@ -1,0 +1,20 @@
+/**
+ * Command-line flags of the desktop app: `--demo` opens the demo workspace (what `npm start` does);
+ * `--workspace=<dir>` (or SYNCCANVAS_WORKSPACE) picks the workspace folder, default `<userData>/workspace`.
+ */
+export interface AppFlags {
+  demo: boolean;
+  workspaceDir: string | null;
+}
+
+export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): AppFlags {
+  let workspaceDir: string | null = env.SYNCCANVAS_WORKSPACE || null;
+  let demo = env.SYNCCANVAS_DEMO === '1';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--demo') demo = true;
+    else if (arg.startsWith('--workspace=')) workspaceDir = arg.slice('--workspace='.length) || null;
+    else if (arg === '--workspace' && argv[i + 1]) workspaceDir = argv[++i]!;
+  }
+  return { demo, workspaceDir };
+}

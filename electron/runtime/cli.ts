@@ -1,0 +1,440 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { DlqEntry, DlqFilter, FlowStatus } from '../../shared/api/contract.js';
+import { ERROR_CLASSES, type ErrorClass } from '../../shared/errors.js';
+import type { FlowDocument } from '../../shared/flow/schema.js';
+import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
+import { ApiError } from './api/handlers.js';
+import { startHttpServer } from './api/http-server.js';
+import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
+import { FlowEngine } from './engine/flow-engine.js';
+import { runPreview } from './preview-runner.js';
+import { openRuntime, type Logger } from './runtime.js';
+import { KeychainSecretStore } from './secrets/keychain-store.js';
+import { Store } from './store/store.js';
+import { lockedBy, WorkspaceLockedError } from './workspace-lock.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+/** Exit codes are part of the CLI's contract (docs/cli.md): scripts and tests rely on them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
+
+const USAGE = `SyncCanvas ${pkg.version} — keep your business systems in sync.
+
+Usage:
+  synccanvas run <flow.json> [--workspace DIR]          run a flow until Ctrl+C (SIGINT/SIGTERM), then drain and exit
+  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo]
+                                                        serve the app and the API on 127.0.0.1 (browser mode)
+  synccanvas validate <flow.json> [--json]              check a flow file
+  synccanvas status [--workspace DIR] [--json]          flows, lag, counters, DLQ depth
+  synccanvas dlq list [--flow ID] [--sync ID] [--class C] [--text T] [--limit N] [--json]
+  synccanvas dlq show <id> [--json]
+  synccanvas dlq replay (<id>... | --all | --class C | --sync ID) [--json]
+  synccanvas dlq discard (<id>... | --all | --class C | --sync ID) [--json]
+  synccanvas preview <flow.json> --sync ID [--limit N] [--json] [--workspace DIR]
+
+The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
+Exit codes: 0 ok, 1 the operation failed, 2 bad arguments, 3 workspace unavailable.`;
+
+class UsageError extends Error {}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(argv: string[], options: ParseArgsConfig['options'], positionals: { min: number; max: number; names: string }): { values: Values; positionals: string[] } {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+  if (parsed.positionals.length < positionals.min) throw new UsageError(`missing ${positionals.names}`);
+  if (parsed.positionals.length > positionals.max) throw new UsageError(`unexpected argument "${parsed.positionals[positionals.max]}"`);
+  return parsed;
+}
+
+function workspaceOf(values: Record<string, unknown>, demo = false): string {
+  const given = values.workspace as string | undefined;
+  if (given) return path.resolve(given);
+  if (process.env.SYNCCANVAS_WORKSPACE) return path.resolve(process.env.SYNCCANVAS_WORKSPACE);
+  return path.join(os.homedir(), '.synccanvas', demo ? 'demo' : 'workspace');
+}
+
+function readFlowFile(file: string): { ok: true; flow: FlowDocument } | { ok: false; message: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, message: code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})` };
+  }
+  const parsed = parseFlowText(text);
+  if (!parsed.ok) return { ok: false, message: `${file} is not a valid flow:\n${formatIssues(parsed.issues)}` };
+  return { ok: true, flow: parsed.flow };
+}
+
+function intOption(values: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
+  const raw = values[name];
+  if (raw === undefined) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
+  return n;
+}
+
+function openStoreFor(workspace: string): Store {
+  const file = path.join(workspace, 'workspace.db');
+  if (!fs.existsSync(file)) throw new WorkspaceMissing(`no workspace at ${workspace} (nothing has run there yet): pass --workspace DIR`);
+  return Store.open(file);
+}
+
+class WorkspaceMissing extends Error {}
+
+const logger = (io: Io): Logger => (level, message) => io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`);
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function fmtLag(v: number | null): string {
+  return v === null ? '–' : v < 1000 ? `${v.toFixed(1)} ms` : `${(v / 1000).toFixed(2)} s`;
+}
+
+function printStatus(io: Io, statuses: FlowStatus[], names: Map<string, string>): void {
+  if (statuses.length === 0) io.out('No flows in this workspace.');
+  for (const f of statuses) {
+    io.out(`${names.get(f.flowId) ?? f.flowId} (${f.flowId}): ${f.running ? 'running' : 'stopped'}, ${f.inboxPending} pending, DLQ ${f.dlqDepth}${f.error ? `, error: ${f.error}` : ''}`);
+    for (const s of f.syncs) {
+      for (const d of s.directions) {
+        io.out(
+          `  ${s.syncId} ${d.direction === 'a-to-b' ? '→' : '←'}  ${s.health.padEnd(8)} applied ${d.applied}  lag p50 ${fmtLag(d.lagMs.p50)} p99 ${fmtLag(d.lagMs.p99)}  ` +
+            `errors ${d.errors}  conflicts ${d.conflicts}  echoes ${d.echoesSuppressed}  violations ${d.ownershipViolations}  tombstones ${d.tombstones}  DLQ ${d.dlqDepth}`,
+        );
+      }
+    }
+  }
+}
+
+function staticDir(): string | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [path.resolve(here, '../renderer'), path.resolve(here, '../../dist/renderer')]) {
+    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}
+
+async function cmdValidate(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, { min: 1, max: 1, names: 'the flow file: synccanvas validate <flow.json>' });
+  const file = positionals[0]!;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const message = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${(e as Error).message})`;
+    if (values.json) io.out(JSON.stringify({ ok: false, issues: [{ path: '(file)', message }] }));
+    else io.err(message);
+    return EXIT.failed;
+  }
+  const parsed = parseFlowText(text);
+  if (values.json) {
+    io.out(JSON.stringify(parsed.ok ? { ok: true, flowId: parsed.flow.id, migratedFrom: parsed.migratedFrom ?? null, issues: [] } : { ok: false, issues: parsed.issues }));
+  } else if (parsed.ok) {
+    io.out(`${file}: valid flow "${parsed.flow.name}" (${parsed.flow.systems.length} systems, ${parsed.flow.syncs.length} syncs)${parsed.migratedFrom ? `; written in format version ${parsed.migratedFrom}, read as the current version` : ''}`);
+  } else {
+    io.err(`${file} is not a valid flow:\n${formatIssues(parsed.issues)}`);
+  }
+  return parsed.ok ? EXIT.ok : EXIT.failed;
+}
+
+async function cmdRun(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { workspace: { type: 'string' } }, { min: 1, max: 1, names: 'the flow file: synccanvas run <flow.json>' });
+  const file = readFlowFile(positionals[0]!);
+  if (!file.ok) {
+    io.err(file.message);
+    return EXIT.failed;
+  }
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values), log: logger(io), resume: false });
+  try {
+    const saved = await runtime.api['flows.save']({ flow: file.flow });
+    if (!saved.ok) throw new Error(formatIssues(saved.issues));
+    await runtime.api['flows.start']({ flowId: file.flow.id });
+  } catch (e) {
+    await runtime.close({ drainMs: 0 });
+    throw e;
+  }
+  const signal = waitForSignal();
+  io.err(`SyncCanvas is running "${file.flow.name}" (${file.flow.systems.length} systems, ${file.flow.syncs.length} syncs) in ${runtime.workspaceDir}. Press Ctrl+C to stop.`);
+  const sig = await signal;
+  io.err(`${sig}: stopping capture, applying what is ready, then exiting…`);
+  const [status] = await runtime.api['status.get']({ flowId: file.flow.id });
+  await runtime.close({ drainMs: 10_000 });
+  if (status) io.err(`stopped; ${status.syncs.reduce((n, s) => n + s.directions.reduce((m, d) => m + d.applied, 0), 0)} changes applied in all.`);
+  return EXIT.ok;
+}
+
+async function cmdServe(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(
+    argv,
+    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'allow-remote': { type: 'boolean' } },
+    { min: 0, max: 0, names: '' },
+  );
+  const port = intOption(values, 'port', 0, 0, 65535);
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io) });
+  let server;
+  try {
+    const dir = staticDir();
+    if (!dir) io.err('the app UI is not built (dist/renderer is missing): run `npm run build`; serving the API only.');
+    server = await startHttpServer({
+      handlers: runtime.api,
+      host: (values.host as string | undefined) ?? '127.0.0.1',
+      port,
+      staticDir: dir,
+      subscribe: (l) => runtime.subscribe(l),
+      allowRemote: Boolean(values['allow-remote']),
+      logError: (method, error) => io.err(`API ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    });
+  } catch (e) {
+    await runtime.close({ drainMs: 0 });
+    throw e;
+  }
+  const signal = waitForSignal();
+  io.out(`SyncCanvas is running in browser mode: ${server.url}`);
+  io.err(`workspace: ${runtime.workspaceDir}${values.demo ? ' (demo: two local SQLite systems and a change simulator)' : ''}. Press Ctrl+C to stop.`);
+  const sig = await signal;
+  io.err(`${sig}: stopping…`);
+  await server.close();
+  await runtime.close({ drainMs: 5_000 });
+  return EXIT.ok;
+}
+
+async function cmdStatus(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { workspace: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
+  const workspace = workspaceOf(values);
+  const store = openStoreFor(workspace);
+  try {
+    const holder = lockedBy(workspace);
+    const flows = store.flows.list();
+    const statuses = flows.map((f) => {
+      const s = new FlowEngine({ store, flow: f.flow, connectors: new Map() }).status();
+      // Another process runs the flows; this one only reads the store.
+      return { ...s, running: holder !== null && f.running };
+    });
+    if (values.json) io.out(JSON.stringify({ workspace, runtimePid: holder, flows: statuses }, null, 2));
+    else {
+      io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
+      printStatus(io, statuses, new Map(flows.map((f) => [f.flow.id, f.flow.name])));
+    }
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}
+
+function dlqFilter(values: Record<string, unknown>): DlqFilter {
+  const filter: DlqFilter = {};
+  if (values.flow) filter.flowId = values.flow as string;
+  if (values.sync) filter.syncId = values.sync as string;
+  if (values.text) filter.text = values.text as string;
+  if (values.class !== undefined) {
+    if (!ERROR_CLASSES.includes(values.class as ErrorClass)) throw new UsageError(`--class must be one of ${ERROR_CLASSES.join(', ')}, got "${String(values.class)}"`);
+    filter.errorClass = values.class as ErrorClass;
+  }
+  return filter;
+}
+
+function dlqLine(e: DlqEntry): string {
+  return `#${e.id}  ${new Date(e.lastFailedAt).toISOString()}  ${e.errorClass.padEnd(10)} ${e.syncId} ${e.direction === 'a-to-b' ? '→' : '←'} ${e.targetSystem}  ${e.entity}/${e.key}  ${e.message}`;
+}
+
+async function cmdDlq(argv: string[], io: Io): Promise<number> {
+  const [action, ...rest] = argv;
+  const common = { workspace: { type: 'string' as const }, json: { type: 'boolean' as const } };
+  const filterOpts = { flow: { type: 'string' as const }, sync: { type: 'string' as const }, class: { type: 'string' as const }, text: { type: 'string' as const } };
+  if (action === 'list') {
+    const { values } = parse(rest, { ...common, ...filterOpts, limit: { type: 'string' }, offset: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const limit = intOption(values, 'limit', 50, 1, 1000);
+    const offset = intOption(values, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+    const filter = dlqFilter(values);
+    const store = openStoreFor(workspaceOf(values));
+    try {
+      const { total, entries } = store.dlq.list(filter, limit, offset);
+      if (values.json) io.out(JSON.stringify({ total, entries: entries.map(({ detail, ...e }) => ({ ...e, detail })) }, null, 2));
+      else {
+        io.out(`${total} entr${total === 1 ? 'y' : 'ies'} in the dead-letter queue${total > entries.length ? ` (showing ${entries.length})` : ''}`);
+        for (const e of entries) io.out(dlqLine(e));
+      }
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  }
+  if (action === 'show') {
+    const { values, positionals } = parse(rest, common, { min: 1, max: 1, names: 'the entry id: synccanvas dlq show <id>' });
+    const id = Number(positionals[0]);
+    if (!Number.isInteger(id)) throw new UsageError(`"${positionals[0]}" is not an entry id (a whole number, as \`synccanvas dlq list\` shows)`);
+    const store = openStoreFor(workspaceOf(values));
+    try {
+      const e = store.dlq.get(id);
+      if (!e) {
+        io.err(`there is no DLQ entry ${id} (it may have been replayed or discarded)`);
+        return EXIT.failed;
+      }
+      if (values.json) io.out(JSON.stringify(e, null, 2));
+      else {
+        io.out(dlqLine(e));
+        io.out(`  attempts ${e.attempts}, first failed ${new Date(e.firstFailedAt).toISOString()}, event ${e.eventId}`);
+        if (e.response) io.out(`  target said: ${e.response}`);
+        io.out(`  change:  ${JSON.stringify(e.event.fields)}`);
+        if (e.payload) io.out(`  payload: ${JSON.stringify(e.payload)}`);
+        if (e.detail) io.out(`  detail:  ${JSON.stringify(e.detail)}`);
+      }
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  }
+  if (action === 'replay' || action === 'discard') {
+    const { values, positionals } = parse(rest, { ...common, ...filterOpts, all: { type: 'boolean' } }, { min: 0, max: 100_000, names: '' });
+    const ids = positionals.map((p) => {
+      const n = Number(p);
+      if (!Number.isInteger(n)) throw new UsageError(`"${p}" is not an entry id (a whole number, as \`synccanvas dlq list\` shows)`);
+      return n;
+    });
+    const filter = dlqFilter(values);
+    if (ids.length === 0 && !values.all && Object.keys(filter).length === 0) throw new UsageError(`say which entries to ${action}: ids, --all, --class C, --sync ID or --flow ID`);
+    const store = openStoreFor(workspaceOf(values));
+    try {
+      let n = 0;
+      if (action === 'discard') {
+        const entries = store.dlq.select(ids.length ? { ids } : { filter });
+        store.transaction(() => {
+          for (const e of entries) if (store.dlq.remove(e.id)) n++;
+        });
+      } else {
+        const byFlow = new Map<string, number[]>();
+        for (const e of store.dlq.select(ids.length ? { ids } : { filter })) byFlow.set(e.flowId, [...(byFlow.get(e.flowId) ?? []), e.id]);
+        for (const [flowId, flowIds] of byFlow) {
+          const stored = store.flows.get(flowId);
+          if (!stored) continue;
+          n += new FlowEngine({ store, flow: stored.flow, connectors: new Map() }).replay({ ids: flowIds });
+        }
+      }
+      if (values.json) io.out(JSON.stringify(action === 'replay' ? { replayed: n } : { discarded: n }));
+      else io.out(`${action === 'replay' ? 'replayed' : 'discarded'} ${n} entr${n === 1 ? 'y' : 'ies'}${action === 'replay' && lockedBy(workspaceOf(values)) === null ? ' (they apply when the flow runs next)' : ''}`);
+      return EXIT.ok;
+    } finally {
+      store.close();
+    }
+  }
+  throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay or discard` : 'missing the dlq action: list, show, replay or discard');
+}
+
+async function cmdPreview(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { sync: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
+    { min: 1, max: 1, names: 'the flow file: synccanvas preview <flow.json> --sync ID' },
+  );
+  if (!values.sync) throw new UsageError('missing --sync ID: which sync to preview');
+  const limit = intOption(values, 'limit', 20, 1, 10_000);
+  const file = readFlowFile(positionals[0]!);
+  if (!file.ok) {
+    io.err(file.message);
+    return EXIT.failed;
+  }
+  const flow = file.flow;
+  const sync = flow.syncs.find((s) => s.id === values.sync);
+  if (!sync) {
+    io.err(`flow "${flow.id}" has no sync "${String(values.sync)}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+    return EXIT.failed;
+  }
+  const workspace = workspaceOf(values);
+  // Preview reads the workspace (links) but never writes: a missing workspace is an empty one.
+  const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
+  const systems = new Map<string, OpenedSystem>();
+  try {
+    const secrets = new KeychainSecretStore();
+    for (const id of [sync.a.system, sync.b.system]) systems.set(id, await openSystem(flow, flow.systems.find((s) => s.id === id)!, secrets, path.join(workspace, 'data')));
+    const result = await runPreview(flow, sync.id, limit, store, systems);
+    if (values.json) io.out(JSON.stringify(result, null, 2));
+    else {
+      const counts = new Map<string, number>();
+      for (const r of result.rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+      io.out(`preview of ${sync.id} (${result.direction === 'a-to-b' ? '→' : '←'}), ${result.rows.length} records, nothing written: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'no records'}`);
+      for (const r of result.rows) {
+        io.out(`  ${r.action.padEnd(8)} ${r.sourceKey}${r.targetKey ? ` → ${r.targetKey}` : ''}${r.reason ? `  (${r.reason})` : ''}`);
+        for (const c of r.changes) io.out(`           ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+      }
+      const a = result.audit;
+      if (a.duplicateMatchKeys.length) io.out(`  duplicate match keys in the samples: ${a.duplicateMatchKeys.join(', ')}`);
+      if (a.missingRequired.length) io.out(`  missing required fields: ${a.missingRequired.map((m) => `${m.key}.${m.field}`).join(', ')}`);
+      if (a.multipleMatches.length) io.out(`  records matching more than one target: ${a.multipleMatches.join(', ')}`);
+    }
+    return EXIT.ok;
+  } finally {
+    await Promise.allSettled([...systems.values()].map((s) => s.connector.close()));
+    store.close();
+  }
+}
+
+/** The CLI entry: returns the exit code (bin/synccanvas.mjs sets it). */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await cmdRun(rest, io);
+      case 'serve':
+        return await cmdServe(rest, io);
+      case 'validate':
+        return await cmdValidate(rest, io);
+      case 'status':
+        return await cmdStatus(rest, io);
+      case 'dlq':
+        return await cmdDlq(rest, io);
+      case 'preview':
+        return await cmdPreview(rest, io);
+      case '--version':
+      case 'version':
+        io.out(pkg.version);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`synccanvas: ${e.message}\nRun \`synccanvas --help\` for usage.`);
+      return EXIT.usage;
+    }
+    if (e instanceof WorkspaceLockedError || e instanceof WorkspaceMissing) {
+      io.err(`synccanvas: ${e.message}`);
+      return EXIT.unavailable;
+    }
+    if (e instanceof ApiError || e instanceof SystemSetupError) {
+      io.err(`synccanvas: ${e.message}`);
+      return EXIT.failed;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,136 @@
+import pg from 'pg';
+import type { CaptureContext, CaptureHandle } from '../types.js';
+import { readArrayElementTypes, readTables, type TableInfo } from './catalog.js';
+import { createSlot, dropSlot, ensurePublication, readSlot } from './capture-resources.js';
+import { clientConfig, type PostgresConfig } from './config.js';
+import { isLsn } from './lsn.js';
+import { captureResourceNames, type CaptureResourceNames } from './names.js';
+import { SlotStream } from './slot-stream.js';
+import { readSnapshot } from './snapshot.js';
+import type { ArrayElementTypes } from './type-mapping.js';
+
+export interface CaptureSetup {
+  config: PostgresConfig;
+  password: string | undefined;
+  flowId: string;
+  systemId: string;
+}
+
+/** Checkpoints written while the initial snapshot is still being copied. */
+const SNAPSHOT_CHECKPOINT_PREFIX = 'snapshot:';
+const SNAPSHOT_BATCH_ROWS = 5_000;
+
+/** Postgres 16 added the `origin` option that lets the server skip changes our writer tagged. */
+const ORIGIN_FILTER_VERSION = 160000;
+
+/**
+ * Tables that cannot be captured faithfully, with the statement that fixes each. Without a
+ * replica identity Postgres cannot say which row an UPDATE or DELETE touched; worse, adding such
+ * a table to a publication makes the user's own UPDATEs and DELETEs on it fail.
+ */
+export function identityProblems(tables: TableInfo[]): string[] {
+  const problems: string[] = [];
+  for (const t of tables) {
+    const name = `${t.schema}.${t.table}`;
+    if (t.replicaIdentity === 'nothing') {
+      problems.push(`Table ${name} has REPLICA IDENTITY NOTHING, so its updates and deletes cannot be captured: run ALTER TABLE ${name} REPLICA IDENTITY DEFAULT (with a primary key) or ALTER TABLE ${name} REPLICA IDENTITY FULL.`);
+    } else if (t.replicaIdentity === 'default' && t.primaryKey.length === 0) {
+      problems.push(`Table ${name} has no primary key, so Postgres cannot say which row an update or delete touched: add a primary key (ALTER TABLE ${name} ADD PRIMARY KEY (…)) or run ALTER TABLE ${name} REPLICA IDENTITY FULL.`);
+    }
+    // REPLICA IDENTITY FULL without a key is captured with the whole row as the record's identity.
+  }
+  return problems;
+}
+
+async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: CaptureResourceNames, tables: TableInfo[], arrays: ArrayElementTypes, notices: string[]): Promise<string> {
+  const replication = new pg.Client(clientConfig(setup.config, setup.password, { replication: 'database' } as Partial<pg.ClientConfig>));
+  replication.on('error', () => {});
+  await replication.connect();
+  try {
+    const created = await createSlot(replication, names.slot, setup.config.initialSnapshot);
+    if (setup.config.initialSnapshot && created.snapshotName) {
+      // The exported snapshot lives as long as `replication` stays open and idle, so it is held
+      // until the copy is done.
+      const reader = new pg.Client(clientConfig(setup.config, setup.password));
+      reader.on('error', () => {});
+      await reader.connect();
+      try {
+        await readSnapshot(reader, {
+          systemId: setup.systemId,
+          consistentPoint: created.consistentPoint,
+          snapshotName: created.snapshotName,
+          tables,
+          arrays,
+          versionColumn: setup.config.versionColumn,
+          batchSize: SNAPSHOT_BATCH_ROWS,
+          signal: ctx.signal,
+          onBatch: (changes) => ctx.sink({ changes, checkpoint: `${SNAPSHOT_CHECKPOINT_PREFIX}${created.consistentPoint}`, notices: notices.length ? notices.splice(0) : undefined }),
+        });
+      } finally {
+        await reader.end().catch(() => {});
+      }
+    }
+    // Committing the consistent point ends the snapshot: from here the stream takes over.
+    await ctx.sink({ changes: [], checkpoint: created.consistentPoint, notices: notices.length ? notices.splice(0) : undefined });
+    return created.consistentPoint;
+  } finally {
+    await replication.end().catch(() => {});
+  }
+}
+
+export async function startPostgresCapture(setup: CaptureSetup, ctx: CaptureContext): Promise<CaptureHandle> {
+  if (ctx.entities.length === 0) return { stop: async () => {} };
+  const names = captureResourceNames(setup.flowId, setup.systemId);
+  const control = new pg.Client(clientConfig(setup.config, setup.password));
+  control.on('error', () => {});
+  await control.connect();
+  let handedOver = false;
+  try {
+    const tables = await readTables(control, setup.config.schemas, ctx.entities);
+    const found = new Set(tables.map((t) => t.entity));
+    const missing = ctx.entities.filter((e) => !found.has(e));
+    if (missing.length > 0) {
+      throw new Error(`Table(s) ${missing.join(', ')} not found in schema(s) ${setup.config.schemas.join(', ')} of database ${setup.config.database}: check the entity names or the schemas setting.`);
+    }
+    const problems = identityProblems(tables);
+    if (problems.length > 0) throw new Error(problems.join(' '));
+    const version = Number((await control.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0]?.server_version_num ?? 0);
+    const arrays = await readArrayElementTypes(control);
+    await ensurePublication(control, names.publication, tables);
+
+    const notices: string[] = [];
+    const slot = await readSlot(control, names.slot);
+    let startLsn: string;
+    if (ctx.checkpoint && isLsn(ctx.checkpoint) && slot) {
+      startLsn = ctx.checkpoint;
+    } else {
+      if (ctx.checkpoint && isLsn(ctx.checkpoint)) {
+        notices.push(`Replication slot ${names.slot} was missing (dropped on the server?), so changes made while it was gone cannot be streamed: all rows are read again by a new snapshot.`);
+      } else if (ctx.checkpoint?.startsWith(SNAPSHOT_CHECKPOINT_PREFIX)) {
+        notices.push('The initial snapshot was interrupted; it starts over (rows already copied are written again, idempotently).');
+      }
+      if (slot) await dropSlot(control, names.slot);
+      startLsn = await initialLoad(setup, ctx, names, tables, arrays, notices);
+    }
+    const stream = new SlotStream(
+      {
+        config: setup.config,
+        password: setup.password,
+        systemId: setup.systemId,
+        names,
+        tables,
+        arrays,
+        skipOriginChanges: version >= ORIGIN_FILTER_VERSION,
+        control,
+        ctx,
+        notices,
+      },
+      startLsn,
+    );
+    stream.start();
+    handedOver = true;
+    return { stop: () => stream.stop() };
+  } finally {
+    if (!handedOver) await control.end().catch(() => {});
+  }
+}

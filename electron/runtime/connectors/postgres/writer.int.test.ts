@@ -1,0 +1,213 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { CaptureHandle, WriteOp } from '../types.js';
+import { PostgresConnector } from './connector.js';
+import { isLsn } from './lsn.js';
+import { CollectingSink } from './test-support/collecting-sink.js';
+import { usePostgres, waitFor } from './test-support/use-postgres.js';
+
+const db = usePostgres('writer');
+const ORIGIN = 'synccanvas:flow-w';
+let seq = 0;
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function connector(configPatch: Record<string, unknown> = {}, systemId = 'billing'): PostgresConnector {
+  const c = new PostgresConnector({ config: { ...db().config, ...configPatch }, password: db().password, flowId: `flow-w${++seq}`, systemId });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+async function table(ddl: string): Promise<string> {
+  const name = `t${++seq}`;
+  await db().admin.query(ddl.replace('$T', name));
+  return name;
+}
+
+function upsert(key: string | null, fields: Record<string, unknown>, extra: Partial<Extract<WriteOp, { kind: 'upsert' }>> = {}): WriteOp {
+  return { kind: 'upsert', key, fields, idempotencyKey: `i-${key}-${JSON.stringify(fields)}`, sourceTime: Date.now(), ...extra };
+}
+
+async function rows(name: string, order = 'id'): Promise<Record<string, unknown>[]> {
+  return (await db().admin.query(`SELECT * FROM ${name} ORDER BY ${order}`)).rows;
+}
+
+describe('writes', () => {
+  test('batched upserts create and update rows, and a replay changes nothing', async () => {
+    const t = await table('CREATE TABLE $T (id bigint PRIMARY KEY, name text NOT NULL, data jsonb, tags text[], amount numeric, at timestamptz)');
+    const c = connector();
+    const ops = [
+      upsert('9007199254740993', { name: 'Big', data: { a: [1, 'x'] }, tags: ['a b', 'c"d', null], amount: '12345678901234567890.5', at: '2024-03-01T10:34:56.123456Z' }),
+      upsert('2', { name: 'Two', data: 'just a string', tags: [], amount: 1.5, at: null }),
+    ];
+    const first = await c.write(t, ops, ORIGIN);
+    expect(first).toEqual([{ ok: true, key: '9007199254740993', created: true }, { ok: true, key: '2', created: true }]);
+    const replay = await c.write(t, ops, ORIGIN);
+    expect(replay).toEqual([{ ok: true, key: '9007199254740993' }, { ok: true, key: '2' }]);
+    const stored = (await db().admin.query(`SELECT id::text, name, data, tags, amount::text, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS at FROM ${t} ORDER BY id`)).rows;
+    expect(stored).toEqual([
+      { id: '2', name: 'Two', data: 'just a string', tags: [], amount: '1.5', at: null },
+      { id: '9007199254740993', name: 'Big', data: { a: [1, 'x'] }, tags: ['a b', 'c"d', null], amount: '12345678901234567890.5', at: '2024-03-01 10:34:56.123456' },
+    ]);
+    expect(await c.write(t, [upsert('2', { name: 'Deux' })], ORIGIN)).toEqual([{ ok: true, key: '2' }]);
+    expect((await rows(t))[0]).toMatchObject({ name: 'Deux', data: 'just a string' });
+  });
+
+  test('insertOnly values seed a new row and leave an existing one alone', async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, name text, status text, source text)');
+    const c = connector();
+    const seed = { status: 'new', source: 'crm' };
+    expect(await c.write(t, [upsert('1', { name: 'Ann' }, { insertOnly: seed })], ORIGIN)).toEqual([{ ok: true, key: '1', created: true }]);
+    await db().admin.query(`UPDATE ${t} SET status = 'active' WHERE id = 1`);
+    expect(await c.write(t, [upsert('1', { name: 'Ann B' }, { insertOnly: seed }), upsert('2', { name: 'Bo' }, { insertOnly: seed })], ORIGIN)).toEqual([
+      { ok: true, key: '1' },
+      { ok: true, key: '2', created: true },
+    ]);
+    expect(await rows(t)).toEqual([
+      { id: 1, name: 'Ann B', status: 'active', source: 'crm' },
+      { id: 2, name: 'Bo', status: 'new', source: 'crm' },
+    ]);
+  });
+
+  test('a version column keeps an older change from overwriting a newer one', async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, name text, version bigint)');
+    const c = connector({ versionColumn: 'version' });
+    expect(await c.write(t, [upsert('1', { name: 'v5', version: 5 })], ORIGIN)).toEqual([{ ok: true, key: '1', created: true }]);
+    expect(await c.write(t, [upsert('1', { name: 'v3', version: 3 }), upsert('2', { name: 'new', version: 1 })], ORIGIN)).toEqual([
+      { ok: true, key: '1', note: 'stale' },
+      { ok: true, key: '2', created: true },
+    ]);
+    expect(await rows(t)).toEqual([
+      { id: 1, name: 'v5', version: '5' },
+      { id: 2, name: 'new', version: '1' },
+    ]);
+    // The same version again is a replay, not a stale write.
+    expect(await c.write(t, [upsert('1', { name: 'v5', version: 5 })], ORIGIN)).toEqual([{ ok: true, key: '1' }]);
+    // Without the field in the change, the op's own version is the guard.
+    expect(await c.write(t, [upsert('1', { name: 'op-version' }, { version: 4 })], ORIGIN)).toEqual([{ ok: true, key: '1', note: 'stale' }]);
+    expect(await c.write(t, [upsert('1', { name: 'op-version' }, { version: 6 })], ORIGIN)).toEqual([{ ok: true, key: '1' }]);
+    expect((await rows(t))[0]).toEqual({ id: 1, name: 'op-version', version: '6' });
+  });
+
+  test('an updatedAt guard column compares change times', async () => {
+    const t = await table('CREATE TABLE $T (id uuid PRIMARY KEY, name text, updated_at timestamptz)');
+    const c = connector({ versionColumn: 'updated_at' });
+    const id = 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11';
+    expect(await c.write(t, [upsert(id, { name: 'newer' }, { sourceTime: Date.parse('2024-05-01T00:00:00Z') })], ORIGIN)).toEqual([{ ok: true, key: id, created: true }]);
+    expect(await c.write(t, [upsert(id, { name: 'older' }, { sourceTime: Date.parse('2024-04-01T00:00:00Z') })], ORIGIN)).toEqual([{ ok: true, key: id, note: 'stale' }]);
+    expect((await rows(t))[0]).toMatchObject({ name: 'newer' });
+  });
+
+  test('without a key, finds the record by its match field or creates it and returns the new key', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text UNIQUE, name text, city text)');
+    await db().admin.query(`INSERT INTO ${t} (email, name, city) VALUES ('ann@x.io', 'Ann', 'Oslo'), ('bob@x.io', 'Bob', 'Rome'), ('x1@x.io', 'Dup', 'A')`);
+    await db().admin.query(`UPDATE ${t} SET city = 'Same' WHERE name IN ('Dup', 'Bob')`);
+    const c = connector();
+    const results = await c.write(
+      t,
+      [
+        upsert(null, { name: 'Ann B' }, { match: { field: 'email', value: ' ANN@x.io ', normalize: 'lowercase-trim' } }),
+        upsert(null, { name: 'Cy', email: 'cy@x.io' }, { match: { field: 'email', value: 'cy@x.io', normalize: 'exact' } }),
+        upsert(null, { name: 'Dee' }, { match: { field: 'city', value: 'Same', normalize: 'exact' } }),
+      ],
+      ORIGIN,
+    );
+    expect(results[0]).toEqual({ ok: true, key: '1' });
+    expect(results[1]).toEqual({ ok: true, key: '4', created: true });
+    expect(results[2]).toMatchObject({ ok: false, error: { errorClass: 'validation', message: expect.stringMatching(/2 rows .* city = "Same".*ambiguous/) } });
+    expect((await rows(t)).map((r) => [r.id, r.email, r.name])).toEqual([
+      ['1', 'ann@x.io', 'Ann B'],
+      ['2', 'bob@x.io', 'Bob'],
+      ['3', 'x1@x.io', 'Dup'],
+      ['4', 'cy@x.io', 'Cy'],
+    ]);
+    // A replay finds the record it created instead of creating another.
+    expect(await c.write(t, [upsert(null, { name: 'Cy', email: 'cy@x.io' }, { match: { field: 'email', value: 'cy@x.io', normalize: 'exact' } })], ORIGIN)).toEqual([{ ok: true, key: '4' }]);
+    expect(await rows(t)).toHaveLength(4);
+  });
+
+  test('hard and soft deletes, and deleting what is gone', async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, name text, deleted_at timestamptz, archived bool)');
+    await db().admin.query(`INSERT INTO ${t} (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')`);
+    const c = connector();
+    const when = Date.parse('2024-06-01T12:00:00.250Z');
+    const results = await c.write(
+      t,
+      [
+        { kind: 'delete', key: '1', mode: 'hard', idempotencyKey: 'd1', sourceTime: when },
+        { kind: 'delete', key: '2', mode: 'soft', softField: 'deleted_at', idempotencyKey: 'd2', sourceTime: when },
+        { kind: 'delete', key: '3', mode: 'soft', softField: 'archived', idempotencyKey: 'd3', sourceTime: when },
+        { kind: 'delete', key: '9', mode: 'hard', idempotencyKey: 'd9', sourceTime: when },
+      ],
+      ORIGIN,
+    );
+    expect(results).toEqual([
+      { ok: true, key: '1' },
+      { ok: true, key: '2' },
+      { ok: true, key: '3' },
+      { ok: true, key: '9', note: 'not-found' },
+    ]);
+    const left = await rows(t);
+    expect(left.map((r) => [r.id, r.name, (r.deleted_at as Date | null)?.toISOString() ?? null, r.archived])).toEqual([
+      [2, 'b', '2024-06-01T12:00:00.250Z', null],
+      [3, 'c', null, true],
+    ]);
+    expect(await c.write(t, [{ kind: 'delete', key: '1', mode: 'hard', idempotencyKey: 'd1', sourceTime: when }], ORIGIN)).toEqual([{ ok: true, key: '1', note: 'not-found' }]);
+  });
+
+  test('bad data fails only its own op, as a validation error that names the column and value', async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, name text NOT NULL, tier int CHECK (tier >= 0), email text UNIQUE)');
+    await db().admin.query(`INSERT INTO ${t} VALUES (100, 'taken', 0, 'taken@x.io')`);
+    const c = connector();
+    const results = await c.write(
+      t,
+      [
+        upsert('1', { name: 'ok', tier: 1 }),
+        upsert('2', { name: null, tier: 1 }),
+        upsert('3', { name: 'neg', tier: -1 }),
+        upsert('4', { name: 'nan', tier: 'abc' }),
+        upsert('5', { name: 'dup', email: 'taken@x.io' }),
+        upsert('6', { name: 'x', nope: 1 }),
+        upsert('7', { name: 'ok too', tier: 2 }),
+      ],
+      ORIGIN,
+    );
+    expect(results[0]).toEqual({ ok: true, key: '1', created: true });
+    expect(results[6]).toEqual({ ok: true, key: '7', created: true });
+    const errors = results.slice(1, 6).map((r) => (r.ok ? null : r.error));
+    for (const e of errors) expect(e?.errorClass).toBe('validation');
+    expect(errors[0]!.message).toMatch(/null value in column "name"/);
+    expect(errors[1]!.message).toMatch(/check constraint/);
+    expect(errors[2]!.message).toMatch(/column "tier" \(integer\) cannot take "abc"/);
+    expect(errors[3]!.message).toMatch(/duplicate key.*\(email\)=\(taken@x\.io\)/);
+    expect(errors[4]!.message).toMatch(/column "nope" does not exist .*fix the field mapping/);
+    expect((await rows(t)).map((r) => r.id)).toEqual([1, 7, 100]);
+  });
+
+  test('our writes carry a replication origin and are not captured back; user changes are', async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, name text)');
+    const sink = new CollectingSink();
+    const capturing = connector({}, 'crm');
+    const handle: CaptureHandle = await capturing.startCapture(sink.context([t]));
+    cleanups.push(() => handle.stop());
+    await waitFor(() => sink.checkpoint !== null && isLsn(sink.checkpoint), 10_000, 'capture start');
+    const writing = connector({}, 'billing');
+    expect(await writing.write(t, [upsert('1', { name: 'from sync' }), upsert('2', { name: 'from sync' })], ORIGIN)).toEqual([
+      { ok: true, key: '1', created: true },
+      { ok: true, key: '2', created: true },
+    ]);
+    expect(writing.writeOriginProblem).toBeNull();
+    await db().admin.query(`INSERT INTO ${t} VALUES (3, 'by a user')`);
+    await db().admin.query(`UPDATE ${t} SET name = 'edited by a user' WHERE id = 1`);
+    await waitFor(() => sink.changes.length >= 2, 10_000, 'user changes');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.changes.map((ch) => [ch.key, ch.fields.name])).toEqual([
+      ['3', 'by a user'],
+      ['1', 'edited by a user'],
+    ]);
+    const origins = await db().admin.query('SELECT roname FROM pg_replication_origin WHERE roname = $1', [`${ORIGIN}@billing`]);
+    expect(origins.rowCount).toBe(1);
+  });
+});

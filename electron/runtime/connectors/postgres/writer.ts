@@ -1,0 +1,471 @@
+import pg from 'pg';
+import { syncError, type SyncError } from '../../../../shared/errors.js';
+import type { WriteOp, WriteResult } from '../types.js';
+import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type TableInfo } from './catalog.js';
+import { clientConfig, type PostgresConfig } from './config.js';
+import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
+import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
+import { encodeForColumn, type ColumnShape } from './type-mapping.js';
+
+type UpsertOp = Extract<WriteOp, { kind: 'upsert' }>;
+type DeleteOp = Extract<WriteOp, { kind: 'delete' }>;
+
+/** A statement's outcome per op index; ops not in the map failed with the error thrown. */
+type Outcomes = Map<number, WriteResult>;
+
+class ValidationProblem extends Error {}
+
+const TIME_TYPES = new Set(['timestamptz', 'timestamp', 'date']);
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+const TEXT_TYPES = new Set(['text', 'varchar']);
+const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function shapeOf(c: ColumnInfo): ColumnShape {
+  return {
+    json: c.typeName === 'json' || c.typeName === 'jsonb',
+    array: c.category === 'A',
+    elementJson: c.elementTypeName === 'json' || c.elementTypeName === 'jsonb',
+  };
+}
+
+function column(table: TableInfo, name: string): ColumnInfo {
+  const c = table.columns.find((x) => x.name === name);
+  if (!c) {
+    throw new ValidationProblem(`column "${name}" does not exist in table ${table.schema}.${table.table} (columns: ${table.columns.map((x) => x.name).join(', ')}): fix the field mapping`);
+  }
+  return c;
+}
+
+/**
+ * Writes batches into one Postgres database over one session. The session carries a replication
+ * origin, so a capture of this database with `origin = none` never sees our own writes (no echo).
+ * Only one session may hold an origin, hence one connection, and writes are serialized on it.
+ */
+export class PostgresWriter {
+  private client: pg.Client | null = null;
+  private connecting: Promise<pg.Client> | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly tables = new Map<string, TableInfo>();
+  private sessionOrigin: string | null = null;
+  /** Why writes are not origin-tagged, when they are not (privileges, origin held elsewhere). */
+  originProblem: string | null = null;
+
+  constructor(private readonly config: PostgresConfig, private readonly password: string | undefined, private readonly systemId: string) {}
+
+  write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]> {
+    const run = this.tail.then(() => this.writeNow(entity, ops, origin));
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    await this.tail.catch(() => {});
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => {});
+  }
+
+  private async session(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    if (!this.connecting) {
+      this.connecting = (async () => {
+        const client = new pg.Client(clientConfig(this.config, this.password));
+        client.on('error', () => {
+          if (this.client === client) this.client = null;
+        });
+        await client.connect();
+        this.client = client;
+        this.sessionOrigin = null;
+        return client;
+      })().finally(() => {
+        this.connecting = null;
+      });
+    }
+    return this.connecting;
+  }
+
+  private async setupOrigin(client: pg.Client, origin: string): Promise<void> {
+    // One origin per writing system: sessions of two systems in one cluster may not share one.
+    const name = writeOriginName(`${origin}@${this.systemId}`);
+    if (this.sessionOrigin === name) return;
+    try {
+      if (this.sessionOrigin !== null) await client.query('SELECT pg_replication_origin_session_reset()');
+      this.sessionOrigin = null;
+      await client.query(
+        `SELECT CASE WHEN pg_replication_origin_oid($1) IS NULL THEN pg_replication_origin_create($1) END`,
+        [name],
+      ).catch(async (err: { code?: string }) => {
+        if (err.code !== '23505') throw err; // created concurrently by another session
+      });
+      await client.query('SELECT pg_replication_origin_session_setup($1)', [name]);
+      this.sessionOrigin = name;
+      this.originProblem = null;
+    } catch (err) {
+      if (isTransientPgError(err)) throw err;
+      // Untagged writes still work; the engine's shadow values then suppress the echo instead.
+      this.sessionOrigin = name;
+      this.originProblem = `writes are not tagged with replication origin "${name}": ${describePgError(err)} (grant EXECUTE on pg_replication_origin_create and pg_replication_origin_session_setup, see docs/connectors/postgres.md)`;
+    }
+  }
+
+  private async table(client: pg.Client, entity: string, refresh = false): Promise<TableInfo> {
+    const cached = this.tables.get(entity);
+    if (cached && !refresh) return cached;
+    const [found] = await readTables(client, this.config.schemas, [entity]);
+    if (!found) throw new ValidationProblem(`table ${entity} not found in schema(s) ${this.config.schemas.join(', ')} of database ${this.config.database}`);
+    this.tables.set(entity, found);
+    return found;
+  }
+
+  private async writeNow(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]> {
+    if (ops.length === 0) return [];
+    let client: pg.Client;
+    try {
+      client = await this.session();
+      await this.setupOrigin(client, origin);
+    } catch (err) {
+      return ops.map(() => ({ ok: false, error: classifyPgError(err) }));
+    }
+    let table: TableInfo;
+    try {
+      table = await this.table(client, entity);
+    } catch (err) {
+      const error = err instanceof ValidationProblem ? syncError('validation', err.message) : classifyPgError(err);
+      return ops.map(() => ({ ok: false, error }));
+    }
+    try {
+      return await this.inTransaction(client, () => this.apply(client, table, ops.map((op, i) => [i, op] as const)));
+    } catch (err) {
+      if (isTransientPgError(err)) {
+        if (!this.isAlive(client)) this.client = null;
+        const error = classifyPgError(err);
+        return ops.map(() => ({ ok: false, error }));
+      }
+      if ((err as { code?: string }).code === '42703') this.tables.delete(entity);
+    }
+    // The batch failed on some op's data: apply op by op so the good ones land and each bad one
+    // gets its own reason.
+    try {
+      return await this.inTransaction(client, async () => {
+        const results: WriteResult[] = [];
+        for (let i = 0; i < ops.length; i++) {
+          const op = ops[i] as WriteOp;
+          await client.query('SAVEPOINT sc_op');
+          try {
+            const current = await this.table(client, entity);
+            const one = await this.apply(client, current, [[i, op]]);
+            results.push(one[0] as WriteResult);
+            await client.query('RELEASE SAVEPOINT sc_op');
+          } catch (err) {
+            if (isTransientPgError(err)) throw err;
+            await client.query('ROLLBACK TO SAVEPOINT sc_op');
+            results.push({ ok: false, error: await this.explain(client, table, op, err) });
+          }
+        }
+        return results;
+      });
+    } catch (err) {
+      if (!this.isAlive(client)) this.client = null;
+      const error = classifyPgError(err);
+      return ops.map(() => ({ ok: false, error }));
+    }
+  }
+
+  private isAlive(client: pg.Client): boolean {
+    return this.client === client && !(client as unknown as { _ending?: boolean })._ending;
+  }
+
+  private async inTransaction<T>(client: pg.Client, body: () => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const out = await body();
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  }
+
+  /** A failed op's error, pointing at the column and value when Postgres did not. */
+  private async explain(client: pg.Client, table: TableInfo, op: WriteOp, err: unknown): Promise<SyncError> {
+    if (err instanceof ValidationProblem) return syncError('validation', err.message);
+    const base = classifyPgError(err);
+    const code = (err as { code?: string }).code ?? '';
+    if (!code.startsWith('22') || op.kind !== 'upsert' || (err as { column?: string }).column) return base;
+    for (const [name, value] of Object.entries(op.fields)) {
+      const c = table.columns.find((x) => x.name === name);
+      if (!c) continue;
+      const text = encodeForColumn(value, shapeOf(c));
+      await client.query('SAVEPOINT sc_probe');
+      try {
+        await client.query(`SELECT $1::text::${c.nativeType}`, [text]);
+        await client.query('RELEASE SAVEPOINT sc_probe');
+      } catch (probe) {
+        await client.query('ROLLBACK TO SAVEPOINT sc_probe');
+        const shown = text === null ? 'null' : JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+        return { ...base, message: `column "${name}" (${c.nativeType}) cannot take ${shown}: ${describePgError(probe)}` };
+      }
+    }
+    return base;
+  }
+
+  private async apply(client: pg.Client, table: TableInfo, ops: ReadonlyArray<readonly [number, WriteOp]>): Promise<WriteResult[]> {
+    const key = keyColumns(table);
+    const outcomes: Outcomes = new Map();
+    const deletes: Array<readonly [number, DeleteOp]> = [];
+    const keyed: Array<readonly [number, UpsertOp, string]> = [];
+    const matched: Array<readonly [number, UpsertOp]> = [];
+    for (const entry of ops) {
+      const [i, op] = entry;
+      if (key.length === 0) {
+        outcomes.set(i, { ok: false, error: syncError('validation', `table ${table.schema}.${table.table} has no primary key, so records in it cannot be addressed: add a primary key to write into it`) });
+      } else if (op.kind === 'delete') deletes.push([i, op]);
+      else if (op.key !== null) keyed.push([i, op, op.key]);
+      else if (op.match) matched.push([i, op]);
+      else outcomes.set(i, { ok: false, error: syncError('validation', 'an upsert without a key needs a match field to find or create the record') });
+    }
+    if (matched.length > 0) {
+      for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) keyed.push([i, op, found]);
+    }
+    if (keyed.length > 0) await this.upsertKeyed(client, table, key, keyed, outcomes);
+    if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
+    return ops.map(([i]) => outcomes.get(i) ?? { ok: false, error: syncError('permanent', 'write produced no result') });
+  }
+
+  private keyTexts(table: TableInfo, key: string[], recordKey: string): Array<string | null> {
+    const parts = decodeKey(recordKey, key.length);
+    return key.map((name, j) => encodeForColumn(parts[j], shapeOf(column(table, name))));
+  }
+
+  /** The guard value for an upsert, or undefined when the table has no version column. */
+  private guardValue(table: TableInfo, op: UpsertOp): { column: ColumnInfo; text: string | null } | undefined {
+    const name = this.config.versionColumn;
+    if (!name) return undefined;
+    const c = table.columns.find((x) => x.name === name);
+    if (!c) return undefined;
+    if (name in op.fields) return { column: c, text: encodeForColumn(op.fields[name], shapeOf(c)) };
+    if (TIME_TYPES.has(c.typeName)) return { column: c, text: new Date(op.sourceTime).toISOString() };
+    if (c.category === 'N') return { column: c, text: String(op.version ?? op.sourceTime) };
+    return undefined;
+  }
+
+  /** Field names an upsert writes on update, and those it writes only when it creates the row. */
+  private columnsOf(key: string[], op: UpsertOp): { update: string[]; insertOnly: string[] } {
+    const skip = (n: string) => key.includes(n) || n === this.config.versionColumn;
+    const update = Object.keys(op.fields).filter((n) => !skip(n)).sort();
+    const insertOnly = Object.keys(op.insertOnly ?? {}).filter((n) => !skip(n) && !(n in op.fields)).sort();
+    return { update, insertOnly };
+  }
+
+  private async upsertKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp, string]>, outcomes: Outcomes): Promise<void> {
+    // Ops with the same field names share one statement.
+    const groups = new Map<string, Array<readonly [number, UpsertOp, string]>>();
+    for (const entry of ops) {
+      const { update, insertOnly } = this.columnsOf(key, entry[1]);
+      const sig = `${update.join('\u0000')}\u0001${insertOnly.join('\u0000')}`;
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = []));
+      g.push(entry);
+    }
+    for (const group of groups.values()) {
+      const first = group[0] as readonly [number, UpsertOp, string];
+      const { update, insertOnly } = this.columnsOf(key, first[1]);
+      const valueColumns = update.map((n) => column(table, n));
+      const createColumns = insertOnly.map((n) => column(table, n));
+      const keyCols = key.map((n) => column(table, n));
+      const guard = this.guardValue(table, first[1]);
+      const allColumns = [...keyCols, ...valueColumns, ...createColumns, ...(guard ? [guard.column] : [])];
+      const arrays: Array<Array<string | null>> = allColumns.map(() => []);
+      for (const [, op, recordKey] of group) {
+        let j = 0;
+        for (const t of this.keyTexts(table, key, recordKey)) (arrays[j++] as Array<string | null>).push(t);
+        for (const c of valueColumns) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.fields[c.name], shapeOf(c)));
+        for (const c of createColumns) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.insertOnly?.[c.name], shapeOf(c)));
+        if (guard) (arrays[j] as Array<string | null>).push(this.guardValue(table, op)?.text ?? null);
+      }
+      const colList = allColumns.map((c) => quoteIdent(c.name)).join(', ');
+      const aliases = allColumns.map((_, j) => `c${j}`);
+      const select = allColumns.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ');
+      const unnest = allColumns.map((_, j) => `$${j + 1}::text[]`).join(', ');
+      const conflict = keyCols.map((c) => quoteIdent(c.name)).join(', ');
+      const updates = [...valueColumns, ...(guard ? [guard.column] : [])].map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+      const onConflict =
+        updates.length === 0
+          ? `DO UPDATE SET ${quoteIdent(keyCols[0]!.name)} = EXCLUDED.${quoteIdent(keyCols[0]!.name)}`
+          : `DO UPDATE SET ${updates.join(', ')}`;
+      const where = guard ? ` WHERE t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= EXCLUDED.${quoteIdent(guard.column.name)}` : '';
+      // xmax = 0 only on a freshly inserted row version: tells "created" from "updated".
+      const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)'].join(', ');
+      const sql =
+        `INSERT INTO ${qualifiedTable(table.entity)} AS t (${colList}) ` +
+        `SELECT ${select} FROM unnest(${unnest}) AS u(${aliases.join(', ')}) ` +
+        `ON CONFLICT (${conflict}) ${onConflict}${where} RETURNING ${returning}`;
+      const res = await client.query({ text: sql, values: arrays, rowMode: 'array' });
+      const created = new Map<string, boolean>();
+      for (const r of res.rows as unknown[][]) created.set(encodeKey(r.slice(0, keyCols.length)), r[keyCols.length] === true);
+      const printed = await this.printedKeys(client, keyCols, arrays.slice(0, keyCols.length));
+      group.forEach(([i, , recordKey], n) => {
+        const wasCreated = created.get(printed[n] as string);
+        if (wasCreated === undefined) outcomes.set(i, { ok: true, key: recordKey, note: 'stale' });
+        else outcomes.set(i, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey });
+      });
+    }
+  }
+
+  /**
+   * Keys as Postgres prints them (`007` → `7`, upper-case uuid → lower), to match RETURNING rows
+   * to ops. Integer and uuid keys are done here; other types ask the server.
+   */
+  private async printedKeys(client: pg.Client, keyCols: ColumnInfo[], texts: Array<Array<string | null>>): Promise<string[]> {
+    const local = keyCols.every((c) => INTEGER_TYPES.has(c.typeName) || c.typeName === 'uuid' || TEXT_TYPES.has(c.typeName));
+    if (local) {
+      const count = texts[0]?.length ?? 0;
+      const out: string[] = [];
+      for (let n = 0; n < count; n++) {
+        out.push(
+          encodeKey(
+            keyCols.map((c, j) => {
+              const t = texts[j]![n] ?? null;
+              if (t === null) return null;
+              if (INTEGER_TYPES.has(c.typeName)) return /^\s*[+-]?\d+\s*$/.test(t) ? BigInt(t).toString() : t;
+              if (c.typeName === 'uuid') return UUID_PATTERN.test(t) ? t.toLowerCase() : t;
+              return t;
+            }),
+          ),
+        );
+      }
+      return out;
+    }
+    const select = keyCols.map((c, j) => `u.c${j}::${c.nativeType}::text`).join(', ');
+    const unnest = keyCols.map((_, j) => `$${j + 1}::text[]`).join(', ');
+    const res = await client.query({
+      text: `SELECT ${select} FROM unnest(${unnest}) WITH ORDINALITY AS u(${keyCols.map((_, j) => `c${j}`).join(', ')}, ord) ORDER BY ord`,
+      values: texts,
+      rowMode: 'array',
+    });
+    return res.rows.map((r: unknown[]) => encodeKey(r));
+  }
+
+  /** Finds records by their match field; the rest are inserted (and their new key returned). */
+  private async resolveMatches(
+    client: pg.Client,
+    table: TableInfo,
+    key: string[],
+    ops: Array<readonly [number, UpsertOp]>,
+    outcomes: Outcomes,
+  ): Promise<Array<readonly [number, UpsertOp, string]>> {
+    const found: Array<readonly [number, UpsertOp, string]> = [];
+    const keySelect = key.map((k) => `t.${quoteIdent(k)}::text`).join(', ');
+    const byField = new Map<string, Array<readonly [number, UpsertOp]>>();
+    for (const entry of ops) {
+      const m = entry[1].match!;
+      const sig = `${m.field}\u0000${m.normalize}`;
+      let g = byField.get(sig);
+      if (!g) byField.set(sig, (g = []));
+      g.push(entry);
+    }
+    for (const group of byField.values()) {
+      const { field, normalize } = group[0]![1].match!;
+      const c = column(table, field);
+      const norm = (v: unknown) => {
+        const text = encodeForColumn(v, shapeOf(c)) ?? '';
+        return normalize === 'lowercase-trim' ? text.trim().toLowerCase() : text;
+      };
+      const values = group.map(([, op]) => norm(op.match!.value));
+      const target = normalize === 'lowercase-trim' ? `lower(btrim(t.${quoteIdent(field)}::text))` : `t.${quoteIdent(field)}`;
+      const rhs = normalize === 'lowercase-trim' ? `$1::text[]` : `$1::text[]::${c.nativeType}[]`;
+      const res = await client.query({
+        text: `SELECT ${target}::text, ${keySelect} FROM ${qualifiedTable(table.entity)} t WHERE ${target} = ANY(${rhs})`,
+        values: [values],
+        rowMode: 'array',
+      });
+      const hits = new Map<string, string[]>();
+      for (const row of res.rows as unknown[][]) {
+        const v = normalize === 'lowercase-trim' ? String(row[0]) : String(row[0]);
+        const list = hits.get(v) ?? [];
+        list.push(encodeKey(row.slice(1)));
+        hits.set(v, list);
+      }
+      const toInsert: Array<readonly [number, UpsertOp]> = [];
+      // Postgres prints some values differently from how they were sent; compare in its spelling.
+      const printed = normalize === 'exact' ? await this.printed(client, c, values) : values;
+      group.forEach((entry, n) => {
+        const list = hits.get(printed[n] as string) ?? [];
+        if (list.length > 1) {
+          outcomes.set(entry[0], { ok: false, error: syncError('validation', `${list.length} rows of ${table.entity} have ${field} = ${JSON.stringify(values[n])}, so the match is ambiguous: make ${field} unique or link the records by key`) });
+        } else if (list.length === 1) found.push([entry[0], entry[1], list[0] as string]);
+        else toInsert.push(entry);
+      });
+      // Two new records with one match value in a batch would be a duplicate: the engine keeps one.
+      if (toInsert.length > 0) await this.insertNew(client, table, key, c, toInsert, outcomes);
+    }
+    return found;
+  }
+
+  private async printed(client: pg.Client, c: ColumnInfo, values: string[]): Promise<string[]> {
+    const res = await client.query({ text: `SELECT v::${c.nativeType}::text FROM unnest($1::text[]) WITH ORDINALITY u(v, ord) ORDER BY ord`, values: [values], rowMode: 'array' });
+    return res.rows.map((r: unknown[]) => String(r[0]));
+  }
+
+  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
+    for (const [i, op] of ops) {
+      const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
+      if (!(matchColumn.name in fields)) fields[matchColumn.name] = op.match!.value;
+      const guard = this.guardValue(table, op);
+      const cols = Object.keys(fields).map((n) => column(table, n));
+      if (guard && !cols.includes(guard.column)) cols.push(guard.column);
+      const values = cols.map((c) => (guard && c === guard.column ? guard.text : encodeForColumn(fields[c.name], shapeOf(c))));
+      const uniqueOnMatch = table.uniqueIndexes.some((u) => u.length === 1 && u[0] === matchColumn.name) || (table.primaryKey.length === 1 && table.primaryKey[0] === matchColumn.name);
+      const updates = cols
+        .filter((c) => !key.includes(c.name) && (c.name in op.fields || c === guard?.column || c === matchColumn))
+        .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+      // With a unique index on the match field a record created meanwhile is updated, not duplicated.
+      const conflict = uniqueOnMatch && updates.length > 0 ? ` ON CONFLICT (${quoteIdent(matchColumn.name)}) DO UPDATE SET ${updates.join(', ')}` : '';
+      const res = await client.query({
+        text:
+          `INSERT INTO ${qualifiedTable(table.entity)} AS t (${cols.map((c) => quoteIdent(c.name)).join(', ')}) ` +
+          `VALUES (${cols.map((c, j) => `$${j + 1}::text::${c.nativeType}`).join(', ')})${conflict} ` +
+          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, (t.xmax = 0)`,
+        values,
+        rowMode: 'array',
+      });
+      const row = (res.rows[0] as unknown[]) ?? [];
+      const newKey = encodeKey(row.slice(0, key.length));
+      outcomes.set(i, row[key.length] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey });
+    }
+  }
+
+  private async deleteKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, DeleteOp]>, outcomes: Outcomes): Promise<void> {
+    const keyCols = key.map((n) => column(table, n));
+    const touched = new Set<number>();
+    // Hard deletes in one statement; soft deletes in one per column they set.
+    const groups = new Map<string, Array<readonly [number, DeleteOp]>>();
+    for (const entry of ops) {
+      const sig = entry[1].mode === 'hard' ? '' : (entry[1].softField ?? 'deleted_at');
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = []));
+      g.push(entry);
+    }
+    for (const [softField, group] of groups) {
+      const arrays: Array<Array<string | null>> = keyCols.map(() => []);
+      for (const [, op] of group) this.keyTexts(table, key, op.key).forEach((t, j) => (arrays[j] as Array<string | null>).push(t));
+      const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
+      const aliases = keyCols.map((_, j) => `c${j}`);
+      let sql: string;
+      if (softField === '') {
+        sql = `DELETE FROM ${qualifiedTable(table.entity)} AS t USING unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord) WHERE ${join} RETURNING u.ord`;
+      } else {
+        const c = column(table, softField);
+        // The deletion time in the column's own terms: a time, a flag, or epoch milliseconds.
+        arrays.push(group.map(([, op]) => (c.typeName === 'bool' ? 'true' : c.category === 'N' ? String(op.sourceTime) : new Date(op.sourceTime).toISOString())));
+        sql =
+          `UPDATE ${qualifiedTable(table.entity)} AS t SET ${quoteIdent(softField)} = u.d::${c.nativeType} ` +
+          `FROM unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, d, ord) WHERE ${join} RETURNING u.ord`;
+      }
+      const res = await client.query({ text: sql, values: arrays, rowMode: 'array' });
+      for (const r of res.rows as unknown[][]) touched.add(group[Number(r[0]) - 1]![0]);
+    }
+    for (const [i, op] of ops) outcomes.set(i, touched.has(i) ? { ok: true, key: op.key } : { ok: true, key: op.key, note: 'not-found' });
+  }
+}

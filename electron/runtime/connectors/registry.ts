@@ -1,0 +1,17 @@
+import type { ConnectorDefinition } from './types.js';
+import { sqliteConnector } from './sqlite/definition.js';
+import { webhookConnector } from './webhook/definition.js';
+import { restConnector } from './rest/definition.js';
+import { vendorConnectors } from './definitions/vendor-connectors.js';
+
+/** Every connector kind the runtime knows, by `kind`. Add new kinds here. */
+const definitions: ConnectorDefinition<any>[] = [sqliteConnector];
+definitions.push(webhookConnector, restConnector, ...vendorConnectors);
+
+export function connectorDefinitions(): readonly ConnectorDefinition<any>[] {
+  return definitions;
+}
+
+export function findConnector(kind: string): ConnectorDefinition<any> | undefined {
+  return definitions.find((d) => d.kind === kind);
+}

@@ -1,0 +1,217 @@
+import path from 'node:path';
+import type { CaptureContext, CaptureHandle, CapturedBatch, CapturedChange } from '../types.js';
+import { CHANGES_TABLE, databaseId, ensureChangeLogSchema, lastAssignedChangeId, renewDatabaseId, snapshotStatement, syncCaptureTriggers } from './change-log.js';
+import { SqliteSetupError } from './config.js';
+import type { Db } from './database.js';
+import { Sleeper } from './sleeper.js';
+import { keyColumnOf, type SchemaCache, type TableSchema } from './table-schema.js';
+
+export const CAPTURE_BATCH_SIZE = 2000;
+/** Consumed change-log rows are deleted at most this often (or when this many piled up): one small write instead of one per batch. */
+const DELETE_EVERY_MS = 1000;
+const DELETE_EVERY_ROWS = 20_000;
+const MAX_RETRY_DELAY_MS = 5000;
+
+interface ChangeRow {
+  id: number;
+  tbl: string;
+  pk: string;
+  op: string;
+  row_json: string;
+  changed_at: number;
+  origin: string;
+}
+
+export interface SqliteCaptureOptions {
+  db: Db;
+  file: string;
+  schemas: SchemaCache;
+  /** Tables the user allowed in the settings; undefined = all. */
+  allowedTables: string[] | undefined;
+  pollIntervalMs: number;
+  ctx: CaptureContext;
+}
+
+function resolveTables(opts: SqliteCaptureOptions): TableSchema[] {
+  const label = path.basename(opts.file);
+  return [...new Set(opts.ctx.entities)].map((entity) => {
+    if (opts.allowedTables && !opts.allowedTables.includes(entity)) {
+      throw new SqliteSetupError(`table "${entity}" is not in the "tables" setting of ${label}: add it there or sync another table`);
+    }
+    const table = opts.schemas.get(entity);
+    if (!table) throw new SqliteSetupError(`table "${entity}" does not exist in ${label}: check the sync's entity name or create the table`);
+    const key = keyColumnOf(table);
+    if (!key.ok) throw new SqliteSetupError(`${key.problem} (${label})`);
+    return table;
+  });
+}
+
+function parseCheckpoint(checkpoint: string | null): number {
+  if (checkpoint === null) return 0;
+  if (!/^\d+$/.test(checkpoint)) throw new SqliteSetupError(`checkpoint "${checkpoint}" is not a SQLite change-log id: reset this system's checkpoint to capture from the start of the log`);
+  return Number(checkpoint);
+}
+
+/**
+ * Installs the triggers and starts polling the change log. Each batch goes to the sink, and only
+ * after the sink resolved (the inbox committed it with its checkpoint) are its log rows deleted.
+ */
+export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<CaptureHandle> {
+  const { db, ctx, schemas } = opts;
+  const label = path.basename(opts.file);
+  ensureChangeLogSchema(db);
+  let tables = resolveTables(opts);
+  syncCaptureTriggers(db, tables);
+
+  let dbId = databaseId(db);
+  let position = parseCheckpoint(ctx.checkpoint);
+  if (ctx.checkpoint === null) {
+    // First capture for this flow: start from the records as they are (the initial sync), then stream.
+    db.transaction(() => {
+      for (const t of tables) db.exec(snapshotStatement(t));
+    }).immediate();
+  }
+  const pendingNotices: string[] = [];
+  if (position > lastAssignedChangeId(db)) {
+    // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
+    // changes look like ones already delivered, so take a fresh database id and start at the log's beginning.
+    dbId = renewDatabaseId(db);
+    pendingNotices.push(
+      `the change log of ${label} is behind the saved checkpoint (${position}); the database was probably restored or replaced — capturing from the start of its log`,
+    );
+    position = 0;
+  }
+
+  const readBatch = db.prepare(`SELECT id, tbl, pk, op, row_json, changed_at, origin FROM ${CHANGES_TABLE} WHERE id > ? ORDER BY id LIMIT ?`);
+  const deleteConsumed = db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= ?`);
+  let captured = new Set(tables.map((t) => t.name));
+
+  let deletedUpTo = 0;
+  let lastDeleteAt = 0;
+  const deleteAcknowledged = (force: boolean): void => {
+    if (position <= deletedUpTo) return;
+    if (!force && position - deletedUpTo < DELETE_EVERY_ROWS && Date.now() - lastDeleteAt < DELETE_EVERY_MS) return;
+    try {
+      deleteConsumed.run(position);
+      deletedUpTo = position;
+    } catch {
+      // Busy or read-only: the rows are already acknowledged, deleting them can wait for the next round.
+    }
+    lastDeleteAt = Date.now();
+  };
+  // Rows up to the stored checkpoint were committed to the inbox by an earlier run.
+  deleteAcknowledged(true);
+
+  /**
+   * Follows schema changes while running: added or renamed columns get into the triggers, a dropped
+   * table is reported. Repeats until our own trigger rewrite is the last schema change seen.
+   */
+  let triggersStale = false;
+  const followSchema = (): void => {
+    if (!schemas.refresh() && !triggersStale) return;
+    triggersStale = true;
+    const still: TableSchema[] = [];
+    for (const t of tables) {
+      const now = schemas.get(t.name);
+      if (!now) {
+        pendingNotices.push(`table "${t.name}" was dropped from ${label}; its changes are no longer captured`);
+        continue;
+      }
+      const key = keyColumnOf(now);
+      if (key.ok) still.push(now);
+      else pendingNotices.push(`${key.problem}; until then its changes are not captured (${label})`);
+    }
+    tables = still;
+    captured = new Set(tables.map((t) => t.name));
+    triggersStale = syncCaptureTriggers(db, tables);
+  };
+
+  const toBatch = (rows: ChangeRow[]): CapturedBatch => {
+    const captureTime = Date.now();
+    const changes: CapturedChange[] = [];
+    for (const r of rows) {
+      if (!captured.has(r.tbl)) continue;
+      let fields: Record<string, unknown>;
+      try {
+        fields = JSON.parse(r.row_json) as Record<string, unknown>;
+      } catch {
+        pendingNotices.push(`change ${r.id} on "${r.tbl}" has an unreadable row and was skipped`);
+        continue;
+      }
+      changes.push({
+        eventId: `sqlite:${dbId}:${r.id}`,
+        entity: r.tbl,
+        key: r.pk,
+        op: r.op === 'delete' ? 'delete' : 'upsert',
+        fields,
+        sourceTime: Math.round(r.changed_at),
+        captureTime,
+        origin: r.origin,
+      });
+    }
+    const last = rows[rows.length - 1];
+    const batch: CapturedBatch = { changes, checkpoint: String(last ? last.id : position) };
+    if (pendingNotices.length) batch.notices = pendingNotices.splice(0);
+    return batch;
+  };
+
+  const sleeper = new Sleeper();
+  let stopping = false;
+  let failures = 0;
+  const stop = (): void => {
+    stopping = true;
+    sleeper.cancel();
+  };
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  if (ctx.signal.aborted) stop();
+
+  const fail = async (what: string, e: unknown): Promise<void> => {
+    failures++;
+    ctx.reportStatus?.({ state: 'retrying', message: `${what}: ${(e as Error)?.message ?? String(e)}`, checkpoint: String(position), failures });
+    await sleeper.sleep(Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** Math.min(failures, 10)));
+  };
+
+  const loop = async (): Promise<void> => {
+    ctx.reportStatus?.({ state: 'running', checkpoint: String(position), tables: [...captured] });
+    while (!stopping) {
+      let rows: ChangeRow[];
+      try {
+        followSchema();
+        rows = readBatch.all(position, CAPTURE_BATCH_SIZE) as ChangeRow[];
+      } catch (e) {
+        await fail(`reading the change log of ${label}`, e);
+        continue;
+      }
+      if (rows.length === 0 && pendingNotices.length === 0) {
+        deleteAcknowledged(false);
+        await sleeper.sleep(opts.pollIntervalMs);
+        continue;
+      }
+      const batch = toBatch(rows);
+      try {
+        await ctx.sink(batch);
+      } catch (e) {
+        // Not committed: keep the rows and offer the same batch again (same eventIds, same checkpoint).
+        if (batch.notices) pendingNotices.unshift(...batch.notices);
+        await fail(`handing changes from ${label} to the inbox`, e);
+        continue;
+      }
+      if (rows.length === 0) continue;
+      position = rows[rows.length - 1]!.id;
+      if (failures > 0) ctx.reportStatus?.({ state: 'running', checkpoint: String(position) });
+      failures = 0;
+      deleteAcknowledged(false);
+      if (rows.length < CAPTURE_BATCH_SIZE) await sleeper.sleep(opts.pollIntervalMs);
+    }
+    deleteAcknowledged(true);
+  };
+  const running = loop();
+
+  return {
+    async stop() {
+      stop();
+      ctx.signal.removeEventListener('abort', stop);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { ConnectorDefinition } from '../types.js';
+import { parseSqliteConfig, SqliteConfigSchema, type SqliteConfig } from './config.js';
+import { createSqliteConnector } from './connector.js';
+
+export type { SqliteConfig } from './config.js';
+
+export const sqliteConnector: ConnectorDefinition<SqliteConfig> = {
+  kind: 'sqlite',
+  label: 'SQLite database',
+  description: 'A SQLite database file on this computer. Changes are captured by triggers into a change log inside the file, within milliseconds.',
+  configSchema: SqliteConfigSchema,
+  secretFields: [],
+  captureModes: ['trigger'],
+  pollIntervalMs: (config) => config.pollIntervalMs,
+  // Re-parsed so defaults apply and a bad config fails here with a sentence, whoever called us.
+  create: (ctx) => createSqliteConnector({ ...ctx, config: parseSqliteConfig(ctx.config) }),
+};

@@ -1,0 +1,147 @@
+import type { z } from 'zod';
+import type { ChangeEvent } from '../../../shared/events.js';
+import type { SyncError } from '../../../shared/errors.js';
+
+/** The one interface every connector kind implements (postgres/, sqlite/, webhook/, rest/, …). */
+
+export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'datetime' | 'date' | 'json' | 'array' | 'unknown';
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  /** The system's own type name (e.g. `timestamptz`, `TEXT`), shown in the mapping editor. */
+  nativeType?: string;
+  nullable: boolean;
+  primaryKey: boolean;
+}
+
+export interface EntityInfo {
+  name: string;
+  label?: string;
+  /** The primary-key field; ChangeEvent.key is its value as a string. */
+  keyField: string;
+  fields: FieldInfo[];
+}
+
+export interface SourceRecord {
+  key: string;
+  fields: Record<string, unknown>;
+}
+
+/** A change as a connector captures it; the runtime adds captureTime and commits it to the inbox. */
+export type CapturedChange = Omit<ChangeEvent, 'captureTime' | 'system'> & { captureTime?: number };
+
+export interface CapturedBatch {
+  changes: CapturedChange[];
+  /** The source position to resume from after this batch (LSN, change-log id, cursor…), stored in the same transaction. */
+  checkpoint: string | null;
+  /** Changes the runtime cannot sync but must report (TRUNCATE, unknown tables…). */
+  notices?: string[];
+}
+
+/**
+ * Commits a batch to the durable inbox (with its checkpoint) and resolves only after the commit.
+ * A connector acknowledges its source (flush LSN, answer 2xx, advance cursor) only after this resolves.
+ */
+export type CaptureSink = (batch: CapturedBatch) => Promise<void>;
+
+export interface CaptureContext {
+  /** Entities of this system that some sync reads from. */
+  entities: string[];
+  /** Where the last run stopped (from the checkpoint store), or null on first run. */
+  checkpoint: string | null;
+  sink: CaptureSink;
+  signal: AbortSignal;
+  /** Report capture health (e.g. replication-slot WAL retained) to status/UI. */
+  reportStatus?: (status: Record<string, unknown>) => void;
+}
+
+export interface CaptureHandle {
+  /** Stop capturing; resolves when in-flight batches are committed or abandoned (never half-written). */
+  stop(): Promise<void>;
+}
+
+export type WriteOp =
+  | {
+      kind: 'upsert';
+      /** The target's primary key when the record is already linked; null to find by `match` or create. */
+      key: string | null;
+      match?: { field: string; value: unknown; normalize: 'exact' | 'lowercase-trim' };
+      fields: Record<string, unknown>;
+      /** Extra values written only when the record is created (seeds the target's own fields); ignored on update. */
+      insertOnly?: Record<string, unknown>;
+      /** Stable per (event, sync, direction): a replay or a retry after a crash sends the same key. */
+      idempotencyKey: string;
+      sourceTime: number;
+      version?: number;
+    }
+  | {
+      kind: 'delete';
+      key: string;
+      mode: 'hard' | 'soft';
+      /** For a soft delete: the field set to the deletion time. */
+      softField?: string;
+      idempotencyKey: string;
+      sourceTime: number;
+    };
+
+export type WriteResult = { ok: true; key: string; created?: boolean; note?: 'not-found' | 'stale' } | { ok: false; error: SyncError };
+
+export interface ConnectionCheck {
+  name: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** One sentence saying what is wrong and how to fix it, or that all is well. */
+  message: string;
+  checks: ConnectionCheck[];
+}
+
+export interface Connector {
+  testConnection(): Promise<ConnectionTestResult>;
+  discover(): Promise<EntityInfo[]>;
+  readSamples(entity: string, limit: number): Promise<SourceRecord[]>;
+  readByKeys(entity: string, keys: string[]): Promise<SourceRecord[]>;
+  /** Records whose `field` equals one of `values` (normalized as asked); used by matching and preview. */
+  findByField(entity: string, field: string, values: unknown[], normalize: 'exact' | 'lowercase-trim'): Promise<SourceRecord[]>;
+  startCapture(ctx: CaptureContext): Promise<CaptureHandle>;
+  /**
+   * Apply writes idempotently, in array order. The engine never puts two ops for the same record in
+   * one call, so a connector may batch them into one statement. One result per op, same order.
+   */
+  write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]>;
+  close(): Promise<void>;
+}
+
+export interface SecretFieldInfo {
+  name: string;
+  label: string;
+  description?: string;
+}
+
+export interface ConnectorContext<C> {
+  config: C;
+  /** Secret field name → value, resolved from the keychain; never persisted. */
+  secrets: Record<string, string>;
+  flowId: string;
+  systemId: string;
+  /** A folder the connector may keep files in (e.g. spool, test data). */
+  dataDir: string;
+}
+
+export type CaptureMode = 'log' | 'trigger' | 'webhook' | 'poll' | 'queue' | 'none';
+
+export interface ConnectorDefinition<C = unknown> {
+  kind: string;
+  label: string;
+  description: string;
+  configSchema: z.ZodType<C>;
+  secretFields: SecretFieldInfo[];
+  captureModes: CaptureMode[];
+  /** How long between two looks at the source when it is polled, for tombstone TTLs (0 when pushed). */
+  pollIntervalMs?(config: C): number;
+  create(ctx: ConnectorContext<C>): Connector;
+}

@@ -1,0 +1,679 @@
+import type { DirectionKey, DirectionStats, FlowStatus, SyncStatus, SystemStatus, EdgeHealth } from '../../../shared/api/contract.js';
+import type { ChangeEvent } from '../../../shared/events.js';
+import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';
+import type { SyncError } from '../../../shared/errors.js';
+import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
+import type { CapturedBatch, CaptureHandle, Connector, EntityInfo, FieldInfo, WriteOp, WriteResult } from '../connectors/types.js';
+import type { InboxRow } from '../store/inbox.js';
+import { routeKey } from '../store/inbox.js';
+import type { RecordShadow } from '../store/shadows.js';
+import type { Store } from '../store/store.js';
+import type { EdgeCounterDelta } from '../store/counters.js';
+import { emptyDelta } from '../store/counters.js';
+import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
+import { decide, type Decision } from './decide.js';
+import type { EngineHooks } from './engine-hooks.js';
+import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
+import { buildRoutes, readyTime, routesKey, tombstoneTtlMs, type FlowRoute } from './routes.js';
+import { sourceSide, targetSide, directionsOf } from './sides.js';
+import { normalizeMatch } from './values.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface FlowEngineOptions {
+  store: Store;
+  flow: FlowDocument;
+  /** One connector per system id. */
+  connectors: ReadonlyMap<string, Connector>;
+  /** Discovered entities per system id (for type checks and drift reports); missing entries skip those checks. */
+  entities?: ReadonlyMap<string, EntityInfo[]>;
+  /** Longest polling interval per system id, for tombstone TTLs. */
+  pollIntervals?: ReadonlyMap<string, number>;
+  clock?: Clock;
+  random?: () => number;
+  hooks?: EngineHooks;
+  batchSize?: number;
+  retry?: RetryPolicy;
+  /** Called after each batch and on errors, for status pushes and logs. */
+  onActivity?: () => void;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+interface Planned {
+  rows: InboxRow[];
+  route: FlowRoute;
+  decision: Decision;
+  sourceSystem: string;
+  targetSystem: string;
+  sourceEntity: string;
+  targetEntity: string;
+  linkedKey: string | null;
+  opResult?: WriteResult;
+  revertResult?: WriteResult;
+  finishedAt?: number;
+}
+
+export interface BatchOutcome {
+  /** Rows whose fate was settled (applied, skipped, dead-lettered, rescheduled). */
+  settled: number;
+  /** Rows left for the next batch because another change in this batch touched the same record. */
+  deferred: number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Runs one flow: capture → durable inbox → dedupe → map → resolve → apply → checkpoint.
+ * Every step that matters is ordered so a crash between any two leaves the store consistent:
+ * captured changes are committed (with their checkpoint) before the source is acknowledged, and a
+ * batch is marked applied (with shadows, links and counters) only after the target accepted it, so
+ * a crash re-applies at most the last batch, idempotently.
+ */
+export class FlowEngine {
+  readonly flowId: string;
+  readonly runtimeOrigin: string;
+  private readonly store: Store;
+  private readonly flow: FlowDocument;
+  private readonly connectors: ReadonlyMap<string, Connector>;
+  private readonly routes: Map<string, FlowRoute[]>;
+  private readonly syncs: Map<string, SyncEdge>;
+  private readonly fieldInfo = new Map<string, ReadonlyMap<string, FieldInfo>>();
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly hooks: EngineHooks;
+  private readonly batchSize: number;
+  private readonly retry: RetryPolicy;
+  private readonly ttl = new Map<string, number>();
+  readonly metrics = new MetricsRecorder();
+  private readonly captures = new Map<string, CaptureHandle>();
+  private readonly systemErrors = new Map<string, string | null>();
+  private readonly systemDetail = new Map<string, Record<string, unknown>>();
+  private readonly notices: string[] = [];
+  private running = false;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private lastMetricsFlush = 0;
+  private startedAt: number | null = null;
+  private fatal: string | null = null;
+  private abort = new AbortController();
+
+  constructor(private readonly opts: FlowEngineOptions) {
+    this.store = opts.store;
+    this.flow = opts.flow;
+    this.flowId = opts.flow.id;
+    this.runtimeOrigin = `${RUNTIME_ORIGIN_PREFIX}${opts.flow.id}`;
+    this.connectors = opts.connectors;
+    this.routes = buildRoutes(opts.flow);
+    this.syncs = new Map(opts.flow.syncs.map((s) => [s.id, s]));
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.hooks = opts.hooks ?? {};
+    this.batchSize = opts.batchSize ?? 1000;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    for (const [systemId, entities] of opts.entities ?? []) {
+      for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+    }
+    for (const sync of opts.flow.syncs) {
+      const longest = Math.max(sync.pollIntervalMs, opts.pollIntervals?.get(sync.a.system) ?? 0, opts.pollIntervals?.get(sync.b.system) ?? 0);
+      this.ttl.set(sync.id, tombstoneTtlMs(longest));
+    }
+  }
+
+  /** The tombstone TTL of a sync (shown to the user). */
+  tombstoneTtl(syncId: string): number {
+    return this.ttl.get(syncId) ?? tombstoneTtlMs(0);
+  }
+
+  // ---------------------------------------------------------------- capture
+
+  /** Commit a captured batch to the inbox with its checkpoint; the source may be acknowledged after this returns. */
+  commitCaptured(systemId: string, batch: CapturedBatch): { stored: number; duplicates: number; echoes: number } {
+    this.hooks.step?.('capture:before-commit');
+    const now = this.clock.now();
+    let stored = 0;
+    let duplicates = 0;
+    let echoes = 0;
+    const echoCounts = new Map<string, number>();
+    this.store.transaction(() => {
+      for (const change of batch.changes) {
+        if (!this.store.inbox.markSeen(this.flowId, change.eventId, now)) {
+          duplicates++;
+          continue;
+        }
+        const routes = this.routes.get(routesKey(systemId, change.entity));
+        if (!routes) continue;
+        const event: ChangeEvent = { ...change, system: systemId, captureTime: change.captureTime ?? now };
+        if (event.origin === this.runtimeOrigin && event.op === 'upsert') {
+          // Tagged at the source as our own write: an echo, dropped before it costs anything.
+          echoes++;
+          for (const r of routes) echoCounts.set(`${r.sync.id}|${r.direction}`, (echoCounts.get(`${r.sync.id}|${r.direction}`) ?? 0) + 1);
+          continue;
+        }
+        for (const r of routes) {
+          this.store.inbox.add(this.flowId, event, { syncId: r.sync.id, direction: r.direction, notBefore: readyTime(r.sync, now) });
+          stored++;
+        }
+      }
+      if (batch.checkpoint !== null) this.store.checkpoints.put(this.flowId, systemId, batch.checkpoint, now);
+      for (const [k, n] of echoCounts) {
+        const [syncId, direction] = k.split('|') as [string, string];
+        this.store.counters.add(this.flowId, syncId, direction, { ...emptyDelta(), echoes: n });
+      }
+    });
+    for (const [k, n] of echoCounts) {
+      const [syncId, direction] = k.split('|') as [string, DirectionKey];
+      this.metrics.count(syncId, direction, now, 'echoes', n);
+    }
+    for (const n of batch.notices ?? []) this.notice(`${systemId}: ${n}`);
+    this.hooks.step?.('capture:after-commit');
+    if (stored > 0) this.kick();
+    return { stored, duplicates, echoes };
+  }
+
+  private notice(message: string): void {
+    this.notices.push(`${new Date(this.clock.now()).toISOString()} ${message}`);
+    if (this.notices.length > 50) this.notices.shift();
+    this.opts.log?.('warn', message);
+  }
+
+  // ---------------------------------------------------------------- apply
+
+  /** Process one batch of ready inbox rows. Exposed for tests, which drive the engine step by step. */
+  async processBatch(): Promise<BatchOutcome> {
+    const now = this.clock.now();
+    const rows = this.store.inbox.ready(this.flowId, now, this.batchSize);
+    if (rows.length === 0) return { settled: 0, deferred: 0 };
+
+    // Most flows have few or no tombstones: skip two lookups per change when there are none.
+    const anyTombstones = this.store.tombstones.count(this.flowId) > 0;
+    const touched = new Set<string>();
+    const deferredRoutes = new Set<string>();
+    const consumed = new Set<number>();
+    const planned: Planned[] = [];
+    const orphaned: InboxRow[] = [];
+    let deferred = 0;
+
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (consumed.has(row.seq)) continue;
+      const sync = this.syncs.get(row.syncId);
+      if (!sync || !sync.enabled) {
+        orphaned.push(row);
+        continue;
+      }
+      const rk = routeKey(row.syncId, row.direction, row.event.key);
+      if (deferredRoutes.has(rk)) {
+        deferred++;
+        continue;
+      }
+      const s = sourceSide(row.direction);
+      const t = targetSide(row.direction);
+      const sourceSystem = sync[s].system;
+      const targetSystem = sync[t].system;
+      const linkedKey = this.store.links.other(this.flowId, sync.id, s, row.event.key);
+      const srcRec = `${sourceSystem}\u0000${sync[s].entity}\u0000${row.event.key}`;
+      const matchValue = normalizeMatch(row.event.fields[sync.matchKey[s]], sync.matchKey.normalize);
+      const tgtRec = linkedKey !== null ? `${targetSystem}\u0000${sync[t].entity}\u0000${linkedKey}` : `${targetSystem}\u0000${sync[t].entity}\u0000match:${matchValue}`;
+      if (touched.has(srcRec) || touched.has(tgtRec)) {
+        // One decision per record per batch: a later change to it waits for this one's outcome.
+        deferredRoutes.add(rk);
+        deferred++;
+        continue;
+      }
+      touched.add(srcRec);
+      touched.add(tgtRec);
+
+      let event = row.event;
+      const group = [row];
+      if (sync.latency.tier !== 'real-time' && event.op === 'upsert') {
+        // Coalesce this record's later upserts in the batch into one write (near-real-time and batch tiers).
+        for (let j = i + 1; j < rows.length; j++) {
+          const other = rows[j]!;
+          if (other.syncId !== row.syncId || other.direction !== row.direction || other.event.key !== row.event.key) continue;
+          if (other.event.op !== 'upsert') break;
+          event = { ...other.event, fields: { ...event.fields, ...other.event.fields } };
+          group.push(other);
+          consumed.add(other.seq);
+        }
+      }
+
+      const decision = decide({
+        sync,
+        direction: row.direction,
+        event,
+        sourceShadow: this.store.shadows.get(this.flowId, sourceSystem, sync[s].entity, event.key),
+        targetShadow: linkedKey !== null ? this.store.shadows.get(this.flowId, targetSystem, sync[t].entity, linkedKey) : null,
+        targetKey: linkedKey,
+        sourceTombstone: anyTombstones ? this.store.tombstones.get(this.flowId, sourceSystem, sync[s].entity, event.key, now) : null,
+        targetTombstone: anyTombstones && linkedKey !== null ? this.store.tombstones.get(this.flowId, targetSystem, sync[t].entity, linkedKey, now) : null,
+        runtimeOrigin: this.runtimeOrigin,
+        targetFields: this.fieldInfo.get(`${targetSystem}\u0000${sync[t].entity}`) ?? null,
+        sourceFields: this.fieldInfo.get(`${sourceSystem}\u0000${sync[s].entity}`) ?? null,
+        tombstoneTtlMs: this.tombstoneTtl(sync.id),
+      });
+      planned.push({ rows: group, route: { sync, direction: row.direction }, decision, sourceSystem, targetSystem, sourceEntity: sync[s].entity, targetEntity: sync[t].entity, linkedKey });
+    }
+
+    this.hooks.step?.('apply:before-write');
+    await this.executeWrites(planned);
+    this.hooks.step?.('apply:after-write');
+
+    const settled = this.commitBatch(planned, orphaned, anyTombstones);
+    this.hooks.step?.('apply:after-commit');
+    this.opts.onActivity?.();
+    return { settled, deferred };
+  }
+
+  private async executeWrites(planned: Planned[]): Promise<void> {
+    // Group by target (system, entity): one write call per target per batch; targets in parallel.
+    const groups = new Map<string, { system: string; entity: string; ops: WriteOp[]; sinks: ((r: WriteResult) => void)[] }>();
+    const add = (system: string, entity: string, op: WriteOp, sink: (r: WriteResult) => void) => {
+      const k = `${system}\u0000${entity}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { system, entity, ops: [], sinks: [] }));
+      g.ops.push(op);
+      g.sinks.push(sink);
+    };
+    for (const p of planned) {
+      if (p.decision.kind !== 'write') continue;
+      if (p.decision.op) add(p.targetSystem, p.targetEntity, p.decision.op, (r) => (p.opResult = r));
+      if (p.decision.revert) add(p.sourceSystem, p.sourceEntity, p.decision.revert, (r) => (p.revertResult = r));
+    }
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const connector = this.connectors.get(g.system);
+        let results: WriteResult[];
+        if (!connector) {
+          results = g.ops.map(() => ({ ok: false, error: { errorClass: 'permanent', message: `system "${g.system}" has no connector: check the flow` } }) as WriteResult);
+        } else {
+          try {
+            results = await connector.write(g.entity, g.ops, this.runtimeOrigin);
+            if (results.length !== g.ops.length) throw new Error(`connector returned ${results.length} results for ${g.ops.length} writes`);
+          } catch (e) {
+            const err = e as Error & { errorClass?: SyncError['errorClass']; retryAfterMs?: number };
+            const error: SyncError = { errorClass: err.errorClass ?? 'transient', message: err.message };
+            if (err.retryAfterMs !== undefined) error.retryAfterMs = err.retryAfterMs;
+            results = g.ops.map(() => ({ ok: false, error }) as WriteResult);
+          }
+        }
+        const done = this.clock.now();
+        results.forEach((r, i) => g.sinks[i]!(r));
+        for (const p of planned) if (p.finishedAt === undefined && (p.opResult || p.revertResult)) p.finishedAt = done;
+      }),
+    );
+  }
+
+  private commitBatch(planned: Planned[], orphaned: InboxRow[], anyTombstones: boolean): number {
+    const now = this.clock.now();
+    const deltas = new Map<string, EdgeCounterDelta>();
+    const delta = (syncId: string, direction: string) => {
+      const k = `${syncId}|${direction}`;
+      let d = deltas.get(k);
+      if (!d) deltas.set(k, (d = emptyDelta()));
+      return d;
+    };
+    const metricEvents: (() => void)[] = [];
+    let settled = 0;
+
+    this.store.transaction(() => {
+      for (const row of orphaned) {
+        this.deadLetter(row, row.event, 'permanent', `the sync "${row.syncId}" was removed or disabled after this change was captured: re-enable it and replay, or discard`, null, null, now);
+        this.store.inbox.remove(row.seq);
+        settled++;
+      }
+      for (const p of planned) {
+        const { decision, route } = p;
+        const { sync, direction } = route;
+        const d = delta(sync.id, direction);
+        const head = p.rows[p.rows.length - 1]!;
+        const event = head.event;
+        const first = p.rows[0]!;
+
+        if (decision.kind === 'write' && decision.op && p.opResult && !p.opResult.ok) {
+          const err = p.opResult.error;
+          const attempts = first.attempts + 1;
+          if (err.errorClass === 'transient' && attempts < this.retry.maxAttempts) {
+            const delay = retryDelay(attempts, this.retry, this.random, err.retryAfterMs);
+            for (const r of p.rows) this.store.inbox.reschedule(r.seq, attempts, now + delay, err.message, now);
+          } else {
+            this.deadLetter(first, event, err.errorClass, err.message, err.response ?? null, decision.payload, now, attempts);
+            for (const r of p.rows) this.store.inbox.remove(r.seq);
+            d.errors++;
+            metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
+          }
+          settled += p.rows.length;
+          continue;
+        }
+
+        if (decision.kind === 'invalid') {
+          this.deadLetter(first, event, decision.error!.errorClass, decision.error!.message, null, decision.payload, now, first.attempts + 1);
+          for (const r of p.rows) this.store.inbox.remove(r.seq);
+          d.errors++;
+          metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
+          settled += p.rows.length;
+          continue;
+        }
+
+        // Applied or skipped: remember what we now know, then drop the rows.
+        const s = sourceSide(direction);
+        if (decision.nextSourceShadow) {
+          let next: RecordShadow = decision.nextSourceShadow;
+          if (decision.revert && p.revertResult?.ok && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime);
+          this.store.shadows.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, next);
+        } else {
+          this.store.shadows.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
+        }
+        if (decision.clearSourceTombstone) this.store.tombstones.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
+        if (decision.deletes) {
+          this.store.tombstones.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, decision.deletes.tombstoneSource);
+          if (decision.deletes.tombstoneTarget && p.linkedKey !== null) {
+            this.store.tombstones.put(this.flowId, p.targetSystem, p.targetEntity, p.linkedKey, decision.deletes.tombstoneTarget);
+            this.store.shadows.remove(this.flowId, p.targetSystem, p.targetEntity, p.linkedKey);
+            d.tombstones++;
+          }
+          this.store.links.unlink(this.flowId, sync.id, s, event.key);
+        }
+        if (decision.kind === 'write' && decision.op && p.opResult?.ok) {
+          const targetKey = p.opResult.key;
+          if (decision.op.kind === 'upsert') {
+            if (p.linkedKey !== targetKey) {
+              if (s === 'a') this.store.links.link(this.flowId, sync.id, event.key, targetKey, now);
+              else this.store.links.link(this.flowId, sync.id, targetKey, event.key, now);
+            }
+            const patch = p.opResult.created && decision.op.insertOnly ? { ...decision.op.insertOnly, ...decision.targetShadowPatch } : decision.targetShadowPatch;
+            if (patch) {
+              const prev = this.store.shadows.get(this.flowId, p.targetSystem, p.targetEntity, targetKey) ?? { fields: {} };
+              this.store.shadows.put(this.flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev, patch, event.sourceTime));
+            }
+            if (anyTombstones) this.store.tombstones.remove(this.flowId, p.targetSystem, p.targetEntity, targetKey);
+          }
+          d.applied += p.rows.length;
+          d.lastAppliedAt = p.finishedAt ?? now;
+          const lag = (p.finishedAt ?? now) - event.sourceTime;
+          metricEvents.push(() => this.metrics.applied(sync.id, direction, p.finishedAt ?? now, lag));
+        } else if (decision.skipReason === 'echo') {
+          d.echoes++;
+          metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'echoes'));
+        } else if (decision.skipReason === 'stale' || decision.skipReason === 'tombstoned') {
+          d.stale++;
+        }
+        if (decision.revert && p.revertResult && !p.revertResult.ok) d.errors++;
+        d.violations += decision.violations.length;
+        if (decision.conflicts.length > 0) {
+          d.conflicts += decision.conflicts.length;
+          const t = targetSide(direction);
+          const message = `conflicting edits to ${decision.conflicts.map((c) => `"${c[s]}"`).join(', ')} on both sides within the tolerance window: choose which value to keep`;
+          this.deadLetter(first, event, 'conflict', message, null, decision.payload, now, 1, { conflicts: decision.conflicts, targetKey: p.linkedKey, targetSide: t });
+          metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'conflicts', decision.conflicts.length));
+        }
+        for (const f of decision.unknownFields) this.store.unknownFields.add(this.flowId, p.sourceSystem, p.sourceEntity, f, now, 1);
+        for (const r of p.rows) this.store.inbox.remove(r.seq);
+        settled += p.rows.length;
+      }
+      for (const [k, d] of deltas) {
+        const [syncId, direction] = k.split('|') as [string, string];
+        this.store.counters.add(this.flowId, syncId, direction, d);
+      }
+      for (const f of metricEvents) f();
+      if (now - this.lastMetricsFlush >= BUCKET_MS) {
+        for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
+        this.lastMetricsFlush = now;
+      }
+    });
+    return settled;
+  }
+
+  private deadLetter(
+    row: InboxRow,
+    event: ChangeEvent,
+    errorClass: SyncError['errorClass'],
+    message: string,
+    response: string | null,
+    payload: Record<string, unknown> | null,
+    now: number,
+    attempts = 1,
+    detail?: Record<string, unknown>,
+  ): void {
+    const sync = this.syncs.get(row.syncId);
+    const t = targetSide(row.direction);
+    const entry = {
+      flowId: this.flowId,
+      syncId: row.syncId,
+      direction: row.direction,
+      event,
+      sourceSystem: event.system,
+      targetSystem: sync ? sync[t].system : '(removed)',
+      errorClass,
+      message,
+      response,
+      attempts,
+      firstFailedAt: row.firstFailedAt ?? now,
+      lastFailedAt: now,
+      payload,
+    };
+    this.store.dlq.add(detail ? { ...entry, detail } : entry);
+  }
+
+  // ---------------------------------------------------------------- replay
+
+  /** Put dead-lettered changes back into the inbox; they are decided again with the current mapping. */
+  replay(sel: { ids?: number[]; filter?: Parameters<Store['dlq']['select']>[0]['filter'] }): number {
+    const now = this.clock.now();
+    const entries = this.store.dlq.select({ ids: sel.ids, filter: { ...(sel.filter ?? {}), flowId: this.flowId } });
+    let n = 0;
+    this.store.transaction(() => {
+      for (const e of entries) {
+        if (!this.store.dlq.remove(e.id)) continue;
+        if (e.errorClass === 'conflict') continue; // a conflict is resolved by choosing a value, not by replaying
+        const event = e.event as unknown as ChangeEvent;
+        this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true);
+        n++;
+      }
+    });
+    if (n > 0) this.kick();
+    return n;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Start capture on every source system and the apply loop. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.fatal = null;
+    this.abort = new AbortController();
+    this.startedAt = this.clock.now();
+    const sources = new Map<string, Set<string>>();
+    for (const sync of this.flow.syncs) {
+      if (!sync.enabled) continue;
+      for (const direction of directionsOf(sync)) {
+        const src = sync[sourceSide(direction)];
+        let set = sources.get(src.system);
+        if (!set) sources.set(src.system, (set = new Set()));
+        set.add(src.entity);
+      }
+    }
+    for (const [systemId, entities] of sources) {
+      const connector = this.connectors.get(systemId);
+      if (!connector) {
+        this.systemErrors.set(systemId, `no connector for system "${systemId}"`);
+        continue;
+      }
+      try {
+        const handle = await connector.startCapture({
+          entities: [...entities],
+          checkpoint: this.store.checkpoints.get(this.flowId, systemId),
+          signal: this.abort.signal,
+          sink: async (batch) => {
+            this.commitCaptured(systemId, batch);
+          },
+          reportStatus: (status) => this.systemDetail.set(systemId, status),
+        });
+        this.captures.set(systemId, handle);
+        this.systemErrors.set(systemId, null);
+      } catch (e) {
+        this.systemErrors.set(systemId, (e as Error).message);
+        this.notice(`capture of "${systemId}" failed to start: ${(e as Error).message}`);
+      }
+    }
+    this.kick();
+  }
+
+  /**
+   * Stop capture, let the in-flight batch finish, optionally apply what is ready (bounded by
+   * `drainMs`), and stop. Nothing is lost: whatever is still pending stays in the inbox.
+   */
+  async stop(opts: { drainMs?: number } = {}): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    await Promise.allSettled([...this.captures.values()].map((h) => h.stop()));
+    this.captures.clear();
+    await this.draining;
+    if (opts.drainMs) {
+      const until = Date.now() + opts.drainMs;
+      while (Date.now() < until) {
+        const { settled, deferred } = await this.processBatch();
+        if (settled === 0 && deferred === 0) break;
+      }
+    }
+    this.housekeeping();
+  }
+
+  /** Process everything that is ready now, then return (used by `synccanvas run` on shutdown and by tests). */
+  async drainNow(): Promise<void> {
+    for (;;) {
+      const { settled, deferred } = await this.processBatch();
+      if (settled === 0 && deferred === 0) return;
+    }
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Ask the apply loop to run on the next event-loop turn (not a timer: a timer adds its delay to every change's lag). */
+  kick(): void {
+    if (!this.running) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drainLoop());
+  }
+
+  private async drainLoop(): Promise<void> {
+    try {
+      for (;;) {
+        this.drainAgain = false;
+        if (!this.running) break;
+        const { settled, deferred } = await this.processBatch();
+        if (settled === 0 && deferred === 0 && !this.drainAgain) break;
+      }
+      this.fatal = null;
+    } catch (e) {
+      this.fatal = (e as Error).message;
+      this.opts.log?.('error', `apply loop error: ${(e as Error).stack ?? e}`);
+    } finally {
+      this.draining = null;
+      this.armTimer();
+    }
+  }
+
+  private armTimer(): void {
+    if (!this.running) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    const now = this.clock.now();
+    const next = this.fatal ? now + 1000 : this.store.inbox.nextWake(this.flowId, now);
+    // Periodic wake-up also keeps metrics and housekeeping flowing when idle.
+    const at = Math.min(next ?? Infinity, now + BUCKET_MS);
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.housekeeping();
+      this.kick();
+    }, Math.max(0, at - now));
+    this.wakeTimer.unref?.();
+  }
+
+  private housekeeping(): void {
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
+    });
+    this.lastMetricsFlush = now;
+    this.opts.onActivity?.();
+  }
+
+  // ---------------------------------------------------------------- status
+
+  status(): FlowStatus {
+    const now = this.clock.now();
+    const systems: SystemStatus[] = this.flow.systems.map((s) => ({
+      systemId: s.id,
+      capturing: this.captures.has(s.id),
+      error: this.systemErrors.get(s.id) ?? null,
+      detail: this.systemDetail.get(s.id) ?? {},
+    }));
+    const unknown = this.store.unknownFields.list(this.flowId);
+    const syncs: SyncStatus[] = this.flow.syncs.map((sync) => {
+      const directions: DirectionStats[] = directionsOf(sync).map((direction) => {
+        const c = this.store.counters.get(this.flowId, sync.id, direction);
+        const live = this.metrics.live(sync.id, direction, now);
+        return {
+          direction,
+          lagMs: live.lag,
+          eventsPerSec: live.eventsPerSec,
+          applied: c.applied,
+          errors: c.errors,
+          conflicts: c.conflicts,
+          echoesSuppressed: c.echoes,
+          ownershipViolations: c.violations,
+          tombstones: c.tombstones,
+          pending: this.store.inbox.pendingFor(this.flowId, sync.id, direction),
+          dlqDepth: this.store.dlq.depth(this.flowId, sync.id, direction),
+          lastAppliedAt: c.lastAppliedAt,
+        };
+      });
+      return {
+        syncId: sync.id,
+        health: edgeHealth(directions, this.running),
+        directions,
+        unknownFields: unknown
+          .filter((u) => (u.system === sync.a.system && u.entity === sync.a.entity) || (u.system === sync.b.system && u.entity === sync.b.entity))
+          .map((u) => ({ system: u.system, field: u.field, firstSeen: u.firstSeen, count: u.count })),
+      };
+    });
+    return {
+      flowId: this.flowId,
+      running: this.running,
+      startedAt: this.startedAt,
+      error: this.fatal ?? [...this.systemErrors.values()].find((e) => e) ?? null,
+      inboxPending: this.store.inbox.pending(this.flowId),
+      dlqDepth: this.store.dlq.depthOfFlow(this.flowId),
+      systems,
+      syncs,
+      notices: [...this.notices],
+    };
+  }
+}
+
+function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: number): RecordShadow {
+  const fields = { ...prev.fields };
+  for (const [k, v] of Object.entries(patch)) fields[k] = { v, t, by: 'sync' };
+  return { ...prev, fields };
+}
+
+/** Lagging: p95 over 10 s or a backlog; failing: recent errors with a growing DLQ. */
+export function edgeHealth(directions: DirectionStats[], running: boolean): EdgeHealth {
+  if (!running) return 'idle';
+  if (directions.some((d) => d.dlqDepth > 0 && d.errors > 0 && d.applied === 0)) return 'failing';
+  if (directions.some((d) => d.dlqDepth > 0)) return 'failing';
+  if (directions.some((d) => (d.lagMs.p95 ?? 0) > 10_000 || d.pending > 5_000)) return 'lagging';
+  if (directions.every((d) => d.applied === 0 && d.pending === 0)) return 'idle';
+  return 'healthy';
+}

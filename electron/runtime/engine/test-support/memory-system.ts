@@ -1,0 +1,149 @@
+import type { CapturedChange, Connector, EntityInfo, SourceRecord, WriteOp, WriteResult } from '../../connectors/types.js';
+import { normalizeMatch } from '../values.js';
+
+/**
+ * An in-memory system for the engine's property tests (never used by the product): records, a
+ * change log with a monotonically increasing position, and a write log so tests can check what the
+ * engine wrote and in which order. Like a plain SQL database it does NOT deduplicate by idempotency
+ * key, so a duplicate apply is visible.
+ */
+export interface LoggedChange {
+  pos: number;
+  entity: string;
+  key: string;
+  op: 'upsert' | 'delete';
+  fields: Record<string, unknown>;
+  time: number;
+  origin: string;
+  version: number;
+}
+
+export interface AppliedWrite {
+  entity: string;
+  key: string;
+  op: WriteOp;
+}
+
+export class MemorySystem {
+  readonly records = new Map<string, Map<string, Record<string, unknown>>>();
+  readonly log: LoggedChange[] = [];
+  readonly writes: AppliedWrite[] = [];
+  private nextKey = 1000;
+  private versions = new Map<string, number>();
+  /** Make the next N write calls fail with this error class (transient/permanent). */
+  failNext: { count: number; errorClass: 'transient' | 'permanent' | 'validation' } | null = null;
+  /** A validation rule of the target: writes setting `field` to `value` are rejected, deterministically. */
+  reject: { field: string; value: unknown } | null = null;
+
+  constructor(
+    readonly id: string,
+    private readonly clock: () => number,
+    /** Whether the system tags changes made by the runtime with its origin (like Postgres replication origins). */
+    readonly tagsOrigin: boolean,
+  ) {}
+
+  table(entity: string): Map<string, Record<string, unknown>> {
+    let t = this.records.get(entity);
+    if (!t) this.records.set(entity, (t = new Map()));
+    return t;
+  }
+
+  private append(entity: string, key: string, op: 'upsert' | 'delete', fields: Record<string, unknown>, origin: string): void {
+    const vk = `${entity}:${key}`;
+    const version = (this.versions.get(vk) ?? 0) + 1;
+    this.versions.set(vk, version);
+    this.log.push({ pos: this.log.length + 1, entity, key, op, fields: { ...fields }, time: this.clock(), origin, version });
+  }
+
+  /** An outside user edits a record. */
+  userUpsert(entity: string, key: string, patch: Record<string, unknown>): void {
+    const t = this.table(entity);
+    const next = { ...(t.get(key) ?? {}), ...patch };
+    t.set(key, next);
+    this.append(entity, key, 'upsert', next, 'user');
+  }
+
+  userDelete(entity: string, key: string): void {
+    const t = this.table(entity);
+    const prev = t.get(key);
+    if (!prev) return;
+    t.delete(key);
+    this.append(entity, key, 'delete', {}, 'user');
+  }
+
+  /** Changes after `pos`, as a connector would capture them. */
+  changesSince(pos: number, limit: number): CapturedChange[] {
+    return this.log.slice(pos, pos + limit).map((c) => ({
+      eventId: `${this.id}:${c.pos}`,
+      entity: c.entity,
+      key: c.key,
+      op: c.op,
+      fields: c.fields,
+      sourceTime: c.time,
+      origin: c.origin,
+      version: c.version,
+    }));
+  }
+
+  connector(entities: EntityInfo[]): Connector {
+    const self = this;
+    return {
+      async testConnection() {
+        return { ok: true, message: 'in-memory system', checks: [] };
+      },
+      async discover() {
+        return entities;
+      },
+      async readSamples(entity: string, limit: number): Promise<SourceRecord[]> {
+        return [...self.table(entity)].slice(0, limit).map(([key, fields]) => ({ key, fields }));
+      },
+      async readByKeys(entity: string, keys: string[]): Promise<SourceRecord[]> {
+        const t = self.table(entity);
+        return keys.filter((k) => t.has(k)).map((k) => ({ key: k, fields: t.get(k)! }));
+      },
+      async findByField(entity, field, values, normalize): Promise<SourceRecord[]> {
+        const want = new Set(values.map((v) => normalizeMatch(v, normalize)));
+        return [...self.table(entity)].filter(([, r]) => want.has(normalizeMatch(r[field], normalize))).map(([key, fields]) => ({ key, fields }));
+      },
+      async startCapture() {
+        return { stop: async () => {} };
+      },
+      async write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]> {
+        if (self.failNext && self.failNext.count > 0) {
+          self.failNext.count--;
+          const errorClass = self.failNext.errorClass;
+          if (self.failNext.count === 0) self.failNext = null;
+          return ops.map(() => ({ ok: false, error: { errorClass, message: `simulated ${errorClass} failure` } }));
+        }
+        const t = self.table(entity);
+        const tag = self.tagsOrigin ? origin : 'user';
+        return ops.map((op): WriteResult => {
+          if (op.kind === 'delete') {
+            if (!t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
+            self.writes.push({ entity, key: op.key, op });
+            t.delete(op.key);
+            self.append(entity, op.key, 'delete', {}, tag);
+            return { ok: true, key: op.key };
+          }
+          if (self.reject && op.fields[self.reject.field] === self.reject.value) {
+            return { ok: false, error: { errorClass: 'validation', message: `${self.reject.field} may not be ${String(self.reject.value)}`, response: '{"error":"invalid"}' } };
+          }
+          let key = op.key;
+          if (key === null && op.match) {
+            const want = normalizeMatch(op.match.value, op.match.normalize);
+            for (const [k, r] of t) if (normalizeMatch(r[op.match.field], op.match.normalize) === want) key = k;
+          }
+          const created = key === null || !t.has(key);
+          if (key === null) key = String(self.nextKey++);
+          const next = { ...(t.get(key) ?? {}), ...(created ? (op.insertOnly ?? {}) : {}), ...op.fields };
+          if (!created && op.match && op.key === null) next[op.match.field] = t.get(key)![op.match.field];
+          t.set(key, next);
+          self.writes.push({ entity, key, op });
+          self.append(entity, key, 'upsert', next, tag);
+          return { ok: true, key, created };
+        });
+      },
+      async close() {},
+    };
+  }
+}

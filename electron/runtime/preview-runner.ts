@@ -1,0 +1,37 @@
+import type { PreviewResult } from '../../shared/api/contract.js';
+import type { FlowDocument } from '../../shared/flow/schema.js';
+import { ApiError } from './api/handlers.js';
+import type { OpenedSystem } from './connectors/system-connections.js';
+import type { EntityInfo } from './connectors/types.js';
+import { previewSync } from './engine/preview.js';
+import { sourceSide, targetSide } from './engine/sides.js';
+import { normalizeMatch } from './engine/values.js';
+import type { Store } from './store/store.js';
+
+/** Read samples from the source and their matches from the target (real reads), then preview; writes nothing. */
+export async function runPreview(flow: FlowDocument, syncId: string, limit: number, store: Store, systems: ReadonlyMap<string, OpenedSystem>): Promise<PreviewResult> {
+  const sync = flow.syncs.find((s) => s.id === syncId);
+  if (!sync) throw new ApiError('not_found', `flow "${flow.id}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+  const direction = sync.direction === 'b-to-a' ? 'b-to-a' : 'a-to-b';
+  const s = sourceSide(direction);
+  const t = targetSide(direction);
+  const source = systems.get(sync[s].system)?.connector;
+  const target = systems.get(sync[t].system)?.connector;
+  if (!source || !target) throw new ApiError('bad_request', `sync "${syncId}" connects systems that are not open`);
+  const samples = await source.readSamples(sync[s].entity, limit);
+  const links = new Map<string, string>();
+  for (const r of samples) {
+    const other = store.links.other(flow.id, sync.id, s, r.key);
+    if (other !== null) links.set(r.key, other);
+  }
+  const matchValues = samples.map((r) => r.fields[sync.matchKey[s]]).filter((v) => normalizeMatch(v, sync.matchKey.normalize) !== null);
+  const [linked, matched, targetEntities] = await Promise.all([
+    links.size ? target.readByKeys(sync[t].entity, [...links.values()]) : Promise.resolve([]),
+    matchValues.length ? target.findByField(sync[t].entity, sync.matchKey[t], matchValues, sync.matchKey.normalize) : Promise.resolve([]),
+    target.discover().catch(() => [] as EntityInfo[]),
+  ]);
+  const seen = new Set<string>();
+  const targets = [...linked, ...matched].filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
+  const info = targetEntities.find((e) => e.name === sync[t].entity);
+  return previewSync({ sync, direction, samples, targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now() });
+}

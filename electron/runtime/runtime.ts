@@ -1,0 +1,358 @@
+import path from 'node:path';
+import { z } from 'zod';
+import type { ApiOutputs, FlowStatus, RuntimeEvent } from '../../shared/api/contract.js';
+import type { FlowDocument } from '../../shared/flow/schema.js';
+import { parseFlowDocument } from '../../shared/flow/validate.js';
+import { ApiError, type ApiHandlers } from './api/handlers.js';
+import { connectorDefinitions } from './connectors/registry.js';
+import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
+import type { EntityInfo } from './connectors/types.js';
+import { ensureDemoSystems } from './demo/demo-systems.js';
+import { DEMO_FLOW } from './demo/demo-flow.js';
+import { startSimulator, type Simulator } from './demo/simulator.js';
+import { FlowEngine } from './engine/flow-engine.js';
+import { runPreview } from './preview-runner.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import { KeychainSecretStore } from './secrets/keychain-store.js';
+import { Store } from './store/store.js';
+import { acquireWorkspaceLock } from './workspace-lock.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export type Logger = (level: LogLevel, message: string) => void;
+
+export interface RuntimeOptions {
+  workspaceDir: string;
+  /** Open the demo workspace: two local SQLite systems, the demo flow, and a change simulator. */
+  demo?: boolean | { ratePerSec?: number; simulate?: boolean };
+  secrets?: SecretStore;
+  log?: Logger;
+  /** Start flows that were running when the workspace was last closed (default true). */
+  resume?: boolean;
+}
+
+export interface Runtime {
+  readonly workspaceDir: string;
+  readonly store: Store;
+  readonly api: ApiHandlers;
+  subscribe(listener: (e: RuntimeEvent) => void): () => void;
+  /** Stop every flow (in-flight batches finish, ready changes are applied for up to `drainMs`; the rest stays in the inbox) and close the workspace. */
+  close(opts?: { drainMs?: number }): Promise<void>;
+}
+
+interface RunningFlow {
+  engine: FlowEngine;
+  systems: Map<string, OpenedSystem>;
+}
+
+const DISCOVER_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+/** Opens a workspace and serves the runtime API over it. One runtime per workspace (a lock file enforces it). */
+export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const workspaceDir = path.resolve(opts.workspaceDir);
+  const release = acquireWorkspaceLock(workspaceDir);
+  let store: Store;
+  try {
+    store = Store.open(path.join(workspaceDir, 'workspace.db'));
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const dataDir = path.join(workspaceDir, 'data');
+  const secrets = opts.secrets ?? new KeychainSecretStore();
+  const log: Logger = opts.log ?? (() => {});
+  const running = new Map<string, RunningFlow>();
+  const listeners = new Set<(e: RuntimeEvent) => void>();
+  let pushTimer: NodeJS.Timeout | null = null;
+  let simulator: Simulator | null = null;
+  let closed = false;
+  const demo = opts.demo ? { ratePerSec: 2, simulate: true, ...(typeof opts.demo === 'object' ? opts.demo : {}) } : null;
+
+  const emit = (e: RuntimeEvent) => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        log('warn', `event listener failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  const loadFlow = (flowId: string): FlowDocument => {
+    const stored = store.flows.get(flowId);
+    if (!stored) throw new ApiError('not_found', `there is no flow "${flowId}" in this workspace`);
+    return stored.flow;
+  };
+
+  const detachedEngine = (flowId: string): FlowEngine =>
+    running.get(flowId)?.engine ?? new FlowEngine({ store, flow: loadFlow(flowId), connectors: new Map() });
+
+  const statusOf = (flowId: string): FlowStatus => detachedEngine(flowId).status();
+
+  const openSystems = async (flow: FlowDocument, ids?: string[]): Promise<Map<string, OpenedSystem>> => {
+    const out = new Map<string, OpenedSystem>();
+    try {
+      for (const system of flow.systems) {
+        if (ids && !ids.includes(system.id)) continue;
+        out.set(system.id, await openSystem(flow, system, secrets, dataDir));
+      }
+    } catch (e) {
+      await Promise.allSettled([...out.values()].map((o) => o.connector.close()));
+      if (e instanceof SystemSetupError) throw new ApiError('bad_request', e.message);
+      throw e;
+    }
+    return out;
+  };
+
+  /** Use the running flow's connectors when there are, else open (and later close) fresh ones. */
+  const withSystems = async <T>(flowId: string, ids: string[], fn: (systems: Map<string, OpenedSystem>, flow: FlowDocument) => Promise<T>): Promise<T> => {
+    const live = running.get(flowId);
+    const flow = loadFlow(flowId);
+    if (live) return fn(live.systems, flow);
+    const systems = await openSystems(flow, ids);
+    try {
+      return await fn(systems, flow);
+    } finally {
+      await Promise.allSettled([...systems.values()].map((o) => o.connector.close()));
+    }
+  };
+
+  const startFlow = async (flowId: string): Promise<FlowStatus> => {
+    if (running.has(flowId)) return statusOf(flowId);
+    const flow = loadFlow(flowId);
+    const systems = await openSystems(flow);
+    const entities = new Map<string, EntityInfo[]>();
+    const polls = new Map<string, number>();
+    for (const [id, s] of systems) {
+      try {
+        entities.set(id, await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${id}"`));
+      } catch (e) {
+        log('warn', `flow ${flowId}: could not discover "${id}" (${(e as Error).message}); type checks for it are off until the next start`);
+      }
+      polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);
+    }
+    const engine = new FlowEngine({
+      store,
+      flow,
+      connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
+      entities,
+      pollIntervals: polls,
+      log: (level, message) => log(level, `flow ${flowId}: ${message}`),
+    });
+    running.set(flowId, { engine, systems });
+    try {
+      await engine.start();
+    } catch (e) {
+      running.delete(flowId);
+      await Promise.allSettled([...systems.values()].map((o) => o.connector.close()));
+      throw e;
+    }
+    store.flows.setRunning(flowId, true);
+    log('info', `flow ${flowId} started`);
+    return engine.status();
+  };
+
+  const stopFlow = async (flowId: string, remember = true, drainMs = 2000): Promise<FlowStatus> => {
+    const live = running.get(flowId);
+    if (live) {
+      running.delete(flowId);
+      await live.engine.stop({ drainMs });
+      await Promise.allSettled([...live.systems.values()].map((o) => o.connector.close()));
+      log('info', `flow ${flowId} stopped`);
+    }
+    if (remember && store.flows.get(flowId)) store.flows.setRunning(flowId, false);
+    return statusOf(flowId);
+  };
+
+  const saveFlow = async (input: unknown): Promise<ApiOutputs['flows.save']> => {
+    const parsed = parseFlowDocument(input);
+    if (!parsed.ok) return { ok: false, issues: parsed.issues };
+    const wasRunning = running.has(parsed.flow.id);
+    if (wasRunning) await stopFlow(parsed.flow.id, false);
+    store.flows.save(parsed.flow, Date.now());
+    if (wasRunning) await startFlow(parsed.flow.id);
+    return { ok: true, flow: parsed.flow };
+  };
+
+  const api: ApiHandlers = {
+    'workspace.info': async () => ({
+      name: demo ? 'Demo workspace' : path.basename(workspaceDir),
+      path: workspaceDir,
+      demo: demo !== null,
+      version: pkg.version,
+      keychain: await secrets.status(),
+    }),
+    'flows.list': async () => store.flows.list().map((f) => ({ id: f.flow.id, name: f.flow.name, running: running.has(f.flow.id), updatedAt: f.updatedAt })),
+    'flows.get': async ({ flowId }) => ({ flow: loadFlow(flowId) }),
+    'flows.save': async ({ flow }) => saveFlow(flow),
+    'flows.validate': async ({ flow }) => {
+      const parsed = parseFlowDocument(flow);
+      return parsed.ok ? { ok: true, issues: [] } : { ok: false, issues: parsed.issues };
+    },
+    'flows.delete': async ({ flowId }) => {
+      loadFlow(flowId);
+      await stopFlow(flowId, false);
+      store.transaction(() => {
+        store.flows.delete(flowId);
+        store.inbox.clearFlow(flowId);
+      });
+      return { ok: true };
+    },
+    'flows.start': async ({ flowId }) => startFlow(flowId),
+    'flows.stop': async ({ flowId }) => stopFlow(flowId),
+    'status.get': async ({ flowId }) => (flowId ? [statusOf(flowId)] : store.flows.list().map((f) => statusOf(f.flow.id))),
+    'metrics.series': async ({ flowId, syncId, direction, sinceMs }) => store.metrics.series(flowId, syncId, direction, Date.now() - sinceMs),
+    'dlq.list': async ({ filter, limit, offset }) => {
+      const { total, entries } = store.dlq.list(filter, limit, offset);
+      return { total, entries: entries.map(({ detail: _detail, ...e }) => e) };
+    },
+    'dlq.get': async ({ id }) => {
+      const e = store.dlq.get(id);
+      if (!e) throw new ApiError('not_found', `there is no DLQ entry ${id} (it may have been replayed or discarded)`);
+      const { detail: _detail, ...entry } = e;
+      return entry;
+    },
+    'dlq.replay': async ({ ids, filter }) => {
+      const byFlow = new Map<string, number[]>();
+      for (const e of store.dlq.select({ ids, filter })) byFlow.set(e.flowId, [...(byFlow.get(e.flowId) ?? []), e.id]);
+      let replayed = 0;
+      for (const [flowId, flowIds] of byFlow) {
+        if (!store.flows.get(flowId)) continue;
+        replayed += detachedEngine(flowId).replay({ ids: flowIds });
+      }
+      return { replayed };
+    },
+    'dlq.discard': async ({ ids, filter }) => {
+      const entries = store.dlq.select({ ids, filter });
+      let discarded = 0;
+      store.transaction(() => {
+        for (const e of entries) if (store.dlq.remove(e.id)) discarded++;
+      });
+      return { discarded };
+    },
+    'preview.run': async ({ flowId, syncId, limit }) => {
+      const flow = loadFlow(flowId);
+      const sync = flow.syncs.find((s) => s.id === syncId);
+      const ids = sync ? [sync.a.system, sync.b.system] : [];
+      return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems));
+    },
+    'connectors.list': async () =>
+      connectorDefinitions().map((d) => ({
+        kind: d.kind,
+        label: d.label,
+        description: d.description,
+        configJsonSchema: safeJsonSchema(d.configSchema),
+        secretFields: d.secretFields,
+        captureModes: d.captureModes,
+      })),
+    'connectors.test': async ({ flowId, systemId }) => {
+      try {
+        return await withSystems(flowId, [systemId], async (systems) => {
+          const s = systems.get(systemId);
+          if (!s) throw new ApiError('not_found', `flow "${flowId}" has no system "${systemId}"`);
+          return s.connector.testConnection();
+        });
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'bad_request') return { ok: false, message: e.message, checks: [] };
+        throw e;
+      }
+    },
+    'connectors.discover': async ({ flowId, systemId }) =>
+      withSystems(flowId, [systemId], async (systems) => {
+        const s = systems.get(systemId);
+        if (!s) throw new ApiError('not_found', `flow "${flowId}" has no system "${systemId}"`);
+        const entities = await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${systemId}"`);
+        return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
+      }),
+    'secrets.set': async ({ name, value }) => {
+      const st = await secrets.status();
+      if (!st.available) throw new ApiError('unavailable', st.message);
+      await secrets.set(name, value);
+      return { ok: true };
+    },
+    'secrets.status': async ({ names }) => {
+      const st = await secrets.status();
+      const present: Record<string, boolean> = {};
+      for (const n of names) present[n] = st.available ? (await secrets.get(n)) !== null : false;
+      return { ...st, present };
+    },
+  };
+
+  const pushStatus = () => {
+    if (listeners.size === 0 || closed) return;
+    try {
+      emit({ type: 'status', flows: store.flows.list().map((f) => statusOf(f.flow.id)) });
+    } catch (e) {
+      log('warn', `status push failed: ${(e as Error).message}`);
+    }
+  };
+
+  // Demo workspace: local systems, the demo flow, a simulator making realistic changes.
+  if (demo) {
+    ensureDemoSystems(dataDir);
+    if (!store.flows.get(DEMO_FLOW.id)) {
+      store.flows.save(DEMO_FLOW, Date.now());
+      store.flows.setRunning(DEMO_FLOW.id, true);
+    }
+  }
+  if (opts.resume ?? true) {
+    for (const f of store.flows.list()) {
+      if (!f.running) continue;
+      try {
+        await startFlow(f.flow.id);
+      } catch (e) {
+        log('error', `flow ${f.flow.id} could not start: ${(e as Error).message}`);
+        emit({ type: 'notice', level: 'error', message: `Flow "${f.flow.name}" could not start: ${(e as Error).message}` });
+      }
+    }
+  }
+  if (demo?.simulate) simulator = startSimulator({ dir: dataDir, ratePerSec: demo.ratePerSec });
+
+  return {
+    workspaceDir,
+    store,
+    api,
+    subscribe(listener) {
+      listeners.add(listener);
+      if (!pushTimer) {
+        pushTimer = setInterval(pushStatus, 1000);
+        pushTimer.unref?.();
+      }
+      queueMicrotask(pushStatus);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0 && pushTimer) {
+          clearInterval(pushTimer);
+          pushTimer = null;
+        }
+      };
+    },
+    async close(closeOpts = {}) {
+      if (closed) return;
+      closed = true;
+      if (pushTimer) clearInterval(pushTimer);
+      await simulator?.stop();
+      for (const id of [...running.keys()]) await stopFlow(id, false, closeOpts.drainMs ?? 2000);
+      store.close();
+      release();
+    },
+  };
+}
+
+function safeJsonSchema(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return {};
+  }
+}

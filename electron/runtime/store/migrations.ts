@@ -1,0 +1,157 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Numbered schema steps. `PRAGMA user_version` records how many have run; each step runs in its
+ * own transaction with the version bump, so a crash mid-migration leaves the previous version intact.
+ */
+export const STORE_MIGRATIONS: readonly string[] = [
+  // 1: the whole first schema.
+  `
+  CREATE TABLE flows (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    running INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE dedupe_keys (
+    flow_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, event_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dedupe_keys_age ON dedupe_keys(seen_at);
+  CREATE TABLE inbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    op TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    source_time REAL NOT NULL,
+    capture_time REAL NOT NULL,
+    origin TEXT NOT NULL,
+    version REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL,
+    last_error TEXT,
+    first_failed_at REAL,
+    replay INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX inbox_ready ON inbox(flow_id, not_before, seq);
+  CREATE INDEX inbox_route_key ON inbox(flow_id, sync_id, direction, key, seq);
+  CREATE TABLE checkpoints (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    position TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, system)
+  ) WITHOUT ROWID;
+  CREATE TABLE shadows (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (flow_id, system, entity, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE links (
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    a_key TEXT NOT NULL,
+    b_key TEXT NOT NULL,
+    linked_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, sync_id, a_key)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX links_b ON links(flow_id, sync_id, b_key);
+  CREATE TABLE tombstones (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    deleted_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    by_sync INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, system, entity, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX tombstones_expiry ON tombstones(expires_at);
+  CREATE TABLE dlq (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    source_system TEXT NOT NULL,
+    target_system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    error_class TEXT NOT NULL,
+    message TEXT NOT NULL,
+    response TEXT,
+    attempts INTEGER NOT NULL,
+    first_failed_at REAL NOT NULL,
+    last_failed_at REAL NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT,
+    detail TEXT
+  );
+  CREATE INDEX dlq_filter ON dlq(flow_id, sync_id, error_class, last_failed_at);
+  CREATE TABLE edge_counters (
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    applied INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    conflicts INTEGER NOT NULL DEFAULT 0,
+    echoes INTEGER NOT NULL DEFAULT 0,
+    violations INTEGER NOT NULL DEFAULT 0,
+    tombstones INTEGER NOT NULL DEFAULT 0,
+    stale INTEGER NOT NULL DEFAULT 0,
+    last_applied_at REAL,
+    PRIMARY KEY (flow_id, sync_id, direction)
+  ) WITHOUT ROWID;
+  CREATE TABLE metrics (
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    conflicts INTEGER NOT NULL,
+    echoes INTEGER NOT NULL,
+    lag_p50 REAL,
+    lag_p95 REAL,
+    lag_p99 REAL,
+    lag_hist TEXT,
+    dlq_depth INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, sync_id, direction, t)
+  ) WITHOUT ROWID;
+  CREATE TABLE unknown_fields (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    field TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, system, entity, field)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > steps.length) {
+    throw new Error(`this workspace was written by a newer SyncCanvas (store version ${from}, this build knows ${steps.length}): update SyncCanvas to open it`);
+  }
+  for (let v = from; v < steps.length; v++) {
+    db.transaction(() => {
+      db.exec(steps[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return { from, to: steps.length };
+}

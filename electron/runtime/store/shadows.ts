@@ -1,0 +1,48 @@
+import type { Db } from './database.js';
+
+/**
+ * What the runtime last knew of one record in one system, per field: the value, when it last changed
+ * (the changer's clock), and whether that change was the runtime's own write (`sync`) or the
+ * system's (`self`). Echo suppression, staleness and conflict detection all read this.
+ */
+export interface FieldShadow {
+  v: unknown;
+  t: number;
+  by: 'self' | 'sync';
+}
+
+export interface RecordShadow {
+  fields: Record<string, FieldShadow>;
+  /** Highest record version seen (updatedAt, xmin…), to drop out-of-order deliveries. */
+  version?: number;
+  /** The newest source time of any change seen from the system itself, changed values or not. */
+  seen?: number;
+}
+
+export class ShadowRepo {
+  private readonly getStmt;
+  private readonly putStmt;
+  private readonly deleteStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare('SELECT state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
+    this.putStmt = db.prepare(
+      `INSERT INTO shadows (flow_id, system, entity, key, state) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (flow_id, system, entity, key) DO UPDATE SET state = excluded.state`,
+    );
+    this.deleteStmt = db.prepare('DELETE FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
+  }
+
+  get(flowId: string, system: string, entity: string, key: string): RecordShadow | null {
+    const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as RecordShadow) : null;
+  }
+
+  put(flowId: string, system: string, entity: string, key: string, shadow: RecordShadow): void {
+    this.putStmt.run(flowId, system, entity, key, JSON.stringify(shadow));
+  }
+
+  remove(flowId: string, system: string, entity: string, key: string): void {
+    this.deleteStmt.run(flowId, system, entity, key);
+  }
+}

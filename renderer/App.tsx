@@ -1,0 +1,102 @@
+import { useEffect } from 'react';
+import { watchStatus, type ApiClient } from './api/index.js';
+import { FlowCanvas } from './canvas/FlowCanvas.js';
+import { AppHeader } from './header/AppHeader.js';
+import { SyncPanel } from './panel/SyncPanel.js';
+import { selectedFlowStatus, type AppStore } from './state/app-store.js';
+import { useApp } from './state/store-context.js';
+
+export function App({ client, store }: { client: ApiClient; store: AppStore }) {
+  const phase = useApp((s) => s.phase);
+  const loadError = useApp((s) => s.loadError);
+  const init = useApp((s) => s.init);
+
+  useEffect(() => {
+    void store.getState().init();
+    const { receiveStatus, addNotice, reportStatusError } = store.getState();
+    return watchStatus(client, { onStatus: receiveStatus, onNotice: addNotice, onError: reportStatusError });
+  }, [client, store]);
+
+  if (phase === 'failed') {
+    return (
+      <main className="app-failed">
+        <div className="app-failed__card" role="alert">
+          <h1>SyncCanvas could not open the workspace</h1>
+          <p>{loadError}</p>
+          <button type="button" className="button button--primary" onClick={() => void init()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+
+  return (
+    <div className="app">
+      <AppHeader />
+      <Alerts />
+      <main className="app-main" aria-busy={phase === 'loading'}>
+        <div className="canvas-area">{phase === 'loading' ? <div className="canvas-message">Loading workspace…</div> : <FlowCanvas />}</div>
+        <SyncPanel />
+      </main>
+    </div>
+  );
+}
+
+/** Action failures, the flow's own error and runtime notices, above the canvas. */
+function Alerts() {
+  const actionError = useApp((s) => s.actionError);
+  const dismissActionError = useApp((s) => s.dismissActionError);
+  const notices = useApp((s) => s.notices);
+  const dismissNotice = useApp((s) => s.dismissNotice);
+  const status = useApp(selectedFlowStatus);
+  const workspace = useApp((s) => s.workspace);
+  const keychainDetailOpen = useApp((s) => s.keychainDetailOpen);
+  const toggleKeychainDetail = useApp((s) => s.toggleKeychainDetail);
+  const flowNotices = status?.notices ?? [];
+  const showKeychain = keychainDetailOpen && workspace !== null && !workspace.keychain.available;
+  if (!actionError && !status?.error && notices.length === 0 && flowNotices.length === 0 && !showKeychain) return null;
+
+  return (
+    <div className="alerts">
+      {showKeychain && (
+        <div id="keychain-detail" className="alert alert--warning" role="status">
+          <span className="alert__text">
+            <strong>The OS keychain is unavailable, so connection secrets cannot be saved or read.</strong> {workspace.keychain.message}
+          </span>
+          <button type="button" className="alert__close" onClick={toggleKeychainDetail} aria-label="Hide keychain details">
+            ×
+          </button>
+        </div>
+      )}
+      {actionError && (
+        <div className="alert alert--error" role="alert">
+          <span className="alert__text">{actionError}</span>
+          <button type="button" className="alert__close" onClick={dismissActionError} aria-label="Dismiss error">
+            ×
+          </button>
+        </div>
+      )}
+      {status?.error && (
+        <div className="alert alert--error" role="alert">
+          <span className="alert__text">
+            <strong>The flow stopped with an error.</strong> {status.error}
+          </span>
+        </div>
+      )}
+      {flowNotices.map((n) => (
+        <div key={n} className="alert alert--info" role="status">
+          <span className="alert__text">{n}</span>
+        </div>
+      ))}
+      {notices.map((n) => (
+        <div key={n.id} className={`alert alert--${n.level}`} role={n.level === 'error' ? 'alert' : 'status'}>
+          <span className="alert__text">{n.message}</span>
+          <button type="button" className="alert__close" onClick={() => dismissNotice(n.id)} aria-label="Dismiss notice">
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,58 @@
+import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
+import { formatCount, formatLag } from '../format/format-stats.js';
+import { directionArrow, directionKeyArrow, HEALTH_LABEL } from '../format/sync-labels.js';
+import { useApp } from '../state/store-context.js';
+import { labelOffset, offsetEdgePath } from './edge-path.js';
+import type { SyncFlowEdge } from './flow-graph.js';
+
+export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<SyncFlowEdge>) {
+  const selectSync = useApp((s) => s.selectSync);
+  if (!data) return null;
+  const { path, labelX, labelY } = offsetEdgePath(sourceX, sourceY, targetX, targetY, data.offset);
+  const markerId = `sync-arrow-${id}`;
+  const marker = `url(#${markerId})`;
+  const towardsB = data.direction !== 'b-to-a';
+  const towardsA = data.direction !== 'a-to-b';
+
+  return (
+    <g className={`sync-edge sync-edge--${data.health}${selected ? ' sync-edge--selected' : ''}${data.enabled ? '' : ' sync-edge--disabled'}`}>
+      <defs>
+        {/* Defined inside the edge so the arrow takes the edge's health colour from CSS. */}
+        <marker id={markerId} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="14" markerHeight="14" markerUnits="userSpaceOnUse" orient="auto-start-reverse">
+          <path d="M 0 0 L 10 5 L 0 10 z" className="sync-edge__arrow" />
+        </marker>
+      </defs>
+      <BaseEdge id={id} path={path} className="sync-edge__path" markerEnd={towardsB ? marker : undefined} markerStart={towardsA ? marker : undefined} interactionWidth={24} />
+      <EdgeLabelRenderer>
+        <button
+          type="button"
+          className={`sync-label sync-label--${data.health}${selected ? ' sync-label--selected' : ''} nodrag nopan`}
+          style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}` }}
+          onClick={() => selectSync(id)}
+          aria-pressed={selected}
+          aria-label={`${data.title}: ${data.aName} ${directionArrow(data.direction)} ${data.bName}, ${data.tier}, ${HEALTH_LABEL[data.health]}. Show details`}
+          data-testid={`edge-label-${id}`}
+        >
+          <span className="sync-label__head">
+            <span className="sync-label__arrow" aria-hidden="true">
+              {directionArrow(data.direction)}
+            </span>
+            <span className="sync-label__title">{data.title}</span>
+            <span className={`tier-badge tier-badge--${data.tier}`}>{data.tier}</span>
+          </span>
+          <span className="sync-label__stats">
+            {data.lags.map((lag) => (
+              <span key={lag.direction} className="sync-label__lag" title={`Lag p50, ${lag.direction === 'a-to-b' ? `${data.aName} to ${data.bName}` : `${data.bName} to ${data.aName}`}`}>
+                <span aria-hidden="true">{directionKeyArrow(lag.direction)}</span>{' '}
+                <span data-testid={`edge-lag-${id}-${lag.direction}`}>{formatLag(lag.lagP50)}</span>
+              </span>
+            ))}
+            <span className={`sync-label__dlq${data.dlqDepth ? ' sync-label__dlq--nonzero' : ''}`} data-testid={`edge-dlq-${id}`}>
+              DLQ {formatCount(data.dlqDepth)}
+            </span>
+          </span>
+        </button>
+      </EdgeLabelRenderer>
+    </g>
+  );
+}

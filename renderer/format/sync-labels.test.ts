@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { directionArrow, directionsOf, syncTitle, tierDetail, tierLabel } from './sync-labels.js';
+
+describe('sync labels', () => {
+  it('draws the arrow from the direction', () => {
+    expect(directionArrow('a-to-b')).toBe('→');
+    expect(directionArrow('b-to-a')).toBe('←');
+    expect(directionArrow('both')).toBe('↔');
+  });
+
+  it('lists the running directions of an edge', () => {
+    expect(directionsOf('both')).toEqual(['a-to-b', 'b-to-a']);
+    expect(directionsOf('b-to-a')).toEqual(['b-to-a']);
+  });
+
+  it('names the tier, with its parameter in the detail', () => {
+    expect(tierLabel({ tier: 'near-real-time', windowMs: 5000 })).toBe('near-real-time');
+    expect(tierDetail({ tier: 'real-time' })).toMatch(/^real-time/);
+    expect(tierDetail({ tier: 'near-real-time', windowMs: 5000 })).toContain('5 s');
+    expect(tierDetail({ tier: 'near-real-time', windowMs: 90_000 })).toContain('1.5 min');
+    expect(tierDetail({ tier: 'batch', cron: '*/15 * * * *' })).toContain('*/15 * * * *');
+  });
+
+  it("uses the edge's name, or its entity pair", () => {
+    const base = { a: { system: 'crm', entity: 'contacts' }, b: { system: 'billing', entity: 'customers' }, direction: 'both' as const };
+    expect(syncTitle({ ...base, name: 'Contacts' })).toBe('Contacts');
+    expect(syncTitle({ ...base, name: '  ' })).toBe('contacts ↔ customers');
+    expect(syncTitle(base)).toBe('contacts ↔ customers');
+  });
+});

@@ -1,0 +1,54 @@
+import type { DirectionKey, EdgeHealth } from '../../shared/api/contract.js';
+import type { Direction, Latency, SyncEdge } from '../../shared/flow/schema.js';
+
+/** The arrow drawn for an edge's direction, read from side a to side b. */
+export function directionArrow(direction: Direction): '→' | '←' | '↔' {
+  if (direction === 'a-to-b') return '→';
+  if (direction === 'b-to-a') return '←';
+  return '↔';
+}
+
+/** The arrow for one running direction of an edge. */
+export function directionKeyArrow(direction: DirectionKey): '→' | '←' {
+  return direction === 'a-to-b' ? '→' : '←';
+}
+
+export function directionLabel(direction: Direction): string {
+  return direction === 'both' ? 'Two-way' : 'One-way';
+}
+
+/** The directions an edge runs, in a stable order. */
+export function directionsOf(direction: Direction): DirectionKey[] {
+  if (direction === 'both') return ['a-to-b', 'b-to-a'];
+  return [direction];
+}
+
+export function tierLabel(latency: Latency): 'real-time' | 'near-real-time' | 'batch' {
+  return latency.tier;
+}
+
+/** The tier with its parameter, for the side panel. */
+export function tierDetail(latency: Latency): string {
+  if (latency.tier === 'real-time') return 'real-time (within seconds)';
+  if (latency.tier === 'near-real-time') return `near-real-time (every ${formatWindow(latency.windowMs)})`;
+  return `batch (${latency.cron})`;
+}
+
+function formatWindow(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${+(ms / 1000).toFixed(1)} s`;
+  return `${+(ms / 60_000).toFixed(1)} min`;
+}
+
+export const HEALTH_LABEL: Record<EdgeHealth, string> = {
+  idle: 'Idle',
+  healthy: 'Healthy',
+  lagging: 'Lagging',
+  failing: 'Failing',
+};
+
+/** A readable name for an edge: its own name, or its entity pair. */
+export function syncTitle(sync: Pick<SyncEdge, 'name' | 'a' | 'b' | 'direction'>): string {
+  if (sync.name && sync.name.trim().length > 0) return sync.name;
+  return `${sync.a.entity} ${directionArrow(sync.direction)} ${sync.b.entity}`;
+}

@@ -1,0 +1,175 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiOutputs, ApiTransport, FlowStatus, FlowSummary } from '../../shared/api/contract.js';
+import type { FlowDocument } from '../../shared/flow/schema.js';
+import { errorMessage } from '../api/api-call-error.js';
+
+export type WorkspaceInfo = ApiOutputs['workspace.info'];
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface AppState {
+  phase: 'loading' | 'ready' | 'failed';
+  /** Why the workspace could not be loaded at all; shown instead of the canvas. */
+  loadError: string | null;
+  workspace: WorkspaceInfo | null;
+  flows: FlowSummary[];
+  kindLabels: Record<string, string>;
+  selectedFlowId: string | null;
+  flow: FlowDocument | null;
+  flowError: string | null;
+  statuses: Record<string, FlowStatus>;
+  /** When the last status (push or poll) arrived, for "updated … ago". */
+  statusAt: number | null;
+  statusError: string | null;
+  selectedSyncId: string | null;
+  pendingAction: 'start' | 'stop' | null;
+  actionError: string | null;
+  notices: Notice[];
+  /** Whether the keychain warning's explanation is shown under the header. */
+  keychainDetailOpen: boolean;
+
+  init(): Promise<void>;
+  selectFlow(flowId: string): Promise<void>;
+  selectSync(syncId: string): void;
+  startFlow(): Promise<void>;
+  stopFlow(): Promise<void>;
+  receiveStatus(flows: FlowStatus[]): void;
+  reportStatusError(error: unknown): void;
+  addNotice(level: Notice['level'], message: string): void;
+  dismissNotice(id: number): void;
+  dismissActionError(): void;
+  toggleKeychainDetail(): void;
+}
+
+export type AppStore = StoreApi<AppState>;
+
+const MAX_NOTICES = 4;
+
+/** UI state plus the calls that change it; every runtime call goes through `api`. */
+export function createAppStore(api: ApiTransport, now: () => number = Date.now): AppStore {
+  let noticeSeq = 0;
+
+  return createStore<AppState>()((set, get) => {
+    function mergeStatus(flows: FlowStatus[]): void {
+      if (flows.length === 0) return;
+      set((state) => {
+        const statuses = { ...state.statuses };
+        for (const f of flows) statuses[f.flowId] = f;
+        const running = new Map(flows.map((f) => [f.flowId, f.running]));
+        return {
+          statuses,
+          statusAt: now(),
+          statusError: null,
+          flows: state.flows.map((f) => {
+            const isRunning = running.get(f.id);
+            return isRunning === undefined || isRunning === f.running ? f : { ...f, running: isRunning };
+          }),
+        };
+      });
+    }
+
+    async function runAction(kind: 'start' | 'stop'): Promise<void> {
+      const flowId = get().selectedFlowId;
+      if (!flowId || get().pendingAction) return;
+      set({ pendingAction: kind, actionError: null });
+      try {
+        const status = await api.call(kind === 'start' ? 'flows.start' : 'flows.stop', { flowId });
+        mergeStatus([status]);
+      } catch (error) {
+        set({ actionError: `Could not ${kind} the flow: ${errorMessage(error)}` });
+      } finally {
+        set({ pendingAction: null });
+      }
+    }
+
+    return {
+      phase: 'loading',
+      loadError: null,
+      workspace: null,
+      flows: [],
+      kindLabels: {},
+      selectedFlowId: null,
+      flow: null,
+      flowError: null,
+      statuses: {},
+      statusAt: null,
+      statusError: null,
+      selectedSyncId: null,
+      pendingAction: null,
+      actionError: null,
+      notices: [],
+      keychainDetailOpen: false,
+
+      async init() {
+        set({ phase: 'loading', loadError: null });
+        let workspace: WorkspaceInfo;
+        let flows: FlowSummary[];
+        try {
+          [workspace, flows] = await Promise.all([api.call('workspace.info', {}), api.call('flows.list', {})]);
+        } catch (error) {
+          set({ phase: 'failed', loadError: errorMessage(error) });
+          return;
+        }
+        set({ phase: 'ready', workspace, flows });
+        // Connector labels only make the canvas nicer; the raw kind is shown without them.
+        api.call('connectors.list', {}).then(
+          (kinds) => set({ kindLabels: Object.fromEntries(kinds.map((k) => [k.kind, k.label])) }),
+          () => undefined,
+        );
+        const first = flows.find((f) => f.running) ?? flows[0];
+        if (first) await get().selectFlow(first.id);
+      },
+
+      async selectFlow(flowId) {
+        set({ selectedFlowId: flowId, flow: null, flowError: null, selectedSyncId: null, actionError: null });
+        try {
+          const { flow } = await api.call('flows.get', { flowId });
+          if (get().selectedFlowId !== flowId) return;
+          set({ flow, selectedSyncId: flow.syncs[0]?.id ?? null });
+        } catch (error) {
+          if (get().selectedFlowId === flowId) set({ flowError: errorMessage(error) });
+        }
+      },
+
+      selectSync(syncId) {
+        if (get().flow?.syncs.some((s) => s.id === syncId)) set({ selectedSyncId: syncId });
+      },
+
+      startFlow: () => runAction('start'),
+      stopFlow: () => runAction('stop'),
+
+      receiveStatus: mergeStatus,
+
+      reportStatusError(error) {
+        set({ statusError: errorMessage(error) });
+      },
+
+      addNotice(level, message) {
+        noticeSeq += 1;
+        const notice = { id: noticeSeq, level, message };
+        set((state) => ({ notices: [...state.notices, notice].slice(-MAX_NOTICES) }));
+      },
+
+      dismissNotice(id) {
+        set((state) => ({ notices: state.notices.filter((n) => n.id !== id) }));
+      },
+
+      dismissActionError() {
+        set({ actionError: null });
+      },
+
+      toggleKeychainDetail() {
+        set((state) => ({ keychainDetailOpen: !state.keychainDetailOpen }));
+      },
+    };
+  });
+}
+
+/** The status of the flow on screen, if the runtime has reported one. */
+export function selectedFlowStatus(state: Pick<AppState, 'selectedFlowId' | 'statuses'>): FlowStatus | null {
+  return state.selectedFlowId ? (state.statuses[state.selectedFlowId] ?? null) : null;
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import type { FlowDocument } from '../flow/schema.js';
+import type { ValidationIssue } from '../flow/validate.js';
+import type { ErrorClass } from '../errors.js';
+
+/**
+ * The runtime API: one typed contract, served over Electron IPC and over local HTTP
+ * (browser mode, headless `synccanvas serve`). Inputs are validated with these schemas on the
+ * runtime side of every transport.
+ */
+
+const flowId = z.string().min(1);
+const DirectionKey = z.enum(['a-to-b', 'b-to-a']);
+export type DirectionKey = z.infer<typeof DirectionKey>;
+
+export const DlqFilterSchema = z.object({
+  flowId: flowId.optional(),
+  syncId: z.string().optional(),
+  direction: DirectionKey.optional(),
+  errorClass: z.enum(['transient', 'permanent', 'conflict', 'validation']).optional(),
+  text: z.string().max(200).optional(),
+  since: z.number().optional(),
+  until: z.number().optional(),
+});
+export type DlqFilter = z.infer<typeof DlqFilterSchema>;
+
+export const ApiInputs = {
+  'workspace.info': z.object({}),
+  'flows.list': z.object({}),
+  'flows.get': z.object({ flowId }),
+  'flows.save': z.object({ flow: z.unknown() }),
+  'flows.validate': z.object({ flow: z.unknown() }),
+  'flows.delete': z.object({ flowId }),
+  'flows.start': z.object({ flowId }),
+  'flows.stop': z.object({ flowId }),
+  'status.get': z.object({ flowId: flowId.optional() }),
+  'metrics.series': z.object({ flowId, syncId: z.string(), direction: DirectionKey, sinceMs: z.number().int().min(0).default(15 * 60_000) }),
+  'dlq.list': z.object({ filter: DlqFilterSchema.default({}), limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }),
+  'dlq.get': z.object({ id: z.number().int() }),
+  'dlq.replay': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
+  'dlq.discard': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
+  'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50) }),
+  'connectors.list': z.object({}),
+  'connectors.test': z.object({ flowId, systemId: z.string() }),
+  'connectors.discover': z.object({ flowId, systemId: z.string() }),
+  'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
+  'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
+} as const;
+
+export type ApiMethod = keyof typeof ApiInputs;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof ApiInputs)[M]>;
+export type ApiParsedInput<M extends ApiMethod> = z.output<(typeof ApiInputs)[M]>;
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  running: boolean;
+  updatedAt: number;
+}
+
+export interface LagStats {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface DirectionStats {
+  direction: DirectionKey;
+  lagMs: LagStats;
+  eventsPerSec: number;
+  applied: number;
+  errors: number;
+  conflicts: number;
+  echoesSuppressed: number;
+  ownershipViolations: number;
+  tombstones: number;
+  pending: number;
+  dlqDepth: number;
+  lastAppliedAt: number | null;
+}
+
+export type EdgeHealth = 'idle' | 'healthy' | 'lagging' | 'failing';
+
+export interface SyncStatus {
+  syncId: string;
+  health: EdgeHealth;
+  directions: DirectionStats[];
+  unknownFields: { system: string; field: string; firstSeen: number; count: number }[];
+}
+
+export interface SystemStatus {
+  systemId: string;
+  capturing: boolean;
+  error: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface FlowStatus {
+  flowId: string;
+  running: boolean;
+  startedAt: number | null;
+  error: string | null;
+  inboxPending: number;
+  dlqDepth: number;
+  systems: SystemStatus[];
+  syncs: SyncStatus[];
+  notices: string[];
+}
+
+export interface MetricPoint {
+  t: number;
+  events: number;
+  errors: number;
+  conflicts: number;
+  echoes: number;
+  lagP50: number | null;
+  lagP99: number | null;
+  dlqDepth: number;
+}
+
+export interface DlqEntry {
+  id: number;
+  flowId: string;
+  syncId: string;
+  direction: DirectionKey;
+  eventId: string;
+  sourceSystem: string;
+  targetSystem: string;
+  entity: string;
+  key: string;
+  errorClass: ErrorClass;
+  message: string;
+  response: string | null;
+  attempts: number;
+  firstFailedAt: number;
+  lastFailedAt: number;
+  event: Record<string, unknown>;
+  payload: Record<string, unknown> | null;
+}
+
+export type PreviewAction = 'create' | 'update' | 'no-op' | 'conflict' | 'invalid' | 'delete';
+
+export interface PreviewRow {
+  sourceKey: string;
+  targetKey: string | null;
+  action: PreviewAction;
+  changes: { field: string; from: unknown; to: unknown }[];
+  reason: string | null;
+}
+
+export interface PreviewResult {
+  syncId: string;
+  direction: DirectionKey;
+  rows: PreviewRow[];
+  audit: { duplicateMatchKeys: string[]; missingRequired: { key: string; field: string }[]; multipleMatches: string[] };
+  wrote: 0;
+}
+
+export interface ConnectorKindInfo {
+  kind: string;
+  label: string;
+  description: string;
+  configJsonSchema: unknown;
+  secretFields: { name: string; label: string; description?: string }[];
+  captureModes: string[];
+}
+
+export interface ApiOutputs {
+  'workspace.info': { name: string; path: string; demo: boolean; version: string; keychain: { available: boolean; message: string } };
+  'flows.list': FlowSummary[];
+  'flows.get': { flow: FlowDocument };
+  'flows.save': { ok: true; flow: FlowDocument } | { ok: false; issues: ValidationIssue[] };
+  'flows.validate': { ok: boolean; issues: ValidationIssue[] };
+  'flows.delete': { ok: true };
+  'flows.start': FlowStatus;
+  'flows.stop': FlowStatus;
+  'status.get': FlowStatus[];
+  'metrics.series': MetricPoint[];
+  'dlq.list': { total: number; entries: DlqEntry[] };
+  'dlq.get': DlqEntry;
+  'dlq.replay': { replayed: number };
+  'dlq.discard': { discarded: number };
+  'preview.run': PreviewResult;
+  'connectors.list': ConnectorKindInfo[];
+  'connectors.test': { ok: boolean; message: string; checks: { name: string; ok: boolean; message: string }[] };
+  'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nullable: boolean; primaryKey: boolean }[] }[] };
+  'secrets.set': { ok: true };
+  'secrets.status': { available: boolean; message: string; present: Record<string, boolean> };
+}
+
+/** An error the API returns as a value: `code` is stable, `message` says what to fix. */
+export interface ApiErrorBody {
+  error: { code: 'bad_request' | 'not_found' | 'unauthorized' | 'conflict' | 'unavailable' | 'internal'; message: string; issues?: ValidationIssue[] };
+}
+
+/** What a transport implements; the renderer picks IPC or HTTP in one place. */
+export interface ApiTransport {
+  call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiOutputs[M]>;
+}
+
+/** Pushed to the renderer: over IPC channel `synccanvas:event`, over HTTP as server-sent events on GET /api/events. */
+export type RuntimeEvent = { type: 'status'; flows: FlowStatus[] } | { type: 'notice'; level: 'info' | 'warning' | 'error'; message: string };
+
+/** IPC channel names; the preload exposes `window.synccanvas: PreloadApi` and nothing else. */
+export const IPC_CALL_CHANNEL = 'synccanvas:call';
+export const IPC_EVENT_CHANNEL = 'synccanvas:event';
+
+export interface PreloadApi {
+  call(method: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: ApiErrorBody['error'] }>;
+  onEvent(listener: (event: RuntimeEvent) => void): () => void;
+}
+
+/**
+ * HTTP transport: `POST /api/call/<method>` with the JSON input as body and
+ * `Authorization: Bearer <token>`; 200 with the output, or 4xx/5xx with ApiErrorBody.
+ * `GET /api/events?token=<token>` streams RuntimeEvent as server-sent events.
+ * The printed URL is `http://127.0.0.1:<port>/#token=<token>`.
+ */
+export const HTTP_CALL_PREFIX = '/api/call/';
+export const HTTP_EVENTS_PATH = '/api/events';
