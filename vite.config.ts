@@ -52,5 +52,10 @@ export default defineConfig({
       },
     },
   },
-  server: { host: '127.0.0.1' },
+  server: {
+    host: '127.0.0.1',
+    // `SYNCCANVAS_API=http://127.0.0.1:<port> npx vite` develops the UI against a running
+    // `synccanvas serve` (open the dev URL with that server's #token=…).
+    proxy: process.env.SYNCCANVAS_API ? { '/api': { target: process.env.SYNCCANVAS_API } } : undefined,
+  },
 });

@@ -94,6 +94,21 @@ test('the flow can be stopped and started from the header', async ({ page, runti
   expect(problems).toEqual([]);
 });
 
+test('stats keep updating by polling when the event stream is unavailable', async ({ page, runtime }) => {
+  let polls = 0;
+  await page.route('**/api/events**', (route) => route.abort());
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/call/status.get')) polls += 1;
+  });
+  await page.goto(runtime.url);
+  await ensureRunning(page);
+
+  await expect.poll(() => panelCounter(page, 'applied'), { timeout: 30_000 }).toBeGreaterThan(0);
+  const first = await panelCounter(page, 'applied');
+  await expect.poll(() => panelCounter(page, 'applied'), { timeout: 30_000 }).toBeGreaterThan(first);
+  expect(polls).toBeGreaterThanOrEqual(2);
+});
+
 test('a page opened without the token says how to get in', async ({ page, runtime }) => {
   await page.goto(runtime.origin + '/');
   await expect(page.getByRole('alert')).toContainText('#token=');

