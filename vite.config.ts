@@ -56,6 +56,7 @@ export default defineConfig({
     host: '127.0.0.1',
     // `SYNCCANVAS_API=http://127.0.0.1:<port> npx vite` develops the UI against a running
     // `synccanvas serve` (open the dev URL with that server's #token=…).
-    proxy: process.env.SYNCCANVAS_API ? { '/api': { target: process.env.SYNCCANVAS_API } } : undefined,
+    // Only the API routes: a bare '/api' prefix would also swallow the dev server's own renderer/api/ modules.
+    proxy: process.env.SYNCCANVAS_API ? { '^/api/(call/|events)': { target: process.env.SYNCCANVAS_API } } : undefined,
   },
 });

@@ -1,15 +1,28 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
+import { dropSlot } from '../../electron/runtime/connectors/postgres/capture-resources.js';
 import { PostgresConnector } from '../../electron/runtime/connectors/postgres/connector.js';
 import { postgresConfigSchema } from '../../electron/runtime/connectors/postgres/config.js';
 import { startEmbeddedServer } from '../../electron/runtime/connectors/postgres/test-support/embedded-server.js';
 import type { CapturedBatch, WriteOp } from '../../electron/runtime/connectors/types.js';
+import { openRuntime } from '../../electron/runtime/runtime.js';
+import { MemorySecretStore } from '../../electron/runtime/secrets/memory-store.js';
+import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import type { BenchOptions, BenchRow } from '../types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 /**
  * Postgres ceilings measured in one run on an embedded server: the raw pgoutput decode rate of a
  * bare replication stream and the raw batched `unnest` upsert rate; beside each, the same work
- * through our connector (capture without an inbox; origin-tagged, guarded writes).
+ * through our connector (capture without an inbox; origin-tagged, guarded writes); then the whole
+ * pipeline Postgres → Postgres through the runtime: sustained rows/s against the lower ceiling, and
+ * end-to-end lag at a steady 1,000 changes/s.
  */
 
 const TABLE_DDL = `(id bigint PRIMARY KEY, email text NOT NULL, name text, amount numeric(12,2), updated_at timestamptz, data jsonb)`;
@@ -45,7 +58,8 @@ async function rawDecodeRate(config: pg.ClientConfig, admin: pg.Client, rows: nu
   void service.subscribe(plugin, 'raw_slot').catch(() => {});
   const last = await done;
   await service.destroy();
-  await admin.query(`SELECT pg_drop_replication_slot('raw_slot')`);
+  // The walsender lets go of the slot a moment after its client leaves.
+  await dropSlot(admin, 'raw_slot');
   return rows / ((last - first) / 1000);
 }
 
@@ -89,34 +103,36 @@ function upsertRows(from: number, count: number): { ids: string[]; emails: strin
   return out;
 }
 
-/** Rows per second of hand-written batched `unnest` upserts on one connection (half inserts, half updates). */
-async function rawUpsertRate(client: pg.Client, rows: number, batch: number): Promise<number> {
-  await client.query(`CREATE TABLE raw_dst ${TABLE_DDL}`);
+/**
+ * Rows per second of hand-written batched `unnest` upserts on one connection (the ceiling), and of
+ * the same rows through PostgresConnector.write (guard column, origin-tagged session, one result per
+ * op). Batches alternate between the two so both see the same machine load; half the rows are
+ * inserts, half updates.
+ */
+async function upsertRates(admin: pg.Client, connector: PostgresConnector, rows: number, batch: number): Promise<{ raw: number; connector: number }> {
+  await admin.query(`CREATE TABLE raw_dst ${TABLE_DDL}`);
+  await admin.query(`CREATE TABLE cap_dst ${TABLE_DDL}`);
   const sql = `INSERT INTO raw_dst AS t (id, email, name, amount, updated_at, data)
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::numeric[], $5::timestamptz[], $6::jsonb[])
     ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, name = EXCLUDED.name, amount = EXCLUDED.amount, updated_at = EXCLUDED.updated_at, data = EXCLUDED.data
     WHERE t.updated_at IS NULL OR t.updated_at <= EXCLUDED.updated_at`;
-  const half = Math.floor(rows / 2);
-  const t0 = performance.now();
-  for (let pass = 0; pass < 2; pass++) {
-    for (let from = 1; from <= half; from += batch) {
-      const r = upsertRows(from, Math.min(batch, half - from + 1));
-      await client.query(sql, [r.ids, r.emails, r.names, r.amounts, r.times, r.data]);
-    }
-  }
-  return (half * 2) / ((performance.now() - t0) / 1000);
-}
-
-/** The same upserts through PostgresConnector.write (guard column, origin-tagged session, results per op). */
-async function connectorWriteRate(connector: PostgresConnector, admin: pg.Client, rows: number, batch: number): Promise<number> {
-  await admin.query(`CREATE TABLE cap_dst ${TABLE_DDL}`);
+  // Warm the connector's session (connect, origin, table metadata) outside the timing.
+  await connector.write('cap_dst', [{ kind: 'upsert', key: '0', fields: { email: 'warm@example.com' }, idempotencyKey: 'warm', sourceTime: 0 }], 'synccanvas:bench');
   const half = Math.floor(rows / 2);
   const sourceTime = Date.now();
-  const t0 = performance.now();
+  let rawMs = 0;
+  let connectorMs = 0;
   for (let pass = 0; pass < 2; pass++) {
     for (let from = 1; from <= half; from += batch) {
+      const count = Math.min(batch, half - from + 1);
+      let t0 = performance.now();
+      const r = upsertRows(from, count);
+      await admin.query(sql, [r.ids, r.emails, r.names, r.amounts, r.times, r.data]);
+      rawMs += performance.now() - t0;
+
+      t0 = performance.now();
       const ops: WriteOp[] = [];
-      for (let i = from; i < Math.min(from + batch, half + 1); i++) {
+      for (let i = from; i < from + count; i++) {
         ops.push({
           kind: 'upsert',
           key: String(i),
@@ -126,18 +142,137 @@ async function connectorWriteRate(connector: PostgresConnector, admin: pg.Client
         });
       }
       const results = await connector.write('cap_dst', ops, 'synccanvas:bench');
-      const failed = results.find((r) => !r.ok);
+      connectorMs += performance.now() - t0;
+      const failed = results.find((x) => !x.ok);
       if (failed && !failed.ok) throw new Error(`bench write failed: ${failed.error.message}`);
     }
   }
-  return (half * 2) / ((performance.now() - t0) / 1000);
+  return { raw: (half * 2) / (rawMs / 1000), connector: (half * 2) / (connectorMs / 1000) };
+}
+
+interface ServerInfo {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function waitUntil(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function pipelineFlow(server: ServerInfo) {
+  const system = (id: string, database: string) => ({
+    id,
+    name: id === 'src' ? 'Source Postgres' : 'Target Postgres',
+    kind: 'postgres',
+    config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' },
+    secretRefs: { password: 'bench-pg-password' },
+  });
+  return {
+    schemaVersion: FLOW_SCHEMA_VERSION,
+    id: 'bench-pg',
+    name: 'Bench Postgres → Postgres',
+    systems: [system('src', 'bench_src'), system('dst', 'bench_dst')],
+    syncs: [
+      {
+        id: 'one-way',
+        a: { system: 'src', entity: 'contacts' },
+        b: { system: 'dst', entity: 'customers' },
+        direction: 'a-to-b',
+        matchKey: { a: 'email', b: 'email', normalize: 'exact' },
+        fields: [
+          { a: 'email', b: 'email', owner: 'a' },
+          { a: 'name', b: 'name', owner: 'a' },
+          { a: 'plan', b: 'plan', owner: 'a' },
+          { a: 'sent_at', b: 'sent_at', owner: 'a' },
+        ],
+      },
+    ],
+  };
+}
+
+/** Postgres → Postgres through the runtime (capture, SQLite inbox, dedupe, map, apply, checkpoint). */
+async function pipelineRows(server: ServerInfo, admin: pg.Client, opts: BenchOptions, ceiling: number): Promise<BenchRow[]> {
+  const n = opts.quick ? 10_000 : 100_000;
+  await admin.query('CREATE DATABASE bench_src');
+  await admin.query('CREATE DATABASE bench_dst');
+  const connect = async (database: string) => {
+    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    await c.connect();
+    return c;
+  };
+  const src = await connect('bench_src');
+  const dst = await connect('bench_dst');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-bench-pg-'));
+  try {
+    await src.query('CREATE TABLE contacts (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text, plan text, sent_at double precision)');
+    await dst.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text, plan text, sent_at double precision, applied_at double precision)');
+    // The target stamps each row's write with the server clock, the same clock that stamped sent_at.
+    await dst.query(`CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.applied_at := extract(epoch from clock_timestamp()) * 1000; RETURN NEW; END $$`);
+    await dst.query('CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION stamp()');
+    const runtime = await openRuntime({ workspaceDir: path.join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'bench-pg-password': server.password }) });
+    try {
+      const saved = await runtime.api['flows.save']({ flow: pipelineFlow(server) });
+      if (!saved.ok) throw new Error(JSON.stringify(saved.issues));
+      await runtime.api['flows.start']({ flowId: 'bench-pg' });
+      // Capture is running once the slot exists.
+      await waitUntil(async () => ((await src.query(`SELECT 1 FROM pg_replication_slots WHERE database = 'bench_src'`)).rowCount ?? 0) > 0, 30_000, 'the capture slot');
+
+      const count = async () => Number((await dst.query('SELECT count(*) AS c FROM customers')).rows[0].c);
+      const t0 = performance.now();
+      for (let from = 1; from <= n; from += 1_000) {
+        const to = Math.min(n, from + 999);
+        await src.query(`INSERT INTO contacts SELECT g, 'user' || g || '@example.com', 'Name ' || g, 'basic', extract(epoch from clock_timestamp()) * 1000 FROM generate_series(${from}, ${to}) g`);
+      }
+      await waitUntil(async () => (await count()) >= n, 300_000, 'the target to receive every row');
+      const throughput = n / ((performance.now() - t0) / 1000);
+
+      const seconds = opts.quick ? 2 : 10;
+      const marker = Number((await dst.query('SELECT extract(epoch from clock_timestamp()) * 1000 AS now')).rows[0].now);
+      const sent = await new Promise<number>((resolve, reject) => {
+        const w = new Worker(path.join(here, '../../electron/runtime/connectors/postgres/test-support/paced-pg-writer.mjs'), {
+          workerData: { connection: { host: server.host, port: server.port, user: server.user, password: server.password, database: 'bench_src' }, table: 'contacts', rate: 1000, seconds, keys: Math.min(n, 5000) },
+        });
+        w.once('message', (m: { sent: number }) => resolve(m.sent));
+        w.once('error', reject);
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const lags = (await dst.query<{ lag: number }>('SELECT applied_at - sent_at AS lag FROM customers WHERE sent_at >= $1', [marker])).rows
+        .map((r) => Number(r.lag))
+        .sort((a, b) => a - b);
+      const [status] = await runtime.api['status.get']({ flowId: 'bench-pg' });
+      const errors = status?.syncs[0]?.directions[0]?.errors ?? -1;
+      return [
+        { name: 'postgres→postgres one-way throughput', value: throughput, unit: 'rows/s', ceiling, ratio: throughput / ceiling, note: `${n.toLocaleString('en-US')} inserts (1,000/tx) through the runtime; ceiling = lower of decode and bare upsert` },
+        { name: 'postgres→postgres lag p50 @1k/s', value: percentile(lags, 50), unit: 'ms', note: `${lags.length} of ${sent} updates (last per row) over ${seconds} s, source clock_timestamp → target write; target ≤ 3 ms` },
+        { name: 'postgres→postgres lag p99 @1k/s', value: percentile(lags, 99), unit: 'ms', note: `${errors === 0 ? 'no errors' : `${errors} errors`}; target ≤ 15 ms` },
+      ];
+    } finally {
+      await runtime.close({ drainMs: 0 });
+    }
+  } finally {
+    await src.end().catch(() => {});
+    await dst.end().catch(() => {});
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
-  const decodeRows = opts.quick ? 40_000 : 200_000;
+  const decodeRows = opts.quick ? 30_000 : 200_000;
   const upsertRowsCount = opts.quick ? 20_000 : 100_000;
   const batch = 1_000;
-  const server = await startEmbeddedServer();
+  // Commits wait for their WAL flush as on a real server, so the stream sees them at once.
+  const server = await startEmbeddedServer(['-c', 'synchronous_commit=on']);
   const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
   await admin.connect();
   const config = postgresConfigSchema.parse({ host: server.host, port: server.port, database: 'postgres', user: server.user, sslmode: 'disable', versionColumn: 'updated_at', initialSnapshot: false });
@@ -145,13 +280,14 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
   try {
     const decode = await rawDecodeRate({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' }, admin, decodeRows);
     const capture = await connectorCaptureRate(connector, admin, decodeRows);
-    const upsert = await rawUpsertRate(admin, upsertRowsCount, batch);
-    const write = await connectorWriteRate(connector, admin, upsertRowsCount, batch);
+    const { raw: upsert, connector: write } = await upsertRates(admin, connector, upsertRowsCount, batch);
+    const pipeline = await pipelineRows(server, admin, opts, Math.min(decode, upsert));
     return [
       { name: 'postgres: pgoutput decode, bare stream (ceiling)', value: decode, unit: 'rows/s', note: `${decodeRows.toLocaleString('en-US')} inserts backlog, stock parser` },
       { name: 'postgres: capture through connector (no inbox)', value: capture, unit: 'rows/s', ceiling: decode, ratio: capture / decode, note: 'decode + type mapping + events + batches of 5k' },
-      { name: 'postgres: batched unnest upsert, bare (ceiling)', value: upsert, unit: 'rows/s', note: `1 connection, batches of ${batch}, half insert / half update` },
+      { name: 'postgres: batched unnest upsert, bare (ceiling)', value: upsert, unit: 'rows/s', note: `1 connection, batches of ${batch}, half insert / half update, alternating with the row below` },
       { name: 'postgres: connector write (guarded, origin-tagged)', value: write, unit: 'rows/s', ceiling: upsert, ratio: write / upsert, note: `same rows via PostgresConnector.write, batches of ${batch}` },
+      ...pipeline,
     ];
   } finally {
     await connector.close();

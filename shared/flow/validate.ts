@@ -27,7 +27,8 @@ function describeIssue(i: z.core.$ZodIssue): string {
   if (i.code === 'invalid_type') {
     const received = (i as { input?: unknown }).input;
     if (received === undefined) return `is missing: add a ${i.expected}`;
-    return `must be a ${i.expected}, not ${Array.isArray(received) ? 'an array' : typeof received}`;
+    const got = Array.isArray(received) ? 'an array' : received === null ? 'null' : typeof received === 'object' ? 'an object' : `a ${typeof received}`;
+    return `must be ${/^[aeiou]/.test(i.expected) ? 'an' : 'a'} ${i.expected}, not ${got}`;
   }
   if (i.code === 'invalid_value' && 'values' in i) {
     return `must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
@@ -52,7 +53,7 @@ export function parseFlowDocument(input: unknown): FlowParseResult {
   if (!migrated || typeof migrated !== 'object' || Array.isArray(migrated)) {
     return { ok: false, issues: [{ path: '(document)', message: 'a flow document is a JSON object with schemaVersion, id, name, systems and syncs' }] };
   }
-  const result = FlowDocumentSchema.safeParse(migrated);
+  const result = FlowDocumentSchema.safeParse(migrated, { reportInput: true });
   if (!result.success) return { ok: false, issues: zodIssues(result.error) };
   const migratedFrom = typeof from === 'number' && from !== result.data.schemaVersion ? from : from === undefined ? 1 : undefined;
   return migratedFrom === undefined ? { ok: true, flow: result.data } : { ok: true, flow: result.data, migratedFrom };

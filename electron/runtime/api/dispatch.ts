@@ -26,7 +26,7 @@ export async function dispatchApiCall(handlers: ApiHandlers, method: unknown, in
     const shown = typeof method === 'string' ? `"${method.slice(0, 100)}"` : `of type ${method === null ? 'null' : typeof method}`;
     return { ok: false, error: { code: 'not_found', message: `Unknown API method ${shown}. Known methods: ${Object.keys(ApiInputs).join(', ')}.` } };
   }
-  const parsed = ApiInputs[method].safeParse(input ?? {});
+  const parsed = ApiInputs[method].safeParse(input ?? {}, { reportInput: true });
   if (!parsed.success) {
     const issues = zodIssues(parsed.error);
     const detail = issues.map((i) => `${i.path}: ${i.message}`).join('; ');

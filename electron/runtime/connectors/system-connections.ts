@@ -25,7 +25,7 @@ export interface OpenedSystem {
 export async function openSystem(flow: FlowDocument, system: SystemNode, secrets: SecretStore, dataDir: string): Promise<OpenedSystem> {
   const definition = findConnector(system.kind) as ConnectorDefinition<unknown> | undefined;
   if (!definition) throw new SystemSetupError(system.id, `system "${system.name}" uses the unknown connector kind "${system.kind}": choose an installed connector`);
-  const parsed = definition.configSchema.safeParse(system.config);
+  const parsed = definition.configSchema.safeParse(system.config, { reportInput: true });
   if (!parsed.success) {
     const detail = zodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ');
     throw new SystemSetupError(system.id, `system "${system.name}" has invalid settings — ${detail}`);

@@ -66,6 +66,12 @@ export type WriteOp =
       kind: 'upsert';
       /** The target's primary key when the record is already linked; null to find by `match` or create. */
       key: string | null;
+      /**
+       * With `key`: what to do when that record no longer exists. 'skip' (the engine's choice for a
+       * linked record): write nothing and answer `note: 'not-found'`, and the engine re-matches and
+       * sends the whole record; 'create' (the default): create it with that key.
+       */
+      ifMissing?: 'create' | 'skip';
       match?: { field: string; value: unknown; normalize: 'exact' | 'lowercase-trim' };
       fields: Record<string, unknown>;
       /** Extra values written only when the record is created (seeds the target's own fields); ignored on update. */
@@ -85,7 +91,12 @@ export type WriteOp =
       sourceTime: number;
     };
 
-export type WriteResult = { ok: true; key: string; created?: boolean; note?: 'not-found' | 'stale' } | { ok: false; error: SyncError };
+/**
+ * `version`: the record version this write produced, where the system has one (the same number its
+ * change events carry as `version`), omitted when the write changed nothing; it lets the engine tell
+ * its own echoes and older events apart from newer changes on systems that cannot tag our writes.
+ */
+export type WriteResult = { ok: true; key: string; created?: boolean; note?: 'not-found' | 'stale'; version?: number } | { ok: false; error: SyncError };
 
 export interface ConnectionCheck {
   name: string;

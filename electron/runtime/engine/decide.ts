@@ -47,6 +47,10 @@ export interface DecideInput {
   sourceFields: ReadonlyMap<string, FieldInfo> | null;
   /** Tombstone time-to-live for deletes this decision makes. */
   tombstoneTtlMs: number;
+  /** Whether the source tags the runtime's writes with its origin (then echoes never reach decide). */
+  sourceTagsOrigin?: boolean;
+  /** For a source record the runtime deleted: whether it is gone at the source now (read just before). */
+  sourceGone?: boolean;
 }
 
 export interface Decision {
@@ -152,11 +156,13 @@ function decideUpsert(input: DecideInput): Decision {
   const toSource = (m: FieldMapping) => (t === 'b' ? m.toA : m.toB);
   const d = base(input);
 
-  // A record deleted after this change was made must not come back (a late poll, a late echo).
-  if (input.sourceTombstone && event.sourceTime <= input.sourceTombstone.deletedAt) {
-    return { ...d, skipReason: 'tombstoned', nextSourceShadow: null };
+  // A record deleted after this change was made must not come back (a late poll, a late echo). When
+  // the runtime made the delete, the delete time is another system's clock: ask the source instead.
+  const tomb = input.sourceTombstone;
+  if (tomb && (tomb.bySync && input.sourceGone !== undefined ? input.sourceGone : event.sourceTime <= tomb.deletedAt)) {
+    return { ...d, skipReason: 'tombstoned' };
   }
-  const recreated = input.sourceTombstone !== null;
+  const recreated = tomb !== null;
 
   // Out-of-order delivery of a whole record (webhooks): an older version changes nothing.
   if (event.version !== undefined && sourceShadow?.version !== undefined && event.version < sourceShadow.version) {
@@ -164,7 +170,12 @@ function decideUpsert(input: DecideInput): Decision {
   }
 
   const taggedEcho = event.origin === input.runtimeOrigin;
+  // Where the source reports versions and our write's version is known: the event is our write
+  // coming back, or older than it (our write landed after it and overwrote the fields it wrote).
+  const ours = sourceShadow?.written;
+  if (event.version !== undefined && ours?.includes(event.version)) return { ...d, skipReason: 'echo' };
   const next: RecordShadow = { fields: { ...(sourceShadow?.fields ?? {}) } };
+  if (sourceShadow?.written) next.written = sourceShadow.written;
   const version = Math.max(event.version ?? -Infinity, sourceShadow?.version ?? -Infinity);
   if (Number.isFinite(version)) next.version = version;
   if (event.origin !== input.runtimeOrigin) next.seen = Math.max(sourceShadow?.seen ?? -Infinity, event.sourceTime);
@@ -191,10 +202,61 @@ function decideUpsert(input: DecideInput): Decision {
       d.staleFields++;
       continue;
     }
-    const isChange = !known || !sameValue(known.v, value);
-    next.fields[sf] = isChange ? { v: value, t: event.sourceTime, by: 'self' } : known!;
+    if (event.version !== undefined && known?.by === 'sync' && known.w !== undefined && event.version < known.w && !sameValue(known.v, value)) {
+      // This value was overwritten by our later write. For a shared field that may have been a
+      // concurrent edit: apply the conflict policy between it and the value we wrote.
+      if (m.owner === 'shared') {
+        const w = sync.conflictPolicy.mode === 'newest-wins' ? sync.conflictPolicy.skewToleranceMs : sync.conflictPolicy.windowMs;
+        if (event.sourceTime > known.t + w && !(sync.conflictPolicy.mode === 'prefer' && sync.conflictPolicy.side === t)) {
+          // The clobbered edit is clearly newer: it wins on both sides.
+          next.fields[sf] = { v: value, t: event.sourceTime, by: 'self' };
+          changed++;
+          try {
+            write[tf] = applyTransforms(value, toTarget(m));
+          } catch (e) {
+            if (e instanceof TransformError) return invalid(d, `field "${sf}": ${e.message}`, { [tf]: value });
+            throw e;
+          }
+          revertValues[sf] = value;
+        } else if (event.sourceTime >= known.t - w) {
+          d.conflicts.push({
+            a: m.a,
+            b: m.b,
+            aValue: s === 'a' ? value : targetShadow?.fields[tf]?.v ?? known.v,
+            bValue: s === 'b' ? value : targetShadow?.fields[tf]?.v ?? known.v,
+            aTime: s === 'a' ? event.sourceTime : known.t,
+            bTime: s === 'b' ? event.sourceTime : known.t,
+          });
+        } else d.staleFields++;
+      } else if (m.owner === t) {
+        d.violations.push(sf); // a non-owner's edit, already overwritten by the owner's value
+      }
+      continue;
+    }
+    let isChange = !known || !sameValue(known.v, value);
+    let echoOfOurs = !isChange && known?.by === 'sync';
+    const pending = !input.sourceTagsOrigin && event.version === undefined && known?.p ? known.p : undefined;
+    if (known && isChange && pending) {
+      // The echo of one of our writes that has not come back yet (we wrote x then z; x arrives):
+      // not a change. The source holds that value now; older pending echoes will not come.
+      const i = pending.findIndex((pv) => sameValue(pv, value));
+      if (i >= 0) {
+        isChange = false;
+        echoOfOurs = true;
+        const rest = pending.slice(i + 1);
+        next.fields[sf] = rest.length ? { v: value, t: known.t, by: 'sync', p: rest } : { v: value, t: known.t, by: 'sync' };
+      }
+    }
+    if (isChange) {
+      // A real change. Echoes of our writes still pending arrive after it in the source's log (they
+      // were made later there), so they stay remembered.
+      next.fields[sf] = pending ? { v: value, t: event.sourceTime, by: 'self', p: pending } : { v: value, t: event.sourceTime, by: 'self' };
+    } else if (known && pending && next.fields[sf] === known && known.by === 'sync') {
+      // Our latest write came back: nothing of ours is pending any more.
+      next.fields[sf] = { v: known.v, t: known.t, by: 'sync' };
+    }
     if (!isChange) {
-      if (known.by === 'sync') unchangedBySync++;
+      if (echoOfOurs) unchangedBySync++;
       if (taggedEcho) continue;
       if (linked) {
         // Unchanged here, but the owner's value must still reach the target when the target is known
@@ -265,14 +327,29 @@ function decideUpsert(input: DecideInput): Decision {
           aTime: s === 'a' ? event.sourceTime : theirs.t,
           bTime: s === 'b' ? event.sourceTime : theirs.t,
         };
+        // The target's edit is the newer one: it stands. The source may hold this older value *after*
+        // our write of the newer one (clocks skew; logs don't), so make sure it gets the winner too.
+        const keepTheirs = (): void => {
+          d.staleFields++;
+          try {
+            const back = applyTransforms(theirs.v, toSource(m));
+            if (!sameValue(back, value)) revertValues[sf] = back;
+          } catch {
+            /* a value the reverse transforms reject stays as it is */
+          }
+        };
         if (policy.mode === 'prefer') {
-          // The preferred side's recent edit wins; the other side's is counted and not written.
+          if (event.sourceTime < theirs.t - policy.windowMs) {
+            keepTheirs();
+            continue; // clearly older than the target's edit: not concurrent, the newer one stands
+          }
+          // Concurrent edits: the preferred side's wins; the other side's is counted and not written.
           if (policy.side !== s && theirs.t >= event.sourceTime - policy.windowMs) {
             d.conflicts.push(conflict);
             continue;
           }
         } else if (event.sourceTime < theirs.t - window) {
-          d.staleFields++;
+          keepTheirs();
           continue; // the target's edit is clearly newer: it flows the other way
         } else if (event.sourceTime <= theirs.t + window) {
           d.conflicts.push(conflict);
@@ -281,12 +358,20 @@ function decideUpsert(input: DecideInput): Decision {
       }
     }
 
+    // The source's edit wins a shared field. If the last value we knew there was our own write, that
+    // write may have landed after this edit and clobbered it: confirm the winner at the source too.
+    if (m.owner === 'shared' && isChange && known?.by === 'sync') revertValues[sf] = value;
     // The target already holds this value (what we wrote, or what it reported): nothing to send.
     if (linked && targetShadow?.fields[tf] && sameValue(targetShadow.fields[tf]!.v, mapped)) continue;
     write[tf] = mapped;
   }
 
   d.nextSourceShadow = next;
+  // A record we already know, with nothing changed, is an echo or a repeat even when it is no
+  // longer linked (e.g. our writes coming back after we deleted it): it must not create anything.
+  if (!linked && changed === 0 && sourceShadow && d.conflicts.length === 0) {
+    return { ...d, skipReason: unchangedBySync > 0 ? 'echo' : 'no-change' };
+  }
   if (recreated) d.clearSourceTombstone = true;
 
   if (taggedEcho) return { ...d, skipReason: 'echo' };
@@ -298,16 +383,20 @@ function decideUpsert(input: DecideInput): Decision {
       fields: revertValues,
       idempotencyKey: idempotencyKey(event, sync.id, direction, '|revert'),
       sourceTime: event.sourceTime,
+      // A correction never creates a record: if it was deleted meanwhile, its delete stands.
+      ifMissing: 'skip',
     };
     d.revertShadowPatch = revertValues;
   }
 
-  if (Object.keys(write).length === 0) {
+  // An unlinked record is matched or created even when it carries none of its own fields (a new
+  // record with only fields the other side owns still has to exist there).
+  if (Object.keys(write).length === 0 && (linked || Object.keys(insertOnly).length === 0)) {
     if (d.revert) return { ...d, kind: 'write' };
     let skipReason: SkipReason = 'no-change';
     if (d.conflicts.length > 0) skipReason = 'conflict-only';
     else if (changed === 0 && unchangedBySync > 0) skipReason = 'echo';
-    else if (changed === 0 && d.staleFields > 0) skipReason = 'stale';
+    else if (d.staleFields > 0) skipReason = 'stale';
     return { ...d, skipReason };
   }
 
@@ -329,6 +418,7 @@ function decideUpsert(input: DecideInput): Decision {
     sourceTime: event.sourceTime,
   };
   if (event.version !== undefined) op.version = event.version;
+  if (linked) op.ifMissing = 'skip';
   if (!linked) {
     const matchValue = event.fields[sync.matchKey[s]];
     const normalized = normalizeMatch(matchValue, sync.matchKey.normalize);
@@ -336,7 +426,8 @@ function decideUpsert(input: DecideInput): Decision {
       return invalid(d, `the record has no "${sync.matchKey[s]}" (the match key), so it cannot be matched to a ${sync[t].entity} record: fill it in at the source`, write);
     }
     for (const m of sync.fields) {
-      if (m.required && m.owner !== t && write[m[t]] === undefined) {
+      const v = write[m[t]];
+      if (m.required && m.owner !== t && (v === undefined || v === null || v === '')) {
         return invalid(d, `required field "${m[s]}" is missing, so a new ${sync[t].entity} record cannot be created: fill it in at the source`, write);
       }
     }

@@ -2,21 +2,24 @@ import type { DirectionKey, DirectionStats, FlowStatus, SyncStatus, SystemStatus
 import type { ChangeEvent } from '../../../shared/events.js';
 import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';
 import type { SyncError } from '../../../shared/errors.js';
-import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
+import type { FlowDocument, Side, SyncEdge } from '../../../shared/flow/schema.js';
 import type { CapturedBatch, CaptureHandle, Connector, EntityInfo, FieldInfo, WriteOp, WriteResult } from '../connectors/types.js';
 import type { InboxRow } from '../store/inbox.js';
 import { routeKey } from '../store/inbox.js';
-import type { RecordShadow } from '../store/shadows.js';
+import { MAX_PENDING_ECHOES, type FieldShadow, type RecordShadow } from '../store/shadows.js';
 import type { Store } from '../store/store.js';
 import type { EdgeCounterDelta } from '../store/counters.js';
 import { emptyDelta } from '../store/counters.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
-import { decide, type Decision } from './decide.js';
+import { decide, type Decision, type FieldConflict } from './decide.js';
+import { applyTransforms } from './transforms.js';
 import type { EngineHooks } from './engine-hooks.js';
 import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
 import { buildRoutes, readyTime, routesKey, tombstoneTtlMs, type FlowRoute } from './routes.js';
 import { sourceSide, targetSide, directionsOf } from './sides.js';
 import { normalizeMatch } from './values.js';
+
+export class ConflictResolutionError extends Error {}
 
 export interface Clock {
   now(): number;
@@ -91,6 +94,8 @@ export class FlowEngine {
   private readonly systemErrors = new Map<string, string | null>();
   private readonly systemDetail = new Map<string, Record<string, unknown>>();
   private readonly notices: string[] = [];
+  /** Systems seen tagging our writes with our origin: their echoes never reach decide(). */
+  private readonly taggingSystems = new Set<string>();
   private running = false;
   private draining: Promise<void> | null = null;
   private drainAgain = false;
@@ -146,6 +151,7 @@ export class FlowEngine {
         const routes = this.routes.get(routesKey(systemId, change.entity));
         if (!routes) continue;
         const event: ChangeEvent = { ...change, system: systemId, captureTime: change.captureTime ?? now };
+        if (event.origin === this.runtimeOrigin) this.taggingSystems.add(systemId);
         if (event.origin === this.runtimeOrigin && event.op === 'upsert') {
           // Tagged at the source as our own write: an echo, dropped before it costs anything.
           echoes++;
@@ -189,6 +195,7 @@ export class FlowEngine {
 
     // Most flows have few or no tombstones: skip two lookups per change when there are none.
     const anyTombstones = this.store.tombstones.count(this.flowId) > 0;
+    const gone = anyTombstones ? await this.sourcesGone(rows, now) : new Map<string, Set<string>>();
     const touched = new Set<string>();
     const deferredRoutes = new Set<string>();
     const consumed = new Set<number>();
@@ -217,7 +224,10 @@ export class FlowEngine {
       const srcRec = `${sourceSystem}\u0000${sync[s].entity}\u0000${row.event.key}`;
       const matchValue = normalizeMatch(row.event.fields[sync.matchKey[s]], sync.matchKey.normalize);
       const tgtRec = linkedKey !== null ? `${targetSystem}\u0000${sync[t].entity}\u0000${linkedKey}` : `${targetSystem}\u0000${sync[t].entity}\u0000match:${matchValue}`;
-      if (touched.has(srcRec) || touched.has(tgtRec)) {
+      // The same person on both sides (one match value) is decided once per batch too: a change from
+      // each side must not both create or both match before either is linked.
+      const matchRec = matchValue !== null ? `${sync.id}\u0000match\u0000${matchValue}` : null;
+      if (touched.has(srcRec) || touched.has(tgtRec) || (matchRec !== null && touched.has(matchRec))) {
         // One decision per record per batch: a later change to it waits for this one's outcome.
         deferredRoutes.add(rk);
         deferred++;
@@ -225,6 +235,7 @@ export class FlowEngine {
       }
       touched.add(srcRec);
       touched.add(tgtRec);
+      if (matchRec !== null) touched.add(matchRec);
 
       let event = row.event;
       const group = [row];
@@ -253,10 +264,13 @@ export class FlowEngine {
         targetFields: this.fieldInfo.get(`${targetSystem}\u0000${sync[t].entity}`) ?? null,
         sourceFields: this.fieldInfo.get(`${sourceSystem}\u0000${sync[s].entity}`) ?? null,
         tombstoneTtlMs: this.tombstoneTtl(sync.id),
+        sourceTagsOrigin: this.taggingSystems.has(sourceSystem),
+        sourceGone: gone.get(`${sourceSystem}\u0000${sync[s].entity}`)?.has(event.key),
       });
       planned.push({ rows: group, route: { sync, direction: row.direction }, decision, sourceSystem, targetSystem, sourceEntity: sync[s].entity, targetEntity: sync[t].entity, linkedKey });
     }
 
+    await this.resolveMatches(planned);
     this.hooks.step?.('apply:before-write');
     await this.executeWrites(planned);
     this.hooks.step?.('apply:after-write');
@@ -265,6 +279,97 @@ export class FlowEngine {
     this.hooks.step?.('apply:after-commit');
     this.opts.onActivity?.();
     return { settled, deferred };
+  }
+
+  /**
+   * For upserts of records the runtime itself deleted: which of them are gone at their source. Such
+   * a change was made before our delete (a late echo or edit) and must not resurrect the record; the
+   * delete time cannot tell, being another system's clock. Absent from the map: unknown (read failed).
+   */
+  private async sourcesGone(rows: InboxRow[], now: number): Promise<Map<string, Set<string>>> {
+    const ask = new Map<string, { system: string; entity: string; keys: Set<string> }>();
+    for (const row of rows) {
+      if (row.event.op !== 'upsert') continue;
+      const t = this.store.tombstones.get(this.flowId, row.event.system, row.event.entity, row.event.key, now);
+      if (!t?.bySync) continue;
+      const k = `${row.event.system}\u0000${row.event.entity}`;
+      let q = ask.get(k);
+      if (!q) ask.set(k, (q = { system: row.event.system, entity: row.event.entity, keys: new Set() }));
+      q.keys.add(row.event.key);
+    }
+    const out = new Map<string, Set<string>>();
+    await Promise.all(
+      [...ask].map(async ([k, q]) => {
+        const connector = this.connectors.get(q.system);
+        if (!connector) return;
+        try {
+          const found = new Set((await connector.readByKeys(q.entity, [...q.keys])).map((r) => r.key));
+          out.set(k, new Set([...q.keys].filter((key) => !found.has(key))));
+        } catch {
+          /* unknown: decide() falls back to comparing times */
+        }
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Record matching for records not linked yet: one read per target (all match values of the batch),
+   * then per change: exactly one unlinked candidate → update it; several → invalid (duplicates to
+   * clean up first); none free (all linked to other records) → create a new one. A record already
+   * linked to another is never taken over, so two source records never share one target.
+   */
+  private async resolveMatches(planned: Planned[]): Promise<void> {
+    const groups = new Map<string, { system: string; entity: string; field: string; normalize: 'exact' | 'lowercase-trim'; items: Planned[] }>();
+    for (const p of planned) {
+      const op = p.decision.op;
+      if (p.decision.kind !== 'write' || op?.kind !== 'upsert' || op.key !== null || !op.match) continue;
+      const k = `${p.targetSystem}\u0000${p.targetEntity}\u0000${op.match.field}\u0000${op.match.normalize}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { system: p.targetSystem, entity: p.targetEntity, field: op.match.field, normalize: op.match.normalize, items: [] }));
+      g.items.push(p);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        const connector = this.connectors.get(g.system);
+        if (!connector) return;
+        let found: { key: string; fields: Record<string, unknown> }[];
+        try {
+          found = await connector.findByField(g.entity, g.field, g.items.map((p) => (p.decision.op as { match: { value: unknown } }).match.value), g.normalize);
+        } catch {
+          return; // the connector matches by itself when writing
+        }
+        const byValue = new Map<string, string[]>();
+        for (const r of found) {
+          const v = normalizeMatch(r.fields[g.field], g.normalize);
+          if (v !== null) byValue.set(v, [...(byValue.get(v) ?? []), r.key]);
+        }
+        for (const p of g.items) {
+          const op = p.decision.op as Extract<WriteOp, { kind: 'upsert' }>;
+          const { sync, direction } = p.route;
+          const t = targetSide(direction);
+          const sourceKey = p.rows[0]!.event.key;
+          const all = byValue.get(normalizeMatch(op.match!.value, g.normalize) ?? '') ?? [];
+          const free = all.filter((k) => {
+            const owner = this.store.links.other(this.flowId, sync.id, t, k);
+            return owner === null || owner === sourceKey;
+          });
+          if (free.length > 1) {
+            p.decision = {
+              ...p.decision,
+              kind: 'invalid',
+              op: undefined,
+              error: { errorClass: 'validation', message: `"${String(op.match!.value)}" matches ${free.length} ${g.entity} records (${free.join(', ')}) by ${g.field}: merge or fix the duplicates, then replay` },
+            };
+          } else if (free.length === 1) {
+            p.decision = { ...p.decision, op: { ...op, key: free[0]!, match: undefined, ifMissing: 'skip' } };
+          } else if (all.length > 0) {
+            // Every match is already synced with another record: this one gets its own.
+            p.decision = { ...p.decision, op: { ...op, match: undefined } };
+          }
+        }
+      }),
+    );
   }
 
   private async executeWrites(planned: Planned[]): Promise<void> {
@@ -348,6 +453,15 @@ export class FlowEngine {
           continue;
         }
 
+        if (decision.kind === 'write' && decision.op?.kind === 'upsert' && decision.op.key !== null && p.opResult?.ok && p.opResult.note === 'not-found') {
+          // The linked record was deleted on the target meanwhile: a delete and an edit raced, and the
+          // delete wins. The link stays, so the target's delete event removes this record too.
+          for (const r of p.rows) this.store.inbox.remove(r.seq);
+          d.stale++;
+          settled += p.rows.length;
+          continue;
+        }
+
         if (decision.kind === 'invalid') {
           this.deadLetter(first, event, decision.error!.errorClass, decision.error!.message, null, decision.payload, now, first.attempts + 1);
           for (const r of p.rows) this.store.inbox.remove(r.seq);
@@ -359,19 +473,23 @@ export class FlowEngine {
 
         // Applied or skipped: remember what we now know, then drop the rows.
         const s = sourceSide(direction);
+        if (decision.skipReason === 'not-linked' && this.store.links.other(this.flowId, sync.id, s, event.key) !== null) {
+          // Another change in this batch just linked this record: decide the delete again, now linked.
+          continue;
+        }
         if (decision.nextSourceShadow) {
           let next: RecordShadow = decision.nextSourceShadow;
-          if (decision.revert && p.revertResult?.ok && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime);
+          if (decision.revert && p.revertResult?.ok && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime, !this.taggingSystems.has(p.sourceSystem), p.revertResult.version);
           this.store.shadows.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, next);
         } else {
           this.store.shadows.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
         }
-        if (decision.clearSourceTombstone) this.store.tombstones.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
+        if (decision.clearSourceTombstone && decision.kind === 'write') this.store.tombstones.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
         if (decision.deletes) {
           this.store.tombstones.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, decision.deletes.tombstoneSource);
           if (decision.deletes.tombstoneTarget && p.linkedKey !== null) {
+            // The target's shadow stays: echoes of our earlier writes to it may still arrive, and must be recognised.
             this.store.tombstones.put(this.flowId, p.targetSystem, p.targetEntity, p.linkedKey, decision.deletes.tombstoneTarget);
-            this.store.shadows.remove(this.flowId, p.targetSystem, p.targetEntity, p.linkedKey);
             d.tombstones++;
           }
           this.store.links.unlink(this.flowId, sync.id, s, event.key);
@@ -382,11 +500,30 @@ export class FlowEngine {
             if (p.linkedKey !== targetKey) {
               if (s === 'a') this.store.links.link(this.flowId, sync.id, event.key, targetKey, now);
               else this.store.links.link(this.flowId, sync.id, targetKey, event.key, now);
+              // Linked to a record its own system deleted before it was linked (its delete found no
+              // link then): the delete applies now.
+              const tomb = anyTombstones ? this.store.tombstones.get(this.flowId, p.targetSystem, p.targetEntity, targetKey, now) : null;
+              const back = targetSide(direction) === 'a' ? 'a-to-b' : 'b-to-a';
+              if (tomb && !tomb.bySync && directionsOf(sync).includes(back)) {
+                const del: ChangeEvent = {
+                  eventId: `relinked-delete:${p.targetSystem}:${targetKey}:${tomb.deletedAt}`,
+                  system: p.targetSystem,
+                  entity: p.targetEntity,
+                  key: targetKey,
+                  op: 'delete',
+                  fields: {},
+                  sourceTime: tomb.deletedAt,
+                  captureTime: now,
+                  origin: 'user',
+                };
+                this.store.tombstones.remove(this.flowId, p.targetSystem, p.targetEntity, targetKey);
+                this.store.inbox.add(this.flowId, del, { syncId: sync.id, direction: back, notBefore: now });
+              }
             }
             const patch = p.opResult.created && decision.op.insertOnly ? { ...decision.op.insertOnly, ...decision.targetShadowPatch } : decision.targetShadowPatch;
             if (patch) {
               const prev = this.store.shadows.get(this.flowId, p.targetSystem, p.targetEntity, targetKey) ?? { fields: {} };
-              this.store.shadows.put(this.flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev, patch, event.sourceTime));
+              this.store.shadows.put(this.flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev, patch, event.sourceTime, !this.taggingSystems.has(p.targetSystem), p.opResult.version));
             }
             if (anyTombstones) this.store.tombstones.remove(this.flowId, p.targetSystem, p.targetEntity, targetKey);
           }
@@ -475,6 +612,66 @@ export class FlowEngine {
     });
     if (n > 0) this.kick();
     return n;
+  }
+
+  // ---------------------------------------------------------------- conflicts
+
+  /**
+   * Resolve a conflict from the review queue: write the chosen value of each conflicting field to
+   * both records (through each side's transforms), remember it in both shadows so the echoes are
+   * recognised, and remove the entry. Nothing changes if a write fails; the entry stays.
+   */
+  async resolveConflict(dlqId: number, choice: { keep: Side } | { value: unknown }): Promise<void> {
+    const entry = this.store.dlq.get(dlqId);
+    if (!entry || entry.flowId !== this.flowId) throw new ConflictResolutionError(`there is no conflict ${dlqId} in flow "${this.flowId}"`);
+    if (entry.errorClass !== 'conflict') throw new ConflictResolutionError(`entry ${dlqId} is a ${entry.errorClass} error, not a conflict: replay or discard it instead`);
+    const sync = this.syncs.get(entry.syncId);
+    if (!sync) throw new ConflictResolutionError(`the sync "${entry.syncId}" no longer exists: discard the entry`);
+    const detail = (entry.detail ?? {}) as { conflicts?: FieldConflict[]; targetKey?: string | null };
+    const conflicts = detail.conflicts ?? [];
+    const s = sourceSide(entry.direction);
+    const otherKey = this.store.links.other(this.flowId, sync.id, s, entry.key) ?? detail.targetKey ?? null;
+    const keys: Record<Side, string | null> = { a: s === 'a' ? entry.key : otherKey, b: s === 'b' ? entry.key : otherKey };
+    const values: Record<Side, Record<string, unknown>> = { a: {}, b: {} };
+    for (const c of conflicts) {
+      const m = sync.fields.find((f) => f.a === c.a && f.b === c.b);
+      if (!m) continue;
+      if ('keep' in choice) {
+        const chosen = choice.keep === 'a' ? c.aValue : c.bValue;
+        values[choice.keep][choice.keep === 'a' ? c.a : c.b] = chosen;
+        if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB);
+        else values.a[c.a] = applyTransforms(chosen, m.toA);
+      } else {
+        values.a[c.a] = choice.value;
+        values.b[c.b] = applyTransforms(choice.value, m.toB);
+      }
+    }
+    const now = this.clock.now();
+    const writes = (['a', 'b'] as const).filter((side) => keys[side] !== null && Object.keys(values[side]).length > 0);
+    const results = await Promise.all(
+      writes.map(async (side) => {
+        const connector = this.connectors.get(sync[side].system);
+        if (!connector) throw new ConflictResolutionError(`system "${sync[side].system}" is not open: start the flow, then resolve`);
+        const op: WriteOp = { kind: 'upsert', key: keys[side], fields: values[side], idempotencyKey: `conflict:${dlqId}:${side}`, sourceTime: now };
+        const [r] = await connector.write(sync[side].entity, [op], this.runtimeOrigin);
+        return { side, r };
+      }),
+    );
+    const failed = results.find((x) => !x.r?.ok);
+    if (failed) {
+      const r = failed.r;
+      throw new ConflictResolutionError(`writing the chosen value to ${sync[failed.side].system} failed: ${r && !r.ok ? r.error.message : 'no result'}`);
+    }
+    this.store.transaction(() => {
+      for (const { side, r } of results) {
+        const system = sync[side].system;
+        const entity = sync[side].entity;
+        const prev = this.store.shadows.get(this.flowId, system, entity, keys[side]!) ?? { fields: {} };
+        this.store.shadows.put(this.flowId, system, entity, keys[side]!, patchShadow(prev, values[side], now, !this.taggingSystems.has(system), r?.ok ? r.version : undefined));
+      }
+      this.store.dlq.remove(dlqId);
+    });
+    this.opts.onActivity?.();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -662,10 +859,16 @@ export class FlowEngine {
   }
 }
 
-function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: number): RecordShadow {
+function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: number, trackEchoes = false, version?: number): RecordShadow {
   const fields = { ...prev.fields };
-  for (const [k, v] of Object.entries(patch)) fields[k] = { v, t, by: 'sync' };
-  return { ...prev, fields };
+  for (const [k, v] of Object.entries(patch)) {
+    const before = prev.fields[k];
+    const f: FieldShadow = { v, t, by: 'sync' };
+    if (trackEchoes && version === undefined) f.p = [...(before?.by === 'sync' && before.p ? before.p : []), v].slice(-MAX_PENDING_ECHOES);
+    if (version !== undefined) f.w = version;
+    fields[k] = f;
+  }
+  return version !== undefined ? { ...prev, fields, written: [...(prev.written ?? []), version].slice(-MAX_PENDING_ECHOES) } : { ...prev, fields };
 }
 
 /** Lagging: p95 over 10 s or a backlog; failing: recent errors with a growing DLQ. */

@@ -19,7 +19,9 @@ function formatPhone(v: string, cc: string): string {
   if (digits.length < 7 || digits.length > 15) throw new TransformError(`"${v}" is not a phone number (expected 7 to 15 digits)`);
   if (trimmed.startsWith('+')) return `+${digits}`;
   if (trimmed.startsWith('00')) return `+${digits.slice(2)}`;
-  if (digits.length <= 10) return `+${cc}${digits.replace(/^0/, '')}`;
+  // A single leading 0 is a national trunk prefix, never part of the international number.
+  if (/^0[1-9]/.test(digits)) return `+${cc}${digits.slice(1)}`;
+  if (digits.length <= 10) return `+${cc}${digits}`;
   return `+${digits}`;
 }
 

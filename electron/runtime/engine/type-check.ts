@@ -4,7 +4,7 @@ import type { FieldType } from '../connectors/types.js';
 export function typeMismatch(value: unknown, type: FieldType, nullable: boolean): string | null {
   if (value === null || value === undefined) return nullable ? null : 'is required (the target column is NOT NULL) but the value is empty';
   const got = Array.isArray(value) ? 'array' : typeof value;
-  const show = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : JSON.stringify(value);
+  const show = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value) : typeof value === 'bigint' ? String(value) : JSON.stringify(value);
   switch (type) {
     case 'integer':
       if (typeof value === 'number' && Number.isInteger(value)) return null;

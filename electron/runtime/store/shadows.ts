@@ -9,7 +9,18 @@ export interface FieldShadow {
   v: unknown;
   t: number;
   by: 'self' | 'sync';
+  /**
+   * Values the runtime wrote to a system that does not tag our writes, oldest first, whose echoes
+   * have not come back yet. An incoming value equal to one of them is that write's echo (a CDC
+   * source returns every intermediate write, a poller only the last), not a change.
+   */
+  p?: unknown[];
+  /** The record version the write that set this value produced (systems with versions only). */
+  w?: number;
 }
+
+/** How many unacknowledged writes per field are remembered for echo matching. */
+export const MAX_PENDING_ECHOES = 16;
 
 export interface RecordShadow {
   fields: Record<string, FieldShadow>;
@@ -17,6 +28,11 @@ export interface RecordShadow {
   version?: number;
   /** The newest source time of any change seen from the system itself, changed values or not. */
   seen?: number;
+  /**
+   * Record versions our recent writes produced (oldest first), where the system reports versions:
+   * an event with one of them is our own write coming back; one below the newest precedes our write.
+   */
+  written?: number[];
 }
 
 export class ShadowRepo {

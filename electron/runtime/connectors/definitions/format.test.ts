@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { restConnector } from '../rest/definition.js';
 import { DefinitionError, loadDefinition } from './load.js';
 import { shippedDefinitions } from './vendor-connectors.js';
 
@@ -46,5 +49,17 @@ describe('definition format', () => {
       ['zendesk', 'tickets'],
       ['shopify', 'inventory_levels'],
     ]);
+  });
+
+  it('accepts the full example in docs/connectors/definitions.md as an "Any REST API" config', async () => {
+    const doc = readFileSync(new URL('../../../../docs/connectors/definitions.md', import.meta.url), 'utf8');
+    const block = /## A full example[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toBeTruthy();
+    const config = restConnector.configSchema.parse(parseYaml(block!));
+    expect(config.entities.map((e) => e.name)).toEqual(['customers', 'orders']);
+    expect(config.connection.webhook).toMatchObject({ enabled: true, port: 8790 });
+    const connector = restConnector.create({ config, secrets: { token: 't' }, flowId: 'f', systemId: 's', dataDir: '/nonexistent' });
+    expect((await connector.discover()).map((e) => e.keyField)).toEqual(['id', 'number']);
+    await connector.close();
   });
 });

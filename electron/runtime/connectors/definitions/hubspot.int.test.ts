@@ -109,8 +109,8 @@ describe('HubSpot-like contacts (contract server)', () => {
       [upsert({ email: 'new@acme.io', firstname: 'New' }), upsert({ firstname: 'Matched' }, { match: { field: 'email', value: ' P2@ACME.io ', normalize: 'lowercase-trim' } })],
       'synccanvas:f1',
     );
-    expect(results[0]).toMatchObject({ ok: true });
-    expect(results[1]).toEqual({ ok: true, key: '2' });
+    expect(results[0]).toMatchObject({ ok: true, created: true });
+    expect(results[1]).toEqual({ ok: true, key: '2', version: Date.parse(hub.contacts.get('2')!.updatedAt) });
     const created = hub.contacts.get((results[0] as { key: string }).key)!;
     expect(created.properties.email).toBe('new@acme.io');
     expect(hub.contacts.get('2')!.properties.firstname).toBe('Matched');
@@ -140,8 +140,11 @@ describe('HubSpot-like contacts (contract server)', () => {
     hub.serverErrors(1, 500);
     const [failed] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '1' })], 'o');
     expect(failed).toMatchObject({ ok: false, error: { errorClass: 'transient' } });
-    const [missing] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '404404' })], 'o');
-    expect(missing).toMatchObject({ ok: false, error: { errorClass: 'permanent' } });
+    const [skipped] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '404404', ifMissing: 'skip' })], 'o');
+    expect(skipped).toEqual({ ok: true, key: '404404', note: 'not-found' });
+    const [recreated] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '404404' })], 'o');
+    expect(recreated).toMatchObject({ ok: true, created: true });
+    expect(hub.contacts.get((recreated as { key: string }).key)!.properties.email).toBe('x@acme.io');
   });
 
   it('reads samples, by key and by field; tests the connection and names a refused token', async () => {

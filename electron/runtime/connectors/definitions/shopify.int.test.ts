@@ -53,10 +53,10 @@ describe('Shopify-like inventory levels (contract server)', () => {
 
   it('writes through inventory_levels/set (idempotent upsert by item and location) and deletes by query', async () => {
     const [set] = await connector.write('inventory_levels', [{ kind: 'upsert', key: null, fields: { inventory_item_id: 104, location_id: 2, available: 3 }, idempotencyKey: 'a', sourceTime: 1 }], 'synccanvas:f1');
-    expect(set).toEqual({ ok: true, key: '104:2' });
+    expect(set).toEqual({ ok: true, key: '104:2', version: Date.parse(shop.levels.get('104:2')!.updated_at) });
     expect(shop.levels.get('104:2')!.available).toBe(3);
     const [again] = await connector.write('inventory_levels', [{ kind: 'upsert', key: '104:2', fields: { id: '104:2', inventory_item_id: 104, location_id: 2, available: 4 }, idempotencyKey: 'b', sourceTime: 1 }], 'o');
-    expect(again).toEqual({ ok: true, key: '104:2' });
+    expect(again).toMatchObject({ ok: true, key: '104:2' });
     expect(JSON.parse(shop.requests.at(-1)!.body)).toEqual({ inventory_item_id: 104, location_id: 2, available: 4 });
     const [bad] = await connector.write('inventory_levels', [{ kind: 'upsert', key: null, fields: { inventory_item_id: 104, location_id: 2, available: 'many' }, idempotencyKey: 'c', sourceTime: 1 }], 'o');
     expect(bad).toMatchObject({ ok: false, error: { errorClass: 'validation' } });

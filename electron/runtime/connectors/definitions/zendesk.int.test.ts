@@ -85,10 +85,10 @@ describe('Zendesk-like tickets (contract server)', () => {
 
   it('writes tickets wrapped in "ticket", reads the key at ticket.id, and returns 422 details as a validation error', async () => {
     const [created] = await connector.write('tickets', [{ kind: 'upsert', key: null, fields: { subject: 'New', status: 'new' }, idempotencyKey: 'i1', sourceTime: 1 }], 'synccanvas:f1');
-    expect(created).toEqual({ ok: true, key: '4', created: true });
+    expect(created).toEqual({ ok: true, key: '4', created: true, version: Date.parse(zd.tickets.get(4)!.updated_at) });
     expect(JSON.parse(zd.requests.at(-1)!.body)).toEqual({ ticket: { subject: 'New', status: 'new' } });
     const [updated] = await connector.write('tickets', [{ kind: 'upsert', key: '1', fields: { id: 1, status: 'solved' }, idempotencyKey: 'i2', sourceTime: 1 }], 'o');
-    expect(updated).toEqual({ ok: true, key: '1' });
+    expect(updated).toMatchObject({ ok: true, key: '1' });
     expect(zd.requests.at(-1)!.method).toBe('PUT');
     expect(zd.tickets.get(1)!.status).toBe('solved');
     const [bad] = await connector.write('tickets', [{ kind: 'upsert', key: '1', fields: { status: 'archived' }, idempotencyKey: 'i3', sourceTime: 1 }], 'o');

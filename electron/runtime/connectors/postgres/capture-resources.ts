@@ -1,16 +1,18 @@
 import pg from 'pg';
 import type { TableInfo } from './catalog.js';
 import { clientConfig, type PostgresConfig } from './config.js';
-import { captureResourceNames } from './names.js';
-import { quoteIdent } from './names.js';
+import { RUNTIME_ORIGIN_PREFIX } from '../../../../shared/events.js';
+import { captureResourceNames, quoteIdent, writeOriginName } from './names.js';
 
 /** The publication and logical replication slot one capture owns, and their upkeep. */
 
-export async function ensurePublication(client: pg.ClientBase, name: string, tables: TableInfo[]): Promise<void> {
+export async function ensurePublication(client: pg.ClientBase, name: string, tables: TableInfo[], serverVersion: number): Promise<void> {
   const list = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.table)}`).join(', ');
   const existing = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [name]);
   if (existing.rowCount === 0) {
-    await client.query(`CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list} WITH (publish = 'insert, update, delete, truncate')`);
+    // Changes to a partitioned table arrive under its own name, not its partitions' (Postgres 13+).
+    const viaRoot = serverVersion >= 130000 ? ', publish_via_partition_root = true' : '';
+    await client.query(`CREATE PUBLICATION ${quoteIdent(name)} FOR TABLE ${list} WITH (publish = 'insert, update, delete, truncate'${viaRoot})`);
   } else {
     // The flow may now read other tables; a table added here streams from now on (no backfill).
     await client.query(`ALTER PUBLICATION ${quoteIdent(name)} SET TABLE ${list}`);
@@ -112,7 +114,7 @@ export interface CaptureResourceTarget {
  * Remove what a capture left on the user's server: its replication slot (which otherwise keeps
  * WAL forever) and its publication. Called when a flow or its system is deleted. Safe to repeat.
  */
-export async function dropCaptureResources(target: CaptureResourceTarget): Promise<{ slotDropped: boolean; publicationDropped: boolean }> {
+export async function dropCaptureResources(target: CaptureResourceTarget): Promise<{ slotDropped: boolean; publicationDropped: boolean; originDropped: boolean }> {
   const names = captureResourceNames(target.flowId, target.systemId);
   const client = new pg.Client(clientConfig(target.config, target.password));
   client.on('error', () => {});
@@ -122,7 +124,16 @@ export async function dropCaptureResources(target: CaptureResourceTarget): Promi
     await dropSlot(client, names.slot);
     const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [names.publication]);
     if (pub.rowCount) await client.query(`DROP PUBLICATION IF EXISTS ${quoteIdent(names.publication)}`);
-    return { slotDropped: hadSlot, publicationDropped: (pub.rowCount ?? 0) > 0 };
+    // The origin our writes into this system carried (see writer.ts); left alone while a session holds it.
+    const origin = writeOriginName(`${RUNTIME_ORIGIN_PREFIX}${target.flowId}@${target.systemId}`);
+    const dropped = await client
+      .query(
+        'SELECT pg_replication_origin_drop(roname) FROM pg_replication_origin WHERE roname = $1',
+        [origin],
+      )
+      .then((r) => (r.rowCount ?? 0) > 0)
+      .catch(() => false);
+    return { slotDropped: hadSlot, publicationDropped: (pub.rowCount ?? 0) > 0, originDropped: dropped };
   } finally {
     await client.end().catch(() => {});
   }

@@ -160,6 +160,23 @@ describe('log-based capture', () => {
     ]);
   });
 
+  test('captures a partitioned table under its own name', async () => {
+    const { admin } = db();
+    await admin.query('CREATE TABLE sales (id int, region text, amount int, PRIMARY KEY (id, region)) PARTITION BY LIST (region)');
+    await admin.query(`CREATE TABLE sales_eu PARTITION OF sales FOR VALUES IN ('eu')`);
+    await admin.query(`CREATE TABLE sales_us PARTITION OF sales FOR VALUES IN ('us')`);
+    const sink = new CollectingSink();
+    await capture(connector(), sink, ['sales']);
+    await admin.query(`INSERT INTO sales VALUES (1, 'eu', 10), (2, 'us', 20)`);
+    await admin.query(`DELETE FROM sales WHERE id = 2`);
+    await waitFor(() => sink.changes.length >= 3, 10_000, 'three changes');
+    expect(sink.changes.map((ch) => [ch.entity, ch.op, ch.key])).toEqual([
+      ['sales', 'upsert', '[1,"eu"]'],
+      ['sales', 'upsert', '[2,"us"]'],
+      ['sales', 'delete', '[2,"us"]'],
+    ]);
+  });
+
   test('a failing inbox confirms nothing; the same changes come again once it recovers', async () => {
     const { admin } = db();
     await admin.query('CREATE TABLE orders (id int PRIMARY KEY, total numeric)');
@@ -206,6 +223,27 @@ describe('log-based capture', () => {
     const after = sink.checkpoint!;
     expect(compareLsn(after, committed)).toBeGreaterThan(0);
     await waitFor(async () => compareLsn((await readSlot(admin, slotName))!.confirmedFlushLsn!, after) >= 0, 5_000, 'the confirmation');
+  });
+
+  test('reconnects after the server drops the replication connection, losing nothing', async () => {
+    const { admin } = db();
+    await admin.query('CREATE TABLE tasks (id int PRIMARY KEY)');
+    const flowId = `flow-${++flowSeq}`;
+    const sink = new CollectingSink();
+    await capture(connector(flowId), sink, ['tasks']);
+    await admin.query('INSERT INTO tasks VALUES (1)');
+    await waitFor(() => sink.changes.length >= 1, 10_000, 'row 1');
+    const slotName = captureResourceNames(flowId, 'crm').slot;
+    const pid = (await readSlot(admin, slotName))!.activePid!;
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    await admin.query('INSERT INTO tasks VALUES (2)');
+    await admin.query('INSERT INTO tasks VALUES (3)');
+    await waitFor(() => sink.changes.length >= 3, 15_000, 'rows 2 and 3 after the reconnect');
+    await waitFor(async () => {
+      const row = await readSlot(admin, slotName);
+      return row?.active === true && row.activePid !== pid;
+    }, 10_000, 'a new walsender');
+    expect(sink.changes.map((ch) => ch.key)).toEqual(['1', '2', '3']);
   });
 
   test('a restart resumes exactly at the stored checkpoint: nothing repeated, nothing missed', async () => {
@@ -284,13 +322,17 @@ describe('log-based capture', () => {
     const c = connector(flowId);
     const handle = await capture(c, sink, ['gone']);
     await handle.stop();
+    // Writing into the system creates its replication origin, which goes too.
+    expect(await c.write('gone', [{ kind: 'upsert', key: '1', fields: {}, idempotencyKey: 'g', sourceTime: 1 }], `synccanvas:${flowId}`)).toEqual([{ ok: true, key: '1', created: true }]);
+    await c.close();
     const names = captureResourceNames(flowId, 'crm');
     expect(await readSlot(admin, names.slot)).not.toBeNull();
     const result = await postgresConnector.dropCaptureResources({ config, secrets: { password }, flowId, systemId: 'crm', dataDir: '/tmp' });
-    expect(result).toEqual({ slotDropped: true, publicationDropped: true });
+    expect(result).toEqual({ slotDropped: true, publicationDropped: true, originDropped: true });
+    expect((await admin.query('SELECT 1 FROM pg_replication_origin WHERE roname = $1', [`synccanvas:${flowId}@crm`])).rowCount).toBe(0);
     expect(await readSlot(admin, names.slot)).toBeNull();
     expect((await admin.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [names.publication])).rowCount).toBe(0);
     // Repeating it is harmless.
-    expect(await postgresConnector.dropCaptureResources({ config, secrets: { password }, flowId, systemId: 'crm', dataDir: '/tmp' })).toEqual({ slotDropped: false, publicationDropped: false });
+    expect(await postgresConnector.dropCaptureResources({ config, secrets: { password }, flowId, systemId: 'crm', dataDir: '/tmp' })).toEqual({ slotDropped: false, publicationDropped: false, originDropped: false });
   });
 });

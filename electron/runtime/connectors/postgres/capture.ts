@@ -96,7 +96,7 @@ export async function startPostgresCapture(setup: CaptureSetup, ctx: CaptureCont
     if (problems.length > 0) throw new Error(problems.join(' '));
     const version = Number((await control.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0]?.server_version_num ?? 0);
     const arrays = await readArrayElementTypes(control);
-    await ensurePublication(control, names.publication, tables);
+    await ensurePublication(control, names.publication, tables, version);
 
     const notices: string[] = [];
     const slot = await readSlot(control, names.slot);

@@ -5,11 +5,11 @@ import { PostgresConnector } from './connector.js';
 
 export type PostgresConnectorDefinition = ConnectorDefinition<PostgresConfig> & {
   /**
-   * Drop the replication slot and publication a flow's capture created on the user's server.
+   * Drop the replication slot, publication and write origin a flow's system created on the user's server.
    * The runtime calls it when a flow (or the system in it) is deleted: an abandoned slot keeps
    * WAL on the user's disk forever.
    */
-  dropCaptureResources(ctx: ConnectorContext<PostgresConfig>): Promise<{ slotDropped: boolean; publicationDropped: boolean }>;
+  dropCaptureResources(ctx: ConnectorContext<PostgresConfig>): Promise<{ slotDropped: boolean; publicationDropped: boolean; originDropped: boolean }>;
 };
 
 export const postgresConnector: PostgresConnectorDefinition = {

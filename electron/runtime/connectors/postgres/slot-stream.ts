@@ -65,6 +65,7 @@ export class SlotStream {
   private readonly timers: NodeJS.Timeout[] = [];
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly onAbort = () => void this.stop();
+  private stopped: Promise<void> | null = null;
   private control: pg.Client | null;
 
   constructor(private readonly opts: SlotStreamOptions, startLsn: string) {
@@ -314,8 +315,13 @@ export class SlotStream {
     }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /** Both the abort signal and the handle stop the stream; every caller waits for the same end. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopping = true;
     this.opts.ctx.signal.removeEventListener('abort', this.onAbort);
     for (const t of this.timers) clearInterval(t);

@@ -123,9 +123,45 @@ describe('writes', () => {
       ['3', 'x1@x.io', 'Dup'],
       ['4', 'cy@x.io', 'Cy'],
     ]);
+    // Two new records with one match value in a batch: the first creates it, the second finds it.
+    const twice = await c.write(
+      t,
+      [
+        upsert(null, { name: 'Di', email: 'di@x.io' }, { match: { field: 'email', value: 'di@x.io', normalize: 'exact' } }),
+        upsert(null, { name: 'Di 2', email: 'di@x.io' }, { match: { field: 'email', value: 'di@x.io', normalize: 'exact' } }),
+      ],
+      ORIGIN,
+    );
+    expect(twice).toEqual([{ ok: true, key: '5', created: true }, { ok: true, key: '5' }]);
+    expect((await rows(t)).filter((r) => r.email === 'di@x.io').map((r) => r.name)).toEqual(['Di 2']);
+    await db().admin.query(`DELETE FROM ${t} WHERE email = 'di@x.io'`);
     // A replay finds the record it created instead of creating another.
     expect(await c.write(t, [upsert(null, { name: 'Cy', email: 'cy@x.io' }, { match: { field: 'email', value: 'cy@x.io', normalize: 'exact' } })], ORIGIN)).toEqual([{ ok: true, key: '4' }]);
     expect(await rows(t)).toHaveLength(4);
+  });
+
+  test("a linked record (ifMissing 'skip') is updated in place: partial fields, never created", async () => {
+    const t = await table('CREATE TABLE $T (id int PRIMARY KEY, email text NOT NULL, name text, version bigint)');
+    await db().admin.query(`INSERT INTO ${t} VALUES (1, 'a@x.io', 'Ann', 5), (2, 'b@x.io', 'Bob', 1)`);
+    const c = connector({ versionColumn: 'version' });
+    const results = await c.write(
+      t,
+      [
+        upsert('1', { name: 'Ann B' }, { ifMissing: 'skip', version: 6 }),
+        upsert('2', { name: 'Old Bob' }, { ifMissing: 'skip', version: 0 }),
+        upsert('3', { name: 'Gone' }, { ifMissing: 'skip', version: 9 }),
+      ],
+      ORIGIN,
+    );
+    expect(results).toEqual([
+      { ok: true, key: '1' },
+      { ok: true, key: '2', note: 'stale' },
+      { ok: true, key: '3', note: 'not-found' },
+    ]);
+    expect(await rows(t)).toEqual([
+      { id: 1, email: 'a@x.io', name: 'Ann B', version: '6' },
+      { id: 2, email: 'b@x.io', name: 'Bob', version: '1' },
+    ]);
   });
 
   test('hard and soft deletes, and deleting what is gone', async () => {

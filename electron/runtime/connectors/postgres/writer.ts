@@ -18,6 +18,7 @@ class ValidationProblem extends Error {}
 const TIME_TYPES = new Set(['timestamptz', 'timestamp', 'date']);
 const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
 const TEXT_TYPES = new Set(['text', 'varchar']);
+const CANONICAL_INTEGER = /^(0|-?[1-9]\d*)$/;
 const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 function shapeOf(c: ColumnInfo): ColumnShape {
@@ -181,8 +182,7 @@ export class PostgresWriter {
     let signature: string | null = null;
     for (const op of ops) {
       if (op.kind !== 'upsert' || op.key === null) return false;
-      const { update, insertOnly } = this.columnsOf(key, op);
-      const sig = `${update.join('\u0000')}\u0001${insertOnly.join('\u0000')}`;
+      const sig = `${op.ifMissing === 'skip' ? 'u' : 'i'}${this.signatureOf(op)}`;
       if (signature !== null && sig !== signature) return false;
       signature = sig;
     }
@@ -233,20 +233,24 @@ export class PostgresWriter {
     const outcomes: Outcomes = new Map();
     const deletes: Array<readonly [number, DeleteOp]> = [];
     const keyed: Array<readonly [number, UpsertOp, string]> = [];
+    // Records known to exist (linked, or just found by match): updated in place, never created, so
+    // a partial change does not trip NOT NULL columns it does not carry.
+    const existing: Array<readonly [number, UpsertOp, string]> = [];
     const matched: Array<readonly [number, UpsertOp]> = [];
     for (const entry of ops) {
       const [i, op] = entry;
       if (key.length === 0) {
         outcomes.set(i, { ok: false, error: syncError('validation', `table ${table.schema}.${table.table} has no primary key, so records in it cannot be addressed: add a primary key to write into it`) });
       } else if (op.kind === 'delete') deletes.push([i, op]);
-      else if (op.key !== null) keyed.push([i, op, op.key]);
+      else if (op.key !== null) (op.ifMissing === 'skip' ? existing : keyed).push([i, op, op.key]);
       else if (op.match) matched.push([i, op]);
       else outcomes.set(i, { ok: false, error: syncError('validation', 'an upsert without a key needs a match field to find or create the record') });
     }
     if (matched.length > 0) {
-      for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) keyed.push([i, op, found]);
+      for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) existing.push([i, op, found]);
     }
     if (keyed.length > 0) await this.upsertKeyed(client, table, key, keyed, outcomes);
+    if (existing.length > 0) await this.updateExisting(client, table, key, existing, outcomes);
     if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
     return ops.map(([i]) => outcomes.get(i) ?? { ok: false, error: syncError('permanent', 'write produced no result') });
   }
@@ -276,12 +280,16 @@ export class PostgresWriter {
     return { update, insertOnly };
   }
 
+  /** Ops with equal signatures write the same columns (field order as given; a different order only splits a group). */
+  private signatureOf(op: UpsertOp): string {
+    const fields = Object.keys(op.fields).join('\u0000');
+    return op.insertOnly ? `${fields}\u0001${Object.keys(op.insertOnly).join('\u0000')}` : fields;
+  }
+
   private async upsertKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp, string]>, outcomes: Outcomes): Promise<void> {
-    // Ops with the same field names share one statement.
     const groups = new Map<string, Array<readonly [number, UpsertOp, string]>>();
     for (const entry of ops) {
-      const { update, insertOnly } = this.columnsOf(key, entry[1]);
-      const sig = `${update.join('\u0000')}\u0001${insertOnly.join('\u0000')}`;
+      const sig = this.signatureOf(entry[1]);
       let g = groups.get(sig);
       if (!g) groups.set(sig, (g = []));
       g.push(entry);
@@ -294,13 +302,26 @@ export class PostgresWriter {
       const keyCols = key.map((n) => column(table, n));
       const guard = this.guardValue(table, first[1]);
       const allColumns = [...keyCols, ...valueColumns, ...createColumns, ...(guard ? [guard.column] : [])];
+      const valueShapes = valueColumns.map(shapeOf);
+      const createShapes = createColumns.map(shapeOf);
+      // A single plain key column takes the record key as it is: no decoding per op.
+      const plainKey = keyCols.length === 1 && keyCols[0]!.category !== 'A';
       const arrays: Array<Array<string | null>> = allColumns.map(() => []);
+      let lastTime = Number.NaN;
+      let lastGuardText: string | null = null;
       for (const [, op, recordKey] of group) {
         let j = 0;
-        for (const t of this.keyTexts(table, key, recordKey)) (arrays[j++] as Array<string | null>).push(t);
-        for (const c of valueColumns) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.fields[c.name], shapeOf(c)));
-        for (const c of createColumns) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.insertOnly?.[c.name], shapeOf(c)));
-        if (guard) (arrays[j] as Array<string | null>).push(this.guardValue(table, op)?.text ?? null);
+        if (plainKey) (arrays[j++] as Array<string | null>).push(recordKey);
+        else for (const t of this.keyTexts(table, key, recordKey)) (arrays[j++] as Array<string | null>).push(t);
+        for (let v = 0; v < valueColumns.length; v++) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.fields[valueColumns[v]!.name], valueShapes[v]!));
+        for (let v = 0; v < createColumns.length; v++) (arrays[j++] as Array<string | null>).push(encodeForColumn(op.insertOnly?.[createColumns[v]!.name], createShapes[v]!));
+        if (guard) {
+          if (op.sourceTime !== lastTime || guard.column.name in op.fields || op.version !== undefined) {
+            lastGuardText = this.guardValue(table, op)?.text ?? null;
+            lastTime = guard.column.name in op.fields || op.version !== undefined ? Number.NaN : op.sourceTime;
+          }
+          (arrays[j] as Array<string | null>).push(lastGuardText);
+        }
       }
       const colList = allColumns.map((c) => quoteIdent(c.name)).join(', ');
       const aliases = allColumns.map((_, j) => `c${j}`);
@@ -332,6 +353,67 @@ export class PostgresWriter {
   }
 
   /**
+   * Updates records that exist: one `UPDATE … FROM unnest` per column set, guarded like upserts.
+   * An op whose row is not updated is `stale` when the row exists and `not-found` when it is gone.
+   */
+  private async updateExisting(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp, string]>, outcomes: Outcomes): Promise<void> {
+    const groups = new Map<string, Array<readonly [number, UpsertOp, string]>>();
+    for (const entry of ops) {
+      const sig = Object.keys(entry[1].fields).join('\u0000');
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = []));
+      g.push(entry);
+    }
+    for (const group of groups.values()) {
+      const first = group[0]!;
+      const { update } = this.columnsOf(key, first[1]);
+      const keyCols = key.map((n) => column(table, n));
+      const valueColumns = update.map((n) => column(table, n));
+      const guard = this.guardValue(table, first[1]);
+      const setColumns = [...valueColumns, ...(guard ? [guard.column] : [])];
+      const shapes = valueColumns.map(shapeOf);
+      const plainKey = keyCols.length === 1 && keyCols[0]!.category !== 'A';
+      const arrays: Array<Array<string | null>> = [...keyCols, ...setColumns].map(() => []);
+      for (const [, op, recordKey] of group) {
+        let j = 0;
+        if (plainKey) arrays[j++]!.push(recordKey);
+        else for (const t of this.keyTexts(table, key, recordKey)) arrays[j++]!.push(t);
+        for (let v = 0; v < valueColumns.length; v++) arrays[j++]!.push(encodeForColumn(op.fields[valueColumns[v]!.name], shapes[v]!));
+        if (guard) arrays[j]!.push(this.guardValue(table, op)?.text ?? null);
+      }
+      const k = keyCols.length;
+      const aliases = [...keyCols, ...setColumns].map((_, j) => `c${j}`);
+      const assignments = setColumns.map((c, j) => `${quoteIdent(c.name)} = u.c${k + j}::${c.nativeType}`);
+      // Nothing to set (only the key is mapped): touch the key so the row still reports back.
+      if (assignments.length === 0) assignments.push(`${quoteIdent(keyCols[0]!.name)} = t.${quoteIdent(keyCols[0]!.name)}`);
+      const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
+      const guardCondition = guard
+        ? ` AND (t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= u.c${k + setColumns.length - 1}::${guard.column.nativeType})`
+        : '';
+      const unnest = `unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord)`;
+      const res = await client.query({
+        text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord`,
+        values: arrays,
+        rowMode: 'array',
+      });
+      const updated = new Set((res.rows as unknown[][]).map((r) => Number(r[0]) - 1));
+      let present = new Set<number>();
+      if (updated.size < group.length) {
+        const missing = await client.query({
+          text: `SELECT u.ord FROM unnest(${keyCols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${keyCols.map((_, j) => `c${j}`).join(', ')}, ord) JOIN ${qualifiedTable(table.entity)} t ON ${join}`,
+          values: arrays.slice(0, k),
+          rowMode: 'array',
+        });
+        present = new Set((missing.rows as unknown[][]).map((r) => Number(r[0]) - 1));
+      }
+      group.forEach(([i, , recordKey], n) => {
+        if (updated.has(n)) outcomes.set(i, { ok: true, key: recordKey });
+        else outcomes.set(i, { ok: true, key: recordKey, note: present.has(n) ? 'stale' : 'not-found' });
+      });
+    }
+  }
+
+  /**
    * Keys as Postgres prints them (`007` → `7`, upper-case uuid → lower), to match RETURNING rows
    * to ops. Integer and uuid keys are done here; other types ask the server.
    */
@@ -346,7 +428,7 @@ export class PostgresWriter {
             keyCols.map((c, j) => {
               const t = texts[j]![n] ?? null;
               if (t === null) return null;
-              if (INTEGER_TYPES.has(c.typeName)) return /^\s*[+-]?\d+\s*$/.test(t) ? BigInt(t).toString() : t;
+              if (INTEGER_TYPES.has(c.typeName)) return CANONICAL_INTEGER.test(t) || !/^\s*[+-]?\d+\s*$/.test(t) ? t : BigInt(t).toString();
               if (c.typeName === 'uuid') return UUID_PATTERN.test(t) ? t.toLowerCase() : t;
               return t;
             }),
@@ -415,8 +497,10 @@ export class PostgresWriter {
         } else if (list.length === 1) found.push([entry[0], entry[1], list[0] as string]);
         else toInsert.push(entry);
       });
-      // Two new records with one match value in a batch would be a duplicate: the engine keeps one.
-      if (toInsert.length > 0) await this.insertNew(client, table, key, c, toInsert, outcomes);
+      if (toInsert.length > 0) {
+        const again = await this.insertNew(client, table, key, c, toInsert, outcomes);
+        if (again.length > 0) found.push(...(await this.resolveMatches(client, table, key, again, outcomes)));
+      }
     }
     return found;
   }
@@ -426,33 +510,74 @@ export class PostgresWriter {
     return res.rows.map((r: unknown[]) => String(r[0]));
   }
 
-  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
+  /**
+   * Creates the records no match found, one statement per column set. Returns ops to match again:
+   * a second op with a match value already being created in this batch finds that record next.
+   */
+  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<Array<readonly [number, UpsertOp]>> {
+    const uniqueOnMatch = table.uniqueIndexes.some((u) => u.length === 1 && u[0] === matchColumn.name) || (table.primaryKey.length === 1 && table.primaryKey[0] === matchColumn.name);
+    const matchShape = shapeOf(matchColumn);
+    const groups = new Map<string, Array<readonly [number, UpsertOp, Record<string, unknown>]>>();
+    const again: Array<readonly [number, UpsertOp]> = [];
+    const taken = new Set<string>();
     for (const [i, op] of ops) {
       const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
       if (!(matchColumn.name in fields)) fields[matchColumn.name] = op.match!.value;
-      const guard = this.guardValue(table, op);
-      const cols = Object.keys(fields).map((n) => column(table, n));
+      const m = encodeForColumn(fields[matchColumn.name], matchShape);
+      if (m === null) {
+        outcomes.set(i, { ok: false, error: syncError('validation', `the match field ${matchColumn.name} has no value, so the record can neither be found nor created: map a value to it`) });
+        continue;
+      }
+      if (taken.has(m)) {
+        again.push([i, op]);
+        continue;
+      }
+      taken.add(m);
+      const sig = `${Object.keys(fields).join('\u0000')}\u0001${Object.keys(op.fields).join('\u0000')}`;
+      let g = groups.get(sig);
+      if (!g) groups.set(sig, (g = []));
+      g.push([i, op, fields]);
+    }
+    for (const group of groups.values()) {
+      const [, firstOp, firstFields] = group[0]!;
+      const guard = this.guardValue(table, firstOp);
+      const cols = Object.keys(firstFields).map((n) => column(table, n));
       if (guard && !cols.includes(guard.column)) cols.push(guard.column);
-      const values = cols.map((c) => (guard && c === guard.column ? guard.text : encodeForColumn(fields[c.name], shapeOf(c))));
-      const uniqueOnMatch = table.uniqueIndexes.some((u) => u.length === 1 && u[0] === matchColumn.name) || (table.primaryKey.length === 1 && table.primaryKey[0] === matchColumn.name);
+      const shapes = cols.map(shapeOf);
+      const arrays: Array<Array<string | null>> = cols.map(() => []);
+      for (const [, op, fields] of group) {
+        cols.forEach((c, j) => arrays[j]!.push(guard && c === guard.column ? (this.guardValue(table, op)?.text ?? null) : encodeForColumn(fields[c.name], shapes[j]!)));
+      }
       const updates = cols
-        .filter((c) => !key.includes(c.name) && (c.name in op.fields || c === guard?.column || c === matchColumn))
+        .filter((c) => !key.includes(c.name) && (c.name in firstOp.fields || c === guard?.column || c === matchColumn))
         .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
       // With a unique index on the match field a record created meanwhile is updated, not duplicated.
-      const conflict = uniqueOnMatch && updates.length > 0 ? ` ON CONFLICT (${quoteIdent(matchColumn.name)}) DO UPDATE SET ${updates.join(', ')}` : '';
+      const conflict = uniqueOnMatch ? ` ON CONFLICT (${quoteIdent(matchColumn.name)}) DO UPDATE SET ${updates.join(', ')}` : '';
       const res = await client.query({
         text:
           `INSERT INTO ${qualifiedTable(table.entity)} AS t (${cols.map((c) => quoteIdent(c.name)).join(', ')}) ` +
-          `VALUES (${cols.map((c, j) => `$${j + 1}::text::${c.nativeType}`).join(', ')})${conflict} ` +
-          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, (t.xmax = 0)`,
-        values,
+          `SELECT ${cols.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ')} FROM unnest(${cols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${cols.map((_, j) => `c${j}`).join(', ')})${conflict} ` +
+          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0)`,
+        values: arrays,
         rowMode: 'array',
       });
-      const row = (res.rows[0] as unknown[]) ?? [];
-      const newKey = encodeKey(row.slice(0, key.length));
-      outcomes.set(i, row[key.length] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey });
+      const matchTexts = arrays[cols.indexOf(matchColumn)]!;
+      const printed = TEXT_TYPES.has(matchColumn.typeName) ? (matchTexts as string[]) : await this.printed(client, matchColumn, matchTexts as string[]);
+      const byMatch = new Map<string, unknown[]>();
+      for (const r of res.rows as unknown[][]) byMatch.set(String(r[key.length]), r);
+      group.forEach(([i], n) => {
+        const row = byMatch.get(printed[n] as string);
+        if (!row) {
+          outcomes.set(i, { ok: false, error: syncError('permanent', `inserting into ${table.entity} returned no row for ${matchColumn.name} = ${JSON.stringify(printed[n])}`) });
+          return;
+        }
+        const newKey = encodeKey(row.slice(0, key.length));
+        outcomes.set(i, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey });
+      });
     }
+    return again;
   }
+
 
   private async deleteKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, DeleteOp]>, outcomes: Outcomes): Promise<void> {
     const keyCols = key.map((n) => column(table, n));

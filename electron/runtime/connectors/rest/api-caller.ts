@@ -43,6 +43,7 @@ export class ApiCaller {
       try {
         res = await this.http.send({
           ...req,
+          ...(opts.signal ? { signal: opts.signal } : {}),
           headers: { accept: 'application/json', ...this.defaultHeaders, ...parts.headers, ...req.headers },
           query: { ...req.query, ...parts.query },
         });

@@ -18,6 +18,8 @@ export interface HttpRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /** Abandons the request (capture stopping). */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -82,7 +84,7 @@ export class HttpClient {
       method: req.method,
       headers: req.headers ?? {},
       ...(req.body !== undefined ? { body: req.body } : {}),
-      signal: AbortSignal.timeout(this.timeoutMs),
+      signal: req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
     });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };

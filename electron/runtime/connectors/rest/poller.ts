@@ -80,6 +80,8 @@ export async function startPoller(o: PollerOptions, ctx: CaptureContext): Promis
       const prev = state.entities[entity.name] ?? emptyEntityState();
       const now = Date.now();
       const result = await pollEntity(o.api, entity, prev, o.vars, o.eventIdPrefix, now, signal);
+      // Stopping mid-poll: abandon the batch rather than commit after stop() was asked.
+      if (signal.aborted) return;
       const notices = [...pending.splice(0), ...result.notices.slice(0, 20)];
       if (result.changes.length === 0 && result.state.cursor === prev.cursor && notices.length === 0) continue;
       const next: PollState = { v: 1, entities: { ...state.entities, [entity.name]: result.state } };

@@ -23,7 +23,8 @@ export function renderBody(body: unknown, vars: TemplateVars): unknown {
 }
 
 export function renderQuery(q: Record<string, string>, vars: TemplateVars): Record<string, string> {
-  return Object.fromEntries(Object.entries(q).map(([k, v]) => [k, renderTemplate(v, vars)]));
+  // Keys may be placeholders too (`{field}: "{value}"` filters by whichever field is matched).
+  return Object.fromEntries(Object.entries(q).map(([k, v]) => [renderTemplate(k, vars), renderTemplate(v, vars)]));
 }
 
 /** A definition's request with its placeholders filled in. */

@@ -2,6 +2,7 @@ import { syncError } from '../../../../shared/errors.js';
 import type { SourceRecord, WriteOp, WriteResult } from '../types.js';
 import { entityKeyField, type EntitySpec } from '../definitions/format.js';
 import { getPath } from '../definitions/json-path.js';
+import { toEpochMs } from '../definitions/record-time.js';
 import { renderPath, type TemplateVars } from '../definitions/template.js';
 import { signPayload, type SignatureScheme } from '../webhook/signature.js';
 import type { ApiCaller } from './api-caller.js';
@@ -98,12 +99,22 @@ async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: Writ
   }
 
   const fields = op.fields;
+  // The version this write produced, read from the record the API answers with (its cursor field),
+  // so the engine can tell the echo of our own write from a newer change.
+  const withVersion = (r: { ok: true; key: string; created?: boolean }, json: unknown) => {
+    if (!entity.cursorField) return r;
+    const at = w.responseKeyPath.lastIndexOf('.');
+    const record = getPath(json, at < 0 ? '' : w.responseKeyPath.slice(0, at));
+    const raw = getPath(record, entity.cursorField) ?? getPath(getPath(record, entity.fieldsPath), entity.cursorField);
+    const version = toEpochMs(raw, entity.cursorFormat);
+    return version === null ? r : { ...r, version };
+  };
   // An upsert endpoint does not say whether it created the record, so insertOnly values cannot be honoured there.
   if (w.upsert) {
     const res = await send(w.upsert, vars(op.key, fields), withoutKey(fields), `upserting ${entity.name}`);
     const parts = keyParts.map((p) => fields[p]);
     const fallback = parts.every((p) => p !== undefined && p !== null) ? parts.join(':') : op.key;
-    return { ok: true, key: Array.isArray(entity.primaryKey) ? fallback! : keyFrom(res.json, fallback) };
+    return withVersion({ ok: true, key: Array.isArray(entity.primaryKey) ? fallback! : keyFrom(res.json, fallback) }, res.json);
   }
   let key = op.key;
   if (key === null && op.match) {
@@ -115,11 +126,19 @@ async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: Writ
   }
   if (key !== null) {
     if (!w.update) throw new HttpSyncError(syncError('permanent', `${entity.name} has no update endpoint in this definition`));
-    const res = await send(w.update, vars(key, fields), withoutKey(fields), `updating ${entity.name} ${key}`);
-    return { ok: true, key: keyFrom(res.json, key) };
+    try {
+      const res = await send(w.update, vars(key, fields), withoutKey(fields), `updating ${entity.name} ${key}`);
+      return withVersion({ ok: true, key: keyFrom(res.json, key) }, res.json);
+    } catch (e) {
+      const gone = e instanceof HttpSyncError && (e.status === 404 || e.status === 410);
+      if (!gone || op.key === null) throw e;
+      // The linked record was deleted in the target. 'skip' lets the engine re-match; 'create'
+      // makes a new one (the API assigns its key, so the result carries the new key).
+      if (op.ifMissing === 'skip') return { ok: true, key, note: 'not-found' };
+    }
   }
   if (!w.create) throw new HttpSyncError(syncError('permanent', `${entity.name} has no create endpoint in this definition`));
   const createFields = { ...op.insertOnly, ...fields };
   const res = await send(w.create, vars(null, createFields), withoutKey(createFields), `creating ${entity.name}`);
-  return { ok: true, key: keyFrom(res.json, null), created: true };
+  return withVersion({ ok: true, key: keyFrom(res.json, null), created: true }, res.json);
 }

@@ -135,28 +135,29 @@ export class SqliteWriter {
     let target: SqliteValue | undefined;
     if (op.key !== null) {
       target = keyValue(key, op.key);
-      if (!this.exists(table, key, target)) return { ok: true, key: create([key.name, target]), created: true };
+      if (!this.exists(table, key, target)) {
+        // A linked record deleted since we linked it is not re-created with only the changed fields:
+        // the engine re-matches and sends the whole record.
+        if (op.ifMissing === 'skip') return { ok: true, key: op.key, note: 'not-found' };
+        return { ok: true, key: create([key.name, target]), created: true };
+      }
     } else {
-      const matchValue = op.match ? this.matchValue(op.match.value) : null;
-      if (op.match && matchValue !== null) {
-        target = this.findOneByMatch(table, key, op.match.field, matchValue, op.match.normalize);
-        if (target === undefined) return { ok: true, key: create(), created: true };
-      } else {
-        // Nothing to find the record by: remember the idempotency key so a retry updates the row it made instead of inserting twice.
-        target = this.appliedKey(table, key, op.idempotencyKey);
-        if (target === undefined) {
-          const inserted = create();
-          this.stmt(`INSERT OR REPLACE INTO ${APPLIED_TABLE}(idempotency_key, tbl, pk, applied_at) VALUES (?, ?, ?, ?)`).run(
-            op.idempotencyKey,
-            table.name,
-            inserted,
-            Date.now(),
-          );
-          return { ok: true, key: inserted, created: true };
-        }
+      // A retry of a create we already made (a crash between our write and our commit): find the row
+      // it made, or learn that it was deleted since — never create a second one.
+      const made = this.stmt(`SELECT pk FROM ${APPLIED_TABLE} WHERE idempotency_key = ? AND tbl = ?`).pluck().get(op.idempotencyKey, table.name) as string | undefined;
+      if (made !== undefined) {
+        target = keyValue(key, made);
+        if (!this.exists(table, key, target)) return { ok: true, key: made, note: 'not-found' };
         values.delete(key.name);
         this.update(table, key, target, values);
-        return { ok: true, key: String(target), created: true };
+        return { ok: true, key: made, created: true };
+      }
+      const matchValue = op.match ? this.matchValue(op.match.value) : null;
+      if (op.match && matchValue !== null) target = this.findOneByMatch(table, key, op.match.field, matchValue, op.match.normalize);
+      if (target === undefined) {
+        const inserted = create();
+        this.stmt(`INSERT OR REPLACE INTO ${APPLIED_TABLE}(idempotency_key, tbl, pk, applied_at) VALUES (?, ?, ?, ?)`).run(op.idempotencyKey, table.name, inserted, Date.now());
+        return { ok: true, key: inserted, created: true };
       }
     }
     values.delete(key.name);

@@ -16,6 +16,10 @@ export interface LoggedChange {
   time: number;
   origin: string;
   version: number;
+  /** Whether the runtime's write made this change (known to the test, whatever the system tags). */
+  byRuntime: boolean;
+  /** For a runtime write: the idempotency key of the op that made it. */
+  opKey?: string;
 }
 
 export interface AppliedWrite {
@@ -29,6 +33,8 @@ export class MemorySystem {
   readonly log: LoggedChange[] = [];
   readonly writes: AppliedWrite[] = [];
   private nextKey = 1000;
+  /** Creates by idempotency key, as an API with idempotency keys remembers them: a retry never creates twice. */
+  private readonly createdBy = new Map<string, string>();
   private versions = new Map<string, number>();
   /** Make the next N write calls fail with this error class (transient/permanent). */
   failNext: { count: number; errorClass: 'transient' | 'permanent' | 'validation' } | null = null;
@@ -48,11 +54,17 @@ export class MemorySystem {
     return t;
   }
 
-  private append(entity: string, key: string, op: 'upsert' | 'delete', fields: Record<string, unknown>, origin: string): void {
+  private append(entity: string, key: string, op: 'upsert' | 'delete', fields: Record<string, unknown>, origin: string, opKey?: string): void {
     const vk = `${entity}:${key}`;
     const version = (this.versions.get(vk) ?? 0) + 1;
     this.versions.set(vk, version);
-    this.log.push({ pos: this.log.length + 1, entity, key, op, fields: { ...fields }, time: this.clock(), origin, version });
+    const entry: LoggedChange = { pos: this.log.length + 1, entity, key, op, fields: { ...fields }, time: this.clock(), origin, version, byRuntime: opKey !== undefined };
+    if (opKey !== undefined) entry.opKey = opKey;
+    this.log.push(entry);
+  }
+
+  versionOf(entity: string, key: string): number {
+    return this.versions.get(`${entity}:${key}`) ?? 0;
   }
 
   /** An outside user edits a record. */
@@ -122,25 +134,37 @@ export class MemorySystem {
             if (!t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
             self.writes.push({ entity, key: op.key, op });
             t.delete(op.key);
-            self.append(entity, op.key, 'delete', {}, tag);
-            return { ok: true, key: op.key };
+            self.append(entity, op.key, 'delete', {}, tag, op.idempotencyKey);
+            return { ok: true, key: op.key, version: self.versionOf(entity, op.key) };
           }
           if (self.reject && op.fields[self.reject.field] === self.reject.value) {
             return { ok: false, error: { errorClass: 'validation', message: `${self.reject.field} may not be ${String(self.reject.value)}`, response: '{"error":"invalid"}' } };
           }
+          if (op.key !== null && op.ifMissing === 'skip' && !t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
           let key = op.key;
+          if (key === null && self.createdBy.has(op.idempotencyKey)) {
+            const made = self.createdBy.get(op.idempotencyKey)!;
+            if (!t.has(made)) return { ok: true, key: made, note: 'not-found' };
+            key = made;
+          }
           if (key === null && op.match) {
             const want = normalizeMatch(op.match.value, op.match.normalize);
             for (const [k, r] of t) if (normalizeMatch(r[op.match.field], op.match.normalize) === want) key = k;
           }
           const created = key === null || !t.has(key);
-          if (key === null) key = String(self.nextKey++);
+          if (key === null) {
+            key = String(self.nextKey++);
+            self.createdBy.set(op.idempotencyKey, key);
+          }
           const next = { ...(t.get(key) ?? {}), ...(created ? (op.insertOnly ?? {}) : {}), ...op.fields };
           if (!created && op.match && op.key === null) next[op.match.field] = t.get(key)![op.match.field];
+          const changed = created || Object.keys(next).some((f) => next[f] !== t.get(key!)![f]);
           t.set(key, next);
           self.writes.push({ entity, key, op });
-          self.append(entity, key, 'upsert', next, tag);
-          return { ok: true, key, created };
+          // Like a trigger that logs only real changes (an identical rewrite is not a change).
+          if (changed) self.append(entity, key, 'upsert', next, tag, op.idempotencyKey);
+          // Like an API that reports the version a write produced: none when it changed nothing.
+          return changed ? { ok: true, key, created, version: self.versionOf(entity, key) } : { ok: true, key, created };
         });
       },
       async close() {},

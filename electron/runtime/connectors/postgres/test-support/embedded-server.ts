@@ -34,11 +34,24 @@ async function freePort(): Promise<number> {
  * We run as root here, so the server runs as a `postgres` OS user; its data folder lives under a
  * temp folder that user can reach.
  */
-export async function startEmbeddedServer(extraFlags: string[] = []): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  extraFlags: string[] = [],
+  /** Runs after initdb (the `postgres` OS user exists) and before start; returns more server flags. */
+  prepare?: (dir: string) => Promise<string[]>,
+): Promise<EmbeddedServer> {
   const parent = await mkdtemp(join(tmpdir(), 'sc-pg-'));
   await chmod(parent, 0o755);
   const port = await freePort();
   const password = 'sc-test-password';
+  const flags = [
+    '-c', 'wal_level=logical',
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'max_replication_slots=20',
+    '-c', 'max_wal_senders=20',
+    '-c', 'fsync=off',
+    '-c', 'full_page_writes=off',
+    ...extraFlags,
+  ];
   const server = new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
     port,
@@ -47,20 +60,15 @@ export async function startEmbeddedServer(extraFlags: string[] = []): Promise<Em
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: true,
-    postgresFlags: [
-      '-c', 'wal_level=logical',
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_replication_slots=20',
-      '-c', 'max_wal_senders=20',
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      ...extraFlags,
-    ],
+    postgresFlags: flags,
     onLog: () => {},
     onError: () => {},
   });
   await server.initialise();
+  if (prepare) {
+    // The library keeps our flags array and reads it at start().
+    flags.push(...(await prepare(parent)));
+  }
   await server.start();
   return {
     host: '127.0.0.1',
