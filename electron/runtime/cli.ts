@@ -10,7 +10,8 @@ import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
 import { startHttpServer } from './api/http-server.js';
 import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
-import { FlowEngine } from './engine/flow-engine.js';
+import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
+import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
 import { KeychainSecretStore } from './secrets/keychain-store.js';
@@ -33,6 +34,8 @@ Usage:
   synccanvas dlq show <id> [--json]
   synccanvas dlq replay (<id>... | --all | --class C | --sync ID) [--json]
   synccanvas dlq discard (<id>... | --all | --class C | --sync ID) [--json]
+  synccanvas dlq resolve <id> (--keep a|b | --value JSON) [--json]   settle a conflict: write the chosen value to both sides
+  synccanvas match <flow.json> --sync ID [--limit N] [--json]        first-sync matching report (nothing is written)
   synccanvas preview <flow.json> --sync ID [--limit N] [--json] [--workspace DIR]
 
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
@@ -341,7 +344,59 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
       store.close();
     }
   }
-  throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay or discard` : 'missing the dlq action: list, show, replay or discard');
+  if (action === 'resolve') {
+    const { values, positionals } = parse(rest, { ...common, keep: { type: 'string' }, value: { type: 'string' } }, { min: 1, max: 1, names: 'the conflict id: synccanvas dlq resolve <id> --keep a|b' });
+    const id = Number(positionals[0]);
+    if (!Number.isInteger(id)) throw new UsageError(`"${positionals[0]}" is not an entry id (a whole number, as \`synccanvas dlq list --class conflict\` shows)`);
+    if ((values.keep === undefined) === (values.value === undefined)) throw new UsageError('give either --keep a|b or --value JSON');
+    if (values.keep !== undefined && values.keep !== 'a' && values.keep !== 'b') throw new UsageError(`--keep must be "a" or "b", got "${String(values.keep)}"`);
+    let choice: { keep: 'a' | 'b' } | { value: unknown };
+    if (values.keep !== undefined) choice = { keep: values.keep as 'a' | 'b' };
+    else {
+      try {
+        choice = { value: JSON.parse(String(values.value)) };
+      } catch {
+        throw new UsageError(`--value must be JSON (e.g. '"Gold"', 42 or null), got ${String(values.value)}`);
+      }
+    }
+    const workspace = workspaceOf(values);
+    const store = openStoreFor(workspace);
+    const systems = new Map<string, OpenedSystem>();
+    try {
+      const entry = store.dlq.get(id);
+      if (!entry || entry.errorClass !== 'conflict') {
+        io.err(entry ? `entry ${id} is a ${entry.errorClass} error, not a conflict: replay or discard it instead` : `there is no conflict ${id} (it may have been resolved already)`);
+        return EXIT.failed;
+      }
+      const stored = store.flows.get(entry.flowId);
+      if (!stored) {
+        io.err(`the flow "${entry.flowId}" of conflict ${id} is no longer in the workspace: discard the entry`);
+        return EXIT.failed;
+      }
+      const secrets = new KeychainSecretStore();
+      const sync = stored.flow.syncs.find((x) => x.id === entry.syncId);
+      for (const sys of stored.flow.systems) {
+        if (sync && (sys.id === sync.a.system || sys.id === sync.b.system)) systems.set(sys.id, await openSystem(stored.flow, sys, secrets, path.join(workspace, 'data')));
+      }
+      const engine = new FlowEngine({ store, flow: stored.flow, connectors: new Map([...systems].map(([k, o]) => [k, o.connector])) });
+      try {
+        await engine.resolveConflict(id, choice);
+      } catch (e) {
+        if (e instanceof ConflictResolutionError) {
+          io.err(e.message);
+          return EXIT.failed;
+        }
+        throw e;
+      }
+      if (values.json) io.out(JSON.stringify({ ok: true }));
+      else io.out(`resolved conflict ${id}: ${'keep' in choice ? `kept side ${choice.keep}'s value` : `set ${JSON.stringify(choice.value)}`} on both sides`);
+      return EXIT.ok;
+    } finally {
+      await Promise.allSettled([...systems.values()].map((x) => x.connector.close()));
+      store.close();
+    }
+  }
+  throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay, discard or resolve` : 'missing the dlq action: list, show, replay, discard or resolve');
 }
 
 async function cmdPreview(argv: string[], io: Io): Promise<number> {
@@ -392,6 +447,55 @@ async function cmdPreview(argv: string[], io: Io): Promise<number> {
   }
 }
 
+async function cmdMatch(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { sync: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
+    { min: 1, max: 1, names: 'the flow file: synccanvas match <flow.json> --sync ID' },
+  );
+  if (!values.sync) throw new UsageError('missing --sync ID: which sync to match');
+  const limit = intOption(values, 'limit', 10_000, 1, 100_000);
+  const file = readFlowFile(positionals[0]!);
+  if (!file.ok) {
+    io.err(file.message);
+    return EXIT.failed;
+  }
+  const flow = file.flow;
+  const sync = flow.syncs.find((x) => x.id === values.sync);
+  if (!sync) {
+    io.err(`flow "${flow.id}" has no sync "${String(values.sync)}": use one of ${flow.syncs.map((x) => `"${x.id}"`).join(', ')}`);
+    return EXIT.failed;
+  }
+  const workspace = workspaceOf(values);
+  const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
+  const systems = new Map<string, OpenedSystem>();
+  try {
+    const secrets = new KeychainSecretStore();
+    for (const id of [sync.a.system, sync.b.system]) systems.set(id, await openSystem(flow, flow.systems.find((x) => x.id === id)!, secrets, path.join(workspace, 'data')));
+    const [a, b] = await Promise.all([
+      systems.get(sync.a.system)!.connector.readSamples(sync.a.entity, limit + 1),
+      systems.get(sync.b.system)!.connector.readSamples(sync.b.entity, limit + 1),
+    ]);
+    const report = matchingReport(sync, { a: a.slice(0, limit), b: b.slice(0, limit) }, (side, key) => store.links.other(flow.id, sync.id, side, key), a.length > limit || b.length > limit);
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else {
+      const name = (side: 'a' | 'b') => flow.systems.find((x) => x.id === sync[side].system)?.name ?? sync[side].system;
+      io.out(`matching ${name('a')} ${sync.a.entity} ↔ ${name('b')} ${sync.b.entity} by ${sync.matchKey.a} = ${sync.matchKey.b} (${sync.matchKey.normalize}); nothing written`);
+      io.out(`  read ${report.read.a} + ${report.read.b} records${report.read.truncated ? ' (truncated: raise --limit)' : ''}`);
+      io.out(`  ${report.matched} pairs would be linked, ${report.alreadyLinked} already linked`);
+      io.out(`  ${report.unmatched.a.length} only in ${name('a')} (would be created in ${name('b')}), ${report.unmatched.b.length} only in ${name('b')} (would be created in ${name('a')})`);
+      for (const side of ['a', 'b'] as const) {
+        for (const d of report.duplicates[side]) io.out(`  duplicate in ${name(side)}: "${d.value}" on ${d.keys.join(', ')} — merge them before going live`);
+        if (report.missingKey[side].length) io.out(`  ${report.missingKey[side].length} records in ${name(side)} have no ${sync.matchKey[side]}: ${report.missingKey[side].slice(0, 10).join(', ')}`);
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    await Promise.allSettled([...systems.values()].map((x) => x.connector.close()));
+    store.close();
+  }
+}
+
 /** The CLI entry: returns the exit code (bin/synccanvas.mjs sets it). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -409,6 +513,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdDlq(rest, io);
       case 'preview':
         return await cmdPreview(rest, io);
+      case 'match':
+        return await cmdMatch(rest, io);
       case '--version':
       case 'version':
         io.out(pkg.version);

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import type { ApiOutputs, FlowStatus, RuntimeEvent } from '../../shared/api/contract.js';
-import type { FlowDocument } from '../../shared/flow/schema.js';
-import { parseFlowDocument } from '../../shared/flow/validate.js';
+import { FLOW_SCHEMA_VERSION, SystemSchema, type FlowDocument } from '../../shared/flow/schema.js';
+import { parseFlowDocument, zodIssues } from '../../shared/flow/validate.js';
 import { ApiError, type ApiHandlers } from './api/handlers.js';
 import { connectorDefinitions } from './connectors/registry.js';
 import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
@@ -10,7 +10,8 @@ import type { EntityInfo } from './connectors/types.js';
 import { ensureDemoSystems } from './demo/demo-systems.js';
 import { DEMO_FLOW } from './demo/demo-flow.js';
 import { startSimulator, type Simulator } from './demo/simulator.js';
-import { FlowEngine } from './engine/flow-engine.js';
+import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
+import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { KeychainSecretStore } from './secrets/keychain-store.js';
@@ -184,6 +185,16 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return { ok: true, flow: parsed.flow };
   };
 
+  /** A system of a draft flow, opened alone under a placeholder flow id (nothing is stored). */
+  const openDraftSystem = async (input: unknown): Promise<OpenedSystem> => {
+    const parsed = SystemSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ApiError('bad_request', `the system is not valid — ${zodIssues(parsed.error).map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    }
+    const draft: FlowDocument = { schemaVersion: FLOW_SCHEMA_VERSION, id: 'draft', name: 'Draft', systems: [parsed.data], syncs: [] };
+    return (await openSystems(draft)).get(parsed.data.id)!;
+  };
+
   const api: ApiHandlers = {
     'workspace.info': async () => ({
       name: demo ? 'Demo workspace' : path.basename(workspaceDir),
@@ -246,6 +257,41 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const ids = sync ? [sync.a.system, sync.b.system] : [];
       return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems));
     },
+    'conflicts.resolve': async ({ id, keep, value }) => {
+      const entry = store.dlq.get(id);
+      if (!entry) throw new ApiError('not_found', `there is no conflict ${id} (it may have been resolved already)`);
+      if (entry.errorClass !== 'conflict') throw new ApiError('bad_request', `entry ${id} is a ${entry.errorClass} error, not a conflict: replay or discard it instead`);
+      const flow = loadFlow(entry.flowId);
+      const sync = flow.syncs.find((s) => s.id === entry.syncId);
+      const choice = keep !== undefined ? { keep } : { value };
+      const live = running.get(entry.flowId);
+      try {
+        if (live) await live.engine.resolveConflict(id, choice);
+        else {
+          await withSystems(entry.flowId, sync ? [sync.a.system, sync.b.system] : [], async (systems) => {
+            const engine = new FlowEngine({ store, flow, connectors: new Map([...systems].map(([k, o]) => [k, o.connector])) });
+            await engine.resolveConflict(id, choice);
+          });
+        }
+      } catch (e) {
+        if (e instanceof ConflictResolutionError) throw new ApiError('conflict', e.message);
+        throw e;
+      }
+      return { ok: true };
+    },
+    'matching.report': async ({ flowId, syncId, limit }) => {
+      const flow = loadFlow(flowId);
+      const sync = flow.syncs.find((s) => s.id === syncId);
+      if (!sync) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+      return withSystems(flowId, [sync.a.system, sync.b.system], async (systems) => {
+        const [a, b] = await Promise.all([
+          systems.get(sync.a.system)!.connector.readSamples(sync.a.entity, limit + 1),
+          systems.get(sync.b.system)!.connector.readSamples(sync.b.entity, limit + 1),
+        ]);
+        const truncated = a.length > limit || b.length > limit;
+        return matchingReport(sync, { a: a.slice(0, limit), b: b.slice(0, limit) }, (side, key) => store.links.other(flowId, sync.id, side, key), truncated);
+      });
+    },
     'connectors.list': async () =>
       connectorDefinitions().map((d) => ({
         kind: d.kind,
@@ -274,6 +320,30 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const entities = await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${systemId}"`);
         return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
       }),
+    // Editor additions: the same test/discover for a system of a flow that is not saved yet.
+    'connectors.testDraft': async ({ system }) => {
+      let opened: OpenedSystem;
+      try {
+        opened = await openDraftSystem(system);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'bad_request') return { ok: false, message: e.message, checks: [] };
+        throw e;
+      }
+      try {
+        return await opened.connector.testConnection();
+      } finally {
+        await opened.connector.close().catch(() => undefined);
+      }
+    },
+    'connectors.discoverDraft': async ({ system }) => {
+      const opened = await openDraftSystem(system);
+      try {
+        const entities = await withTimeout(opened.connector.discover(), DISCOVER_TIMEOUT_MS, 'the system');
+        return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
+      } finally {
+        await opened.connector.close().catch(() => undefined);
+      }
+    },
     'secrets.set': async ({ name, value }) => {
       const st = await secrets.status();
       if (!st.available) throw new ApiError('unavailable', st.message);

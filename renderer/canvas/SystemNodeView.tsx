@@ -1,4 +1,5 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
 import type { CaptureHealth, SystemFlowNode } from './flow-graph.js';
 
 const CAPTURE_LABEL: Record<CaptureHealth, string> = {
@@ -6,7 +7,7 @@ const CAPTURE_LABEL: Record<CaptureHealth, string> = {
   starting: 'Starting capture…',
   stopped: 'Not capturing',
   error: 'Capture error',
-  unknown: 'Status unknown',
+  unknown: 'Not running yet',
 };
 
 const SIDES = [
@@ -16,17 +17,36 @@ const SIDES = [
   ['bottom', Position.Bottom],
 ] as const;
 
-export function SystemNodeView({ data }: NodeProps<SystemFlowNode>) {
+const MAX_ENTITIES = 4;
+
+function SystemNodeViewImpl({ data, selected }: NodeProps<SystemFlowNode>) {
+  const extra = data.entities.length - MAX_ENTITIES;
   return (
-    <div className={`system-node system-node--${data.capture}`} data-testid="system-node">
+    <div className={`system-node system-node--${data.capture}${selected ? ' system-node--selected' : ''}${data.issueCount ? ' system-node--invalid' : ''}`} data-testid="system-node">
+      {/* Targets first so the source handles, which start a new edge, sit on top. */}
       {SIDES.map(([side, position]) => (
-        <Handle key={`out-${side}`} id={`out-${side}`} type="source" position={position} isConnectable={false} className="system-node__handle" />
+        <Handle key={`in-${side}`} id={`in-${side}`} type="target" position={position} isConnectableStart={false} className="system-node__handle system-node__handle--in" />
       ))}
       {SIDES.map(([side, position]) => (
-        <Handle key={`in-${side}`} id={`in-${side}`} type="target" position={position} isConnectable={false} className="system-node__handle" />
+        <Handle key={`out-${side}`} id={`out-${side}`} type="source" position={position} className={`system-node__handle system-node__handle--out system-node__handle--${side}`} title="Drag to another system to add a sync" />
       ))}
-      <div className="system-node__kind">{data.kindLabel}</div>
+      <div className="system-node__top">
+        <span className="system-node__kind">{data.kindLabel}</span>
+        {data.issueCount > 0 && (
+          <span className="issue-badge" title={`${data.issueCount} problem${data.issueCount === 1 ? '' : 's'} to fix: select the system to see them`}>
+            {data.issueCount}
+          </span>
+        )}
+      </div>
       <div className="system-node__name">{data.name}</div>
+      {data.entities.length > 0 && (
+        <ul className="system-node__entities" aria-label="Entities">
+          {data.entities.slice(0, MAX_ENTITIES).map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+          {extra > 0 && <li className="system-node__more">+{extra}</li>}
+        </ul>
+      )}
       <div className="system-node__capture" title={data.captureError ?? undefined}>
         <span className="status-dot" aria-hidden="true" />
         {CAPTURE_LABEL[data.capture]}
@@ -35,3 +55,5 @@ export function SystemNodeView({ data }: NodeProps<SystemFlowNode>) {
     </div>
   );
 }
+
+export const SystemNodeView = memo(SystemNodeViewImpl);

@@ -11,6 +11,10 @@ export type SystemNodeData = {
   kindLabel: string;
   capture: CaptureHealth;
   captureError: string | null;
+  /** Entities this system syncs (from the flow), or offers (from discovery) when it syncs none yet. */
+  entities: string[];
+  /** How many validation problems this system has; shown as a badge, detailed in the inspector. */
+  issueCount: number;
 };
 
 export type DirectionLag = { direction: DirectionKey; lagP50: number | null };
@@ -27,6 +31,7 @@ export type SyncEdgeData = {
   dlqDepth: number | null;
   /** Perpendicular offset in px so parallel edges between the same two systems do not overlap. */
   offset: number;
+  issueCount: number;
 };
 
 export type SystemFlowNode = Node<SystemNodeData, 'system'>;
@@ -63,15 +68,30 @@ export function edgeHealth(sync: { enabled: boolean }, syncStatus: SyncStatus | 
 export function buildFlowGraph(
   flow: FlowDocument,
   status: FlowStatus | null,
-  options: { selectedSyncId?: string | null; kindLabels?: Record<string, string> } = {},
+  options: {
+    selectedSyncId?: string | null;
+    kindLabels?: Record<string, string>;
+    selectedSystemIds?: readonly string[];
+    /** Entity names discovered per system. */
+    discovered?: Record<string, string[]>;
+    issueCounts?: { systems: Record<string, number>; syncs: Record<string, number> };
+  } = {},
 ): { nodes: SystemFlowNode[]; edges: SyncFlowEdge[] } {
   const systemsById = new Map(flow.systems.map((s) => [s.id, s]));
 
+  const synced = new Map<string, Set<string>>();
+  for (const sync of flow.syncs) {
+    for (const end of [sync.a, sync.b]) if (end.entity) (synced.get(end.system) ?? synced.set(end.system, new Set()).get(end.system)!).add(end.entity);
+  }
+  const selectedSystems = new Set(options.selectedSystemIds ?? []);
+
   const nodes: SystemFlowNode[] = flow.systems.map((system) => {
     const { capture, error } = captureHealth(system, status);
+    const used = synced.get(system.id);
     return {
       id: system.id,
       type: 'system',
+      selected: selectedSystems.has(system.id),
       position: { x: system.position.x, y: system.position.y },
       data: {
         name: system.name,
@@ -79,6 +99,8 @@ export function buildFlowGraph(
         kindLabel: options.kindLabels?.[system.kind] ?? system.kind,
         capture,
         captureError: error,
+        entities: used ? [...used] : (options.discovered?.[system.id] ?? []),
+        issueCount: options.issueCounts?.systems[system.id] ?? 0,
       },
       ariaLabel: `System ${system.name}, ${options.kindLabels?.[system.kind] ?? system.kind}, capture ${capture}`,
     };
@@ -129,6 +151,7 @@ export function buildFlowGraph(
         lags,
         dlqDepth,
         offset,
+        issueCount: options.issueCounts?.syncs[sync.id] ?? 0,
       },
     };
   });

@@ -19,6 +19,7 @@ export function DirectionStatsView({ from, to, stats, now }: Props) {
     ['Conflicts', 'conflicts', 'Concurrent edits sent to review'],
     ['Echoes suppressed', 'echoesSuppressed', 'Changes the sync itself wrote, dropped to prevent loops'],
     ['Ownership violations', 'ownershipViolations', 'Changes to a field by a system that does not own it'],
+    ['Tombstones', 'tombstones', 'Deletes remembered so a late poll or echo cannot bring the record back'],
     ['DLQ depth', 'dlqDepth', 'Events waiting in the dead-letter queue'],
     ['Pending', 'pending', 'Captured events not yet applied'],
   ];

@@ -1,5 +1,5 @@
 import type { DirectionStats } from '../../shared/api/contract.js';
-import { formatAge } from '../format/format-stats.js';
+import { formatAge, formatDuration } from '../format/format-stats.js';
 import { directionArrow, directionLabel, directionsOf, HEALTH_LABEL, syncTitle, tierDetail } from '../format/sync-labels.js';
 import { edgeHealth } from '../canvas/flow-graph.js';
 import { selectedFlowStatus } from '../state/app-store.js';
@@ -17,15 +17,9 @@ export function SyncPanel() {
   const statusError = useApp((s) => s.statusError);
   const now = useNow(1000);
 
-  if (!flow) return <aside className="side-panel" aria-label="Sync details" />;
+  if (!flow) return null;
   const sync = flow.syncs.find((s) => s.id === selectedSyncId) ?? flow.syncs[0];
-  if (!sync) {
-    return (
-      <aside className="side-panel" aria-label="Sync details">
-        <p className="side-panel__empty">This flow has no syncs yet. Draw an edge between two systems to add one.</p>
-      </aside>
-    );
-  }
+  if (!sync) return <p className="side-panel__empty">This flow has no syncs yet. Draw an edge between two systems to add one.</p>;
 
   const systemName = (id: string) => flow.systems.find((s) => s.id === id)?.name ?? id;
   const aName = systemName(sync.a.system);
@@ -35,7 +29,7 @@ export function SyncPanel() {
   const statsFor = (d: DirectionStats['direction']) => syncStatus?.directions.find((x) => x.direction === d) ?? null;
 
   return (
-    <aside className="side-panel" aria-labelledby="sync-panel-title" data-testid="sync-panel">
+    <section className="side-panel__section" aria-labelledby="sync-panel-title" data-testid="sync-panel">
       <div className="side-panel__header">
         <h2 id="sync-panel-title" className="side-panel__title">
           {syncTitle(sync)}
@@ -76,6 +70,12 @@ export function SyncPanel() {
             {sync.enabled ? '' : ' (disabled)'}
           </dd>
         </div>
+        <div title="How long a delete is remembered so that no poll or late echo brings the record back">
+          <dt>Deletes</dt>
+          <dd>
+            remembered for <span data-testid="tombstone-ttl">{syncStatus ? formatDuration(syncStatus.tombstoneTtlMs) : '—'}</span>
+          </dd>
+        </div>
       </dl>
 
       {directionsOf(sync.direction).map((d) => (
@@ -106,6 +106,6 @@ export function SyncPanel() {
           'Waiting for status…'
         )}
       </p>
-    </aside>
+    </section>
   );
 }

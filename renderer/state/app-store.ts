@@ -2,6 +2,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiOutputs, ApiTransport, FlowStatus, FlowSummary } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { errorMessage } from '../api/api-call-error.js';
+import { startHistory } from '../editor/history.js';
+import { editorActions, initialEditorState, isDirty, type EditorState } from './editor-actions.js';
 
 export type WorkspaceInfo = ApiOutputs['workspace.info'];
 
@@ -11,7 +13,7 @@ export interface Notice {
   message: string;
 }
 
-export interface AppState {
+export interface AppState extends EditorState {
   phase: 'loading' | 'ready' | 'failed';
   /** Why the workspace could not be loaded at all; shown instead of the canvas. */
   loadError: string | null;
@@ -75,6 +77,11 @@ export function createAppStore(api: ApiTransport, now: () => number = Date.now):
     async function runAction(kind: 'start' | 'stop'): Promise<void> {
       const flowId = get().selectedFlowId;
       if (!flowId || get().pendingAction) return;
+      // A flow runs as saved: an edited draft is saved first (and not started if it cannot be).
+      if (kind === 'start' && isDirty(get()) && !(await get().save())) {
+        set({ actionError: 'Could not start the flow: it has unsaved changes that cannot be saved yet. Fix the problems marked in red.' });
+        return;
+      }
       set({ pendingAction: kind, actionError: null });
       try {
         const status = await api.call(kind === 'start' ? 'flows.start' : 'flows.stop', { flowId });
@@ -103,6 +110,8 @@ export function createAppStore(api: ApiTransport, now: () => number = Date.now):
       actionError: null,
       notices: [],
       keychainDetailOpen: false,
+      ...initialEditorState,
+      ...editorActions<AppState>(set, get, api, now),
 
       async init() {
         set({ phase: 'loading', loadError: null });
@@ -115,28 +124,26 @@ export function createAppStore(api: ApiTransport, now: () => number = Date.now):
           return;
         }
         set({ phase: 'ready', workspace, flows });
-        // Connector labels only make the canvas nicer; the raw kind is shown without them.
-        api.call('connectors.list', {}).then(
-          (kinds) => set({ kindLabels: Object.fromEntries(kinds.map((k) => [k.kind, k.label])) }),
-          () => undefined,
-        );
+        // Connector labels and the palette only make the canvas nicer; the raw kind is shown without them.
+        void get().loadConnectors();
         const first = flows.find((f) => f.running) ?? flows[0];
         if (first) await get().selectFlow(first.id);
       },
 
       async selectFlow(flowId) {
-        set({ selectedFlowId: flowId, flow: null, flowError: null, selectedSyncId: null, actionError: null });
+        set({ selectedFlowId: flowId, flow: null, history: null, savedJson: null, flowError: null, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], actionError: null, panelTab: 'live', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [] });
         try {
           const { flow } = await api.call('flows.get', { flowId });
           if (get().selectedFlowId !== flowId) return;
-          set({ flow, selectedSyncId: flow.syncs[0]?.id ?? null });
+          set({ flow, history: startHistory(flow), savedJson: JSON.stringify(flow), selectedSyncId: flow.syncs[0]?.id ?? null });
+          void get().refreshSecretStatus();
         } catch (error) {
           if (get().selectedFlowId === flowId) set({ flowError: errorMessage(error) });
         }
       },
 
       selectSync(syncId) {
-        if (get().flow?.syncs.some((s) => s.id === syncId)) set({ selectedSyncId: syncId });
+        if (get().flow?.syncs.some((s) => s.id === syncId)) set({ selectedSyncId: syncId, selectedSystemId: null });
       },
 
       startFlow: () => runAction('start'),

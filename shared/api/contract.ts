@@ -40,9 +40,16 @@ export const ApiInputs = {
   'dlq.replay': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
   'dlq.discard': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
   'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50) }),
+  'conflicts.resolve': z
+    .object({ id: z.number().int(), keep: z.enum(['a', 'b']).optional(), value: z.unknown().optional() })
+    .refine((v) => (v.keep !== undefined) !== (v.value !== undefined), 'give either keep ("a" or "b") or a custom value'),
+  'matching.report': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(100_000).default(10_000) }),
   'connectors.list': z.object({}),
   'connectors.test': z.object({ flowId, systemId: z.string() }),
   'connectors.discover': z.object({ flowId, systemId: z.string() }),
+  // Editor additions: test/discover a system of a draft (unsaved) flow; the system is validated with the connector's schema.
+  'connectors.testDraft': z.object({ system: z.unknown() }),
+  'connectors.discoverDraft': z.object({ system: z.unknown() }),
   'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
   'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
 } as const;
@@ -84,6 +91,8 @@ export type EdgeHealth = 'idle' | 'healthy' | 'lagging' | 'failing';
 export interface SyncStatus {
   syncId: string;
   health: EdgeHealth;
+  /** How long deletes are remembered so no poll or late echo resurrects a record (longest poll + buffer). */
+  tombstoneTtlMs: number;
   directions: DirectionStats[];
   unknownFields: { system: string; field: string; firstSeen: number; count: number }[];
 }
@@ -156,6 +165,21 @@ export interface PreviewResult {
   wrote: 0;
 }
 
+/** What matching by the match key finds before anything is written (first sync). */
+export interface MatchingReport {
+  syncId: string;
+  matchKey: { a: string; b: string; normalize: string };
+  read: { a: number; b: number; truncated: boolean };
+  matched: number;
+  alreadyLinked: number;
+  /** Records that would be created on the other side. */
+  unmatched: { a: string[]; b: string[] };
+  /** Match values held by more than one record on one side: they cannot be matched until merged. */
+  duplicates: { a: { value: string; keys: string[] }[]; b: { value: string; keys: string[] }[] };
+  /** Records without a match value: they cannot be matched or created until it is filled in. */
+  missingKey: { a: string[]; b: string[] };
+}
+
 export interface ConnectorKindInfo {
   kind: string;
   label: string;
@@ -181,9 +205,13 @@ export interface ApiOutputs {
   'dlq.replay': { replayed: number };
   'dlq.discard': { discarded: number };
   'preview.run': PreviewResult;
+  'conflicts.resolve': { ok: true };
+  'matching.report': MatchingReport;
   'connectors.list': ConnectorKindInfo[];
   'connectors.test': { ok: boolean; message: string; checks: { name: string; ok: boolean; message: string }[] };
   'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nullable: boolean; primaryKey: boolean }[] }[] };
+  'connectors.testDraft': ApiOutputs['connectors.test'];
+  'connectors.discoverDraft': ApiOutputs['connectors.discover'];
   'secrets.set': { ok: true };
   'secrets.status': { available: boolean; message: string; present: Record<string, boolean> };
 }

@@ -37,6 +37,11 @@ export interface CapturedBatch {
   checkpoint: string | null;
   /** Changes the runtime cannot sync but must report (TRUNCATE, unknown tables…). */
   notices?: string[];
+  /**
+   * The source is acknowledged as soon as the sink resolves (a webhook's 2xx): commit with fsync.
+   * Without it the commit is fast but may be lost on a power cut until `ctx.durable()` resolves.
+   */
+  durable?: boolean;
 }
 
 /**
@@ -51,6 +56,12 @@ export interface CaptureContext {
   /** Where the last run stopped (from the checkpoint store), or null on first run. */
   checkpoint: string | null;
   sink: CaptureSink;
+  /**
+   * Resolves once everything the sink committed so far is on disk (one fsync shared by all callers).
+   * Call it before acknowledging the source (flushing an LSN, deleting change-log rows) unless the
+   * batch was committed with `durable: true`.
+   */
+  durable?: () => Promise<void>;
   signal: AbortSignal;
   /** Report capture health (e.g. replication-slot WAL retained) to status/UI. */
   reportStatus?: (status: Record<string, unknown>) => void;

@@ -168,7 +168,9 @@ export class FlowEngine {
         const [syncId, direction] = k.split('|') as [string, string];
         this.store.counters.add(this.flowId, syncId, direction, { ...emptyDelta(), echoes: n });
       }
-    });
+      // No fsync on the path of every change (it dominated lag): durability comes from the barrier
+      // the source awaits before it acknowledges, or from a durable batch where it acknowledges at once.
+    }, { relaxed: !batch.durable });
     for (const [k, n] of echoCounts) {
       const [syncId, direction] = k.split('|') as [string, DirectionKey];
       this.metrics.count(syncId, direction, now, 'echoes', n);
@@ -177,6 +179,26 @@ export class FlowEngine {
     this.hooks.step?.('capture:after-commit');
     if (stored > 0) this.kick();
     return { stored, duplicates, echoes };
+  }
+
+  private barrier: Promise<void> | null = null;
+
+  /** Everything committed so far is on disk once this resolves; concurrent callers share one fsync. */
+  durable(): Promise<void> {
+    if (!this.barrier) {
+      this.barrier = new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          this.barrier = null;
+          try {
+            this.store.syncToDisk(this.clock.now());
+            resolve();
+          } catch (e) {
+            reject(e);
+          }
+        }),
+      );
+    }
+    return this.barrier;
   }
 
   private notice(message: string): void {
@@ -559,7 +581,7 @@ export class FlowEngine {
         for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
         this.lastMetricsFlush = now;
       }
-    });
+    }, { relaxed: true });
     return settled;
   }
 
@@ -707,6 +729,7 @@ export class FlowEngine {
           sink: async (batch) => {
             this.commitCaptured(systemId, batch);
           },
+          durable: () => this.durable(),
           reportStatus: (status) => this.systemDetail.set(systemId, status),
         });
         this.captures.set(systemId, handle);
@@ -839,6 +862,7 @@ export class FlowEngine {
       return {
         syncId: sync.id,
         health: edgeHealth(directions, this.running),
+        tombstoneTtlMs: this.tombstoneTtl(sync.id),
         directions,
         unknownFields: unknown
           .filter((u) => (u.system === sync.a.system && u.entity === sync.a.entity) || (u.system === sync.b.system && u.entity === sync.b.entity))

@@ -76,6 +76,8 @@ export class InboxRepo {
   private readonly insertDedupe;
   private readonly insertRow;
   private readonly selectReady;
+  private readonly selectReadySimple;
+  private readonly anyWaiting;
   private readonly deleteRow;
   private readonly rescheduleRow;
   private readonly countPending;
@@ -97,6 +99,8 @@ export class InboxRepo {
                            AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
        ORDER BY i.seq LIMIT @limit`,
     );
+    this.selectReadySimple = db.prepare('SELECT * FROM inbox WHERE flow_id = ? AND not_before <= ? ORDER BY seq LIMIT ?');
+    this.anyWaiting = db.prepare('SELECT 1 FROM inbox WHERE flow_id = ? AND not_before > ? LIMIT 1').pluck();
     this.deleteRow = db.prepare('DELETE FROM inbox WHERE seq = ?');
     this.rescheduleRow = db.prepare('UPDATE inbox SET attempts = ?, not_before = ?, last_error = ?, first_failed_at = COALESCE(first_failed_at, ?) WHERE seq = ?');
     this.countPending = db.prepare('SELECT COUNT(*) AS n FROM inbox WHERE flow_id = ?');
@@ -134,7 +138,9 @@ export class InboxRepo {
   }
 
   ready(flowId: string, now: number, limit: number): InboxRow[] {
-    return (this.selectReady.all({ flowId, now, limit }) as RawRow[]).map(toRow);
+    // Usually nothing waits (real-time, no retries): then plain inbox order is the answer.
+    const rows = this.anyWaiting.get(flowId, now) ? this.selectReady.all({ flowId, now, limit }) : this.selectReadySimple.all(flowId, now, limit);
+    return (rows as RawRow[]).map(toRow);
   }
 
   remove(seq: number): void {

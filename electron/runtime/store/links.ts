@@ -1,7 +1,10 @@
 import type { Db } from './database.js';
+import { TxCache } from './tx-cache.js';
 
 /** Which record on side b a record on side a is synced with, once matched; survives match-key edits. */
 export class LinkRepo {
+  /** Looked up for every change: kept in memory, written through (key: flow, sync, side, key). */
+  readonly cache = new TxCache<string>(200_000);
   private readonly byA;
   private readonly byB;
   private readonly putStmt;
@@ -18,20 +21,29 @@ export class LinkRepo {
 
   /** The key on the other side of `key` (given as side `side`), if linked. */
   other(flowId: string, syncId: string, side: 'a' | 'b', key: string): string | null {
+    const ck = `${flowId}\u0000${syncId}\u0000${side}\u0000${key}`;
+    const cached = this.cache.get(ck);
+    if (cached !== undefined) return cached;
     const row = side === 'a'
       ? (this.byA.get(flowId, syncId, key) as { b_key: string } | undefined)?.b_key
       : (this.byB.get(flowId, syncId, key) as { a_key: string } | undefined)?.a_key;
+    this.cache.fill(ck, row ?? null);
     return row ?? null;
   }
 
   /** Link a↔b, replacing any older link either of them had. */
   link(flowId: string, syncId: string, aKey: string, bKey: string, now: number): void {
-    this.deleteA.run(flowId, syncId, aKey);
-    this.deleteB.run(flowId, syncId, bKey);
+    this.unlink(flowId, syncId, 'a', aKey);
+    this.unlink(flowId, syncId, 'b', bKey);
     this.putStmt.run(flowId, syncId, aKey, bKey, now);
+    this.cache.set(`${flowId}\u0000${syncId}\u0000a\u0000${aKey}`, bKey);
+    this.cache.set(`${flowId}\u0000${syncId}\u0000b\u0000${bKey}`, aKey);
   }
 
   unlink(flowId: string, syncId: string, side: 'a' | 'b', key: string): void {
+    const other = this.other(flowId, syncId, side, key);
     (side === 'a' ? this.deleteA : this.deleteB).run(flowId, syncId, key);
+    this.cache.set(`${flowId}\u0000${syncId}\u0000${side}\u0000${key}`, null);
+    if (other !== null) this.cache.set(`${flowId}\u0000${syncId}\u0000${side === 'a' ? 'b' : 'a'}\u0000${other}`, null);
   }
 }

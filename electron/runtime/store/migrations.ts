@@ -140,6 +140,11 @@ export const STORE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow_id, system, entity, field)
   ) WITHOUT ROWID;
   `,
+  // 2: a one-row table whose FULL-synchronous update is the durability barrier (see Store.syncToDisk).
+  `
+  CREATE TABLE durability (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
+  INSERT INTO durability (id, at) VALUES (1, 0);
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

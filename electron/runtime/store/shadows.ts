@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { TxCache } from './tx-cache.js';
 
 /**
  * What the runtime last knew of one record in one system, per field: the value, when it last changed
@@ -36,6 +37,8 @@ export interface RecordShadow {
 }
 
 export class ShadowRepo {
+  /** Shadows are read twice and written twice per change: kept in memory, written through. */
+  readonly cache = new TxCache<RecordShadow>(200_000);
   private readonly getStmt;
   private readonly putStmt;
   private readonly deleteStmt;
@@ -49,16 +52,24 @@ export class ShadowRepo {
     this.deleteStmt = db.prepare('DELETE FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
   }
 
+  /** Shadows are shared, immutable values: callers make new objects rather than change these. */
   get(flowId: string, system: string, entity: string, key: string): RecordShadow | null {
+    const ck = `${flowId}\u0000${system}\u0000${entity}\u0000${key}`;
+    const cached = this.cache.get(ck);
+    if (cached !== undefined) return cached;
     const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
-    return row ? (JSON.parse(row.state) as RecordShadow) : null;
+    const v = row ? (JSON.parse(row.state) as RecordShadow) : null;
+    this.cache.fill(ck, v);
+    return v;
   }
 
   put(flowId: string, system: string, entity: string, key: string, shadow: RecordShadow): void {
     this.putStmt.run(flowId, system, entity, key, JSON.stringify(shadow));
+    this.cache.set(`${flowId}\u0000${system}\u0000${entity}\u0000${key}`, shadow);
   }
 
   remove(flowId: string, system: string, entity: string, key: string): void {
     this.deleteStmt.run(flowId, system, entity, key);
+    this.cache.set(`${flowId}\u0000${system}\u0000${entity}\u0000${key}`, null);
   }
 }

@@ -24,7 +24,10 @@ export class Store {
   readonly unknownFields: UnknownFieldRepo;
   readonly flows: FlowRepo;
 
+  private readonly synchronous: string;
+
   constructor(readonly db: Db) {
+    this.synchronous = String(db.pragma('synchronous', { simple: true })) === '2' ? 'FULL' : 'OTHER';
     this.inbox = new InboxRepo(db);
     this.checkpoints = new CheckpointRepo(db);
     this.shadows = new ShadowRepo(db);
@@ -41,9 +44,42 @@ export class Store {
     return new Store(openStoreDatabase(path, opts));
   }
 
-  /** Run fn in one SQLite transaction; a throw rolls everything back. */
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /**
+   * Run fn in one SQLite transaction; a throw rolls everything back, cached values included.
+   * `relaxed`: the commit need not reach the disk before returning (synchronous=NORMAL). Right for
+   * what can be redone: an apply batch lost to a power cut is still pending in the inbox and is
+   * re-applied idempotently. Capture commits stay FULL: the source is acknowledged after them.
+   */
+  transaction<T>(fn: () => T, opts: { relaxed?: boolean } = {}): T {
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    if (opts.relaxed && this.synchronous === 'FULL') {
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        return this.transaction(fn);
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    }
+    const caches = [this.shadows.cache, this.links.cache];
+    for (const c of caches) c.begin();
+    try {
+      const out = this.db.transaction(fn)();
+      for (const c of caches) c.commit();
+      return out;
+    } catch (e) {
+      for (const c of caches) c.abort();
+      throw e;
+    }
+  }
+
+  /**
+   * Make every transaction committed so far durable (on disk, through a power cut): one small
+   * synchronous=FULL commit, which in WAL mode fsyncs the log with everything before it. Sources are
+   * acknowledged only after this, so relaxed commits before it lose nothing a source won't resend.
+   */
+  syncToDisk(now: number): void {
+    if (this.synchronous !== 'FULL') return;
+    this.db.prepare('UPDATE durability SET at = ? WHERE id = 1').run(now);
   }
 
   close(): void {

@@ -228,7 +228,10 @@ export class SlotStream {
     if (value === 0n) return;
     // The library reports lsn + 1 as flushed; Postgres expects the commit end LSN itself, and a
     // transaction whose commit record starts exactly there must not be skipped on restart.
-    void service.acknowledge(formatLsn(value - 1n)).catch(() => {});
+    // The inbox commits are relaxed: confirm only once they are on disk.
+    const durable = this.opts.ctx.durable;
+    if (durable) void durable().then(() => service.acknowledge(formatLsn(value - 1n))).catch(() => {});
+    else void service.acknowledge(formatLsn(value - 1n)).catch(() => {});
     this.sentLsn = target;
     this.lastSentAt = now;
   }

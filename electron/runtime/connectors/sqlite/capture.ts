@@ -88,19 +88,22 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
 
   let deletedUpTo = 0;
   let lastDeleteAt = 0;
-  const deleteAcknowledged = (force: boolean): void => {
+  const deleteAcknowledged = async (force: boolean): Promise<void> => {
     if (position <= deletedUpTo) return;
     if (!force && position - deletedUpTo < DELETE_EVERY_ROWS && Date.now() - lastDeleteAt < DELETE_EVERY_MS) return;
-    try {
-      deleteConsumed.run(position);
-      deletedUpTo = position;
-    } catch {
-      // Busy or read-only: the rows are already acknowledged, deleting them can wait for the next round.
-    }
+    const upTo = position;
     lastDeleteAt = Date.now();
+    try {
+      // The inbox commits are relaxed: delete the source's rows only once they are on disk.
+      await ctx.durable?.();
+      deleteConsumed.run(upTo);
+      deletedUpTo = upTo;
+    } catch {
+      // Busy, read-only, or not yet durable: the rows stay and are deleted in a later round.
+    }
   };
   // Rows up to the stored checkpoint were committed to the inbox by an earlier run.
-  deleteAcknowledged(true);
+  await deleteAcknowledged(true);
 
   /**
    * Follows schema changes while running: added or renamed columns get into the triggers, a dropped
@@ -183,7 +186,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
         continue;
       }
       if (rows.length === 0 && pendingNotices.length === 0) {
-        deleteAcknowledged(false);
+        await deleteAcknowledged(false);
         await sleeper.sleep(opts.pollIntervalMs);
         continue;
       }
@@ -200,10 +203,10 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
       position = rows[rows.length - 1]!.id;
       if (failures > 0) ctx.reportStatus?.({ state: 'running', checkpoint: String(position) });
       failures = 0;
-      deleteAcknowledged(false);
+      await deleteAcknowledged(false);
       if (rows.length < CAPTURE_BATCH_SIZE) await sleeper.sleep(opts.pollIntervalMs);
     }
-    deleteAcknowledged(true);
+    await deleteAcknowledged(true);
   };
   const running = loop();
 

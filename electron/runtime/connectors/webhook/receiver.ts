@@ -47,7 +47,8 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
   const replay = new ReplayGuard(2 * opts.toleranceMs + 60_000);
   const stats: Record<string, number> = {};
   const deliveryHeader = opts.deliveryId.header?.toLowerCase();
-  const group = new GroupCommit<CapturedChange>((changes) => opts.sink({ changes, checkpoint: null }));
+  // The 2xx follows the commit at once, so each group commit is fsynced ("2xx means stored").
+  const group = new GroupCommit<CapturedChange>((changes) => opts.sink({ changes, checkpoint: null, durable: true }));
   let closing = false;
 
   const count = (o: Outcome) => {

@@ -129,11 +129,26 @@ export class MemorySystem {
         }
         const t = self.table(entity);
         const tag = self.tagsOrigin ? origin : 'user';
+        // One scan per call, kept current as ops create rows, instead of a scan per op.
+        const indexes = new Map<string, Map<string, string>>();
+        const matchIndex = (field: string, normalize: 'exact' | 'lowercase-trim') => {
+          let idx = indexes.get(`${field}|${normalize}`);
+          if (!idx) {
+            idx = new Map();
+            for (const [k, r] of t) {
+              const v = normalizeMatch(r[field], normalize);
+              if (v !== null) idx.set(v, k);
+            }
+            indexes.set(`${field}|${normalize}`, idx);
+          }
+          return idx;
+        };
         return ops.map((op): WriteResult => {
           if (op.kind === 'delete') {
             if (!t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
             self.writes.push({ entity, key: op.key, op });
             t.delete(op.key);
+            for (const idx of indexes.values()) for (const [v, k] of idx) if (k === op.key) idx.delete(v);
             self.append(entity, op.key, 'delete', {}, tag, op.idempotencyKey);
             return { ok: true, key: op.key, version: self.versionOf(entity, op.key) };
           }
@@ -149,7 +164,7 @@ export class MemorySystem {
           }
           if (key === null && op.match) {
             const want = normalizeMatch(op.match.value, op.match.normalize);
-            for (const [k, r] of t) if (normalizeMatch(r[op.match.field], op.match.normalize) === want) key = k;
+            key = matchIndex(op.match.field, op.match.normalize).get(want ?? '') ?? null;
           }
           const created = key === null || !t.has(key);
           if (key === null) {
@@ -160,6 +175,11 @@ export class MemorySystem {
           if (!created && op.match && op.key === null) next[op.match.field] = t.get(key)![op.match.field];
           const changed = created || Object.keys(next).some((f) => next[f] !== t.get(key!)![f]);
           t.set(key, next);
+          for (const [ik, idx] of indexes) {
+            const [field, normalize] = ik.split('|') as [string, 'exact' | 'lowercase-trim'];
+            const v = normalizeMatch(next[field], normalize);
+            if (v !== null) idx.set(v, key);
+          }
           self.writes.push({ entity, key, op });
           // Like a trigger that logs only real changes (an identical rewrite is not a change).
           if (changed) self.append(entity, key, 'upsert', next, tag, op.idempotencyKey);

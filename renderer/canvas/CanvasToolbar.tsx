@@ -1,0 +1,113 @@
+import { useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, type ChangeEvent } from 'react';
+import { commandFor, SHORTCUT_LABEL, type EditorCommand } from '../editor/shortcuts.js';
+import { isDirty, redoable, undoable } from '../state/editor-actions.js';
+import { useApp, useAppStore } from '../state/store-context.js';
+import { runCommand, type CommandContext } from './editor-commands.js';
+
+/** Menu items the Electron shell forwards to the page (see electron/main/menu.ts). */
+const MENU_EVENT = 'synccanvas:menu';
+const MENU_COMMANDS: Record<string, EditorCommand> = { 'open-flow': 'open', save: 'save' };
+
+function isTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || (target.tagName === 'INPUT' && !['checkbox', 'radio', 'button'].includes((target as HTMLInputElement).type));
+}
+
+export function CanvasToolbar() {
+  const store = useAppStore();
+  const { fitView } = useReactFlow();
+  const fileInput = useRef<HTMLInputElement>(null);
+  const canUndo = useApp(undoable);
+  const canRedo = useApp(redoable);
+  const dirty = useApp(isDirty);
+  const saveState = useApp((s) => s.saveState);
+  const hasSelection = useApp((s) => s.selectedSystemIds.length > 0 || s.selectedSystemId !== null);
+  const neverSaved = useApp((s) => s.savedJson === null);
+
+  const ctx: CommandContext = useMemo(
+    () => ({ store, fitView: () => void fitView({ padding: 0.25, maxZoom: 1.1, duration: 200 }), openFile: () => fileInput.current?.click() }),
+    [store, fitView],
+  );
+  const run = useCallback((command: EditorCommand) => runCommand(command, ctx), [ctx]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const command = commandFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, shiftKey: e.shiftKey, altKey: e.altKey, inTextField: isTextField(e.target) });
+      if (!command) return;
+      e.preventDefault();
+      run(command);
+    };
+    const onMenu = (e: Event) => {
+      const command = MENU_COMMANDS[String((e as CustomEvent).detail)];
+      if (command) run(command);
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener(MENU_EVENT, onMenu);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener(MENU_EVENT, onMenu);
+    };
+  }, [run]);
+
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0];
+    e.target.value = '';
+    if (file) store.getState().openFlowText(await file.text(), file.name);
+  };
+
+  const deleteSelection = () => {
+    const s = store.getState();
+    const systems = s.selectedSystemIds.length > 0 ? s.selectedSystemIds : s.selectedSystemId ? [s.selectedSystemId] : [];
+    s.removeElements({ systems });
+  };
+
+  const saveText =
+    saveState.state === 'saving'
+      ? 'Saving…'
+      : saveState.state === 'error'
+        ? saveState.message
+        : dirty
+          ? neverSaved
+            ? 'Not saved yet'
+            : 'Unsaved changes'
+          : 'All changes saved';
+
+  return (
+    <div className="canvas-toolbar" role="toolbar" aria-label="Editing">
+      <div className="canvas-toolbar__group">
+        <ToolButton label="Undo" shortcut={SHORTCUT_LABEL.undo} disabled={!canUndo} onClick={() => run('undo')} icon="↶" />
+        <ToolButton label="Redo" shortcut={SHORTCUT_LABEL.redo} disabled={!canRedo} onClick={() => run('redo')} icon="↷" />
+      </div>
+      <div className="canvas-toolbar__group">
+        <ToolButton label="Copy" shortcut={SHORTCUT_LABEL.copy} disabled={!hasSelection} onClick={() => run('copy')} icon="⧉" />
+        <ToolButton label="Paste" shortcut={SHORTCUT_LABEL.paste} onClick={() => run('paste')} icon="⎘" />
+        <ToolButton label="Delete" shortcut="Delete" disabled={!hasSelection} onClick={deleteSelection} icon="🗑" />
+        <ToolButton label="Fit view" shortcut={SHORTCUT_LABEL['fit-view']} onClick={() => run('fit-view')} icon="⤢" />
+      </div>
+      <div className="canvas-toolbar__group">
+        <button type="button" className="tool-button tool-button--text" onClick={() => run('open')} title={`Open a *.flow.json file (${SHORTCUT_LABEL.open})`}>
+          Open file…
+        </button>
+        <button type="button" className="tool-button tool-button--text" onClick={() => run('export')} title={`Download this flow as a *.flow.json file (${SHORTCUT_LABEL.export})`}>
+          Export
+        </button>
+        <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={(e) => void onFile(e)} data-testid="open-flow-file" aria-label="Flow file to open" />
+      </div>
+      <span className={`canvas-toolbar__status${saveState.state === 'error' ? ' canvas-toolbar__status--error' : ''}`} role="status" data-testid="save-status">
+        {saveText}
+      </span>
+      <button type="button" className="button button--primary canvas-toolbar__save" onClick={() => run('save')} disabled={saveState.state === 'saving'} title={`Save to the workspace (${SHORTCUT_LABEL.save})`}>
+        Save
+      </button>
+    </div>
+  );
+}
+
+function ToolButton({ label, shortcut, icon, disabled, onClick }: { label: string; shortcut: string; icon: string; disabled?: boolean; onClick(): void }) {
+  return (
+    <button type="button" className="tool-button" aria-label={label} title={`${label} (${shortcut})`} disabled={disabled} onClick={onClick}>
+      <span aria-hidden="true">{icon}</span>
+    </button>
+  );
+}

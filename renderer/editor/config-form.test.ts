@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { SecretRefSchema } from '../../shared/flow/schema.js';
+import { configFields, fieldText, humanize, parseFieldText, secretName, withConfigValue } from './config-form.js';
+
+const sqliteSchema = {
+  type: 'object',
+  properties: {
+    path: { type: 'string', minLength: 1 },
+    pollIntervalMs: { default: 50, type: 'integer', minimum: 10 },
+    tables: { type: 'array', items: { type: 'string' } },
+    sslmode: { type: 'string', enum: ['disable', 'require'] },
+    signature: { oneOf: [{ type: 'object' }] },
+    version: { type: 'number', const: 1 },
+  },
+  required: ['path'],
+};
+
+describe('config form from a JSON schema', () => {
+  it('derives one control per setting, required first, constants left out', () => {
+    const fields = configFields(sqliteSchema);
+    expect(fields.map((f) => [f.name, f.kind, f.required])).toEqual([
+      ['path', 'text', true],
+      ['pollIntervalMs', 'integer', false],
+      ['tables', 'list', false],
+      ['sslmode', 'enum', false],
+      ['signature', 'json', false],
+    ]);
+    expect(fields[1]!.label).toBe('Poll interval (ms)');
+    expect(fields[1]!.defaultValue).toBe(50);
+    expect(configFields(undefined)).toEqual([]);
+  });
+
+  it('parses input text into the stored value, with a message that says what to fix', () => {
+    const [path, poll, tables, , signature] = configFields(sqliteSchema);
+    expect(parseFieldText(path!, '')).toEqual({ ok: false, message: 'Path is required' });
+    expect(parseFieldText(poll!, '')).toEqual({ ok: true, value: undefined });
+    expect(parseFieldText(poll!, '2.5')).toEqual({ ok: false, message: 'Poll interval (ms) must be a whole number' });
+    expect(parseFieldText(poll!, '200')).toEqual({ ok: true, value: 200 });
+    expect(parseFieldText(tables!, 'a, b,,')).toEqual({ ok: true, value: ['a', 'b'] });
+    expect(parseFieldText(signature!, '{')).toMatchObject({ ok: false });
+    expect(fieldText(tables!, ['a', 'b'])).toBe('a, b');
+    expect(fieldText(signature!, { a: 1 })).toContain('"a": 1');
+  });
+
+  it('humanizes names and builds keychain names the flow schema accepts', () => {
+    expect(humanize('sslRootCertPath')).toBe('SSL root cert path');
+    expect(humanize('maxBodyBytes')).toBe('Max body (bytes)');
+    expect(SecretRefSchema.safeParse(secretName('my-flow', 'webhook', 'signingSecret')).success).toBe(true);
+    expect(withConfigValue({ a: 1, b: 2 }, 'a', undefined)).toEqual({ b: 2 });
+  });
+});

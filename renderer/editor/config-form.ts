@@ -1,0 +1,119 @@
+/**
+ * A connector's settings form, generated from its config JSON Schema (zod's toJSONSchema on the
+ * runtime side). Scalars, enums and string lists get their own controls; nested objects and unions
+ * are edited as JSON, so every setting the connector accepts can be reached from the form.
+ */
+export type ConfigFieldKind = 'text' | 'integer' | 'number' | 'boolean' | 'enum' | 'list' | 'json';
+
+export interface ConfigField {
+  name: string;
+  label: string;
+  kind: ConfigFieldKind;
+  required: boolean;
+  options: string[];
+  defaultValue: unknown;
+  description: string | null;
+}
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  const?: unknown;
+  items?: JsonSchema;
+  default?: unknown;
+  description?: string;
+};
+
+/** "pollIntervalMs" → "Poll interval (ms)", "sslRootCertPath" → "SSL root cert path". */
+export function humanize(name: string): string {
+  const unit = /Ms$/.test(name) ? ' (ms)' : /Sec$/.test(name) ? ' (s)' : /Bytes$/.test(name) ? ' (bytes)' : '';
+  const stem = name.replace(/(Ms|Sec|Bytes)$/, '');
+  const words = stem
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toLowerCase()
+    .replace(/\b(ssl|url|id|api|dlq|wal)\b/g, (w) => w.toUpperCase());
+  return words.charAt(0).toUpperCase() + words.slice(1) + unit;
+}
+
+function kindOf(schema: JsonSchema): { kind: ConfigFieldKind; options: string[] } {
+  if (Array.isArray(schema.enum) && schema.enum.every((v) => typeof v === 'string')) return { kind: 'enum', options: schema.enum as string[] };
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  if (type === 'string') return { kind: 'text', options: [] };
+  if (type === 'integer') return { kind: 'integer', options: [] };
+  if (type === 'number') return { kind: 'number', options: [] };
+  if (type === 'boolean') return { kind: 'boolean', options: [] };
+  if (type === 'array' && schema.items?.type === 'string') return { kind: 'list', options: [] };
+  return { kind: 'json', options: [] };
+}
+
+export function configFields(jsonSchema: unknown): ConfigField[] {
+  const schema = (jsonSchema ?? {}) as JsonSchema;
+  const required = new Set(schema.required ?? []);
+  return Object.entries(schema.properties ?? {})
+    .filter(([, p]) => p.const === undefined)
+    .map(([name, p]) => {
+      const { kind, options } = kindOf(p);
+      return { name, label: humanize(name), kind, options, required: required.has(name), defaultValue: p.default, description: p.description ?? null };
+    })
+    // Required settings first: they are what a newcomer must fill in.
+    .sort((x, y) => Number(y.required) - Number(x.required));
+}
+
+/** The text an input shows for a stored value. */
+export function fieldText(field: ConfigField, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (field.kind === 'list') return Array.isArray(value) ? value.join(', ') : String(value);
+  if (field.kind === 'json') return JSON.stringify(value, null, 2);
+  return String(value);
+}
+
+export type ParsedField = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** What an input's text stores; `undefined` removes the key so the connector's default applies. */
+export function parseFieldText(field: ConfigField, text: string): ParsedField {
+  const t = text.trim();
+  if (t === '') return field.required ? { ok: false, message: `${field.label} is required` } : { ok: true, value: undefined };
+  switch (field.kind) {
+    case 'integer':
+    case 'number': {
+      const n = Number(t);
+      if (!Number.isFinite(n)) return { ok: false, message: `${field.label} must be a number` };
+      if (field.kind === 'integer' && !Number.isInteger(n)) return { ok: false, message: `${field.label} must be a whole number` };
+      return { ok: true, value: n };
+    }
+    case 'boolean':
+      return { ok: true, value: t === 'true' };
+    case 'list':
+      return {
+        ok: true,
+        value: t
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
+    case 'json':
+      try {
+        return { ok: true, value: JSON.parse(t) as unknown };
+      } catch (e) {
+        return { ok: false, message: `${field.label} is not valid JSON: ${(e as Error).message}` };
+      }
+    default:
+      return { ok: true, value: text };
+  }
+}
+
+/** Sets or removes one key of a config object. */
+export function withConfigValue(config: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> {
+  const next = { ...config };
+  if (value === undefined) delete next[name];
+  else next[name] = value;
+  return next;
+}
+
+/** The keychain name a system's secret is stored under; stable so re-entering replaces it. */
+export function secretName(flowId: string, systemId: string, field: string): string {
+  return `synccanvas/${flowId}/${systemId}/${field}`;
+}

@@ -1,0 +1,167 @@
+import { useState } from 'react';
+import type { FieldMapping, SyncEdge, Transform } from '../../shared/flow/schema.js';
+import type { ValidationIssue } from '../../shared/flow/validate.js';
+import type { DiscoveredField } from '../editor/auto-map.js';
+import { issuesAt } from '../editor/issue-targets.js';
+import { formatValueMap, newTransform, nextOwner, parseValueMap, TRANSFORM_TYPES, transformSummary, type TransformType } from '../editor/transforms.js';
+import { FieldPicker } from './SyncInspector.js';
+import { IssueList } from './IssueList.js';
+
+interface Props {
+  sync: SyncEdge;
+  aName: string;
+  bName: string;
+  fieldsA: DiscoveredField[];
+  fieldsB: DiscoveredField[];
+  issues: ValidationIssue[];
+  onChange(fields: FieldMapping[], group?: string): void;
+}
+
+/** The mapping table: one row per field pair, the owner one click away, transforms in a drawer. */
+export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues, onChange }: Props) {
+  const [open, setOpen] = useState<number | null>(null);
+  const set = (i: number, patch: Partial<FieldMapping>, group?: string) => onChange(sync.fields.map((f, j) => (j === i ? { ...f, ...patch } : f)), group);
+  const ownerName = (o: FieldMapping['owner']) => (o === 'a' ? aName : o === 'b' ? bName : 'Shared');
+  if (sync.fields.length === 0) return <p className="form-row__hint">No fields mapped yet. Choose both entities, then auto-map or add fields.</p>;
+
+  return (
+    <table className="mapping-table" data-testid="mapping-table">
+      <thead>
+        <tr>
+          <th scope="col">{aName}</th>
+          <th scope="col">Owner</th>
+          <th scope="col">{bName}</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {sync.fields.map((f, i) => {
+          const rowIssues = issuesAt(issues, `fields[${i}]`);
+          const transforms = [...f.toB.map((t) => `→ ${transformSummary(t)}`), ...f.toA.map((t) => `← ${transformSummary(t)}`)];
+          return [
+            <tr key={`row-${i}`} className={rowIssues.length ? 'mapping-table__row--invalid' : undefined} data-testid={`mapping-row-${i}`}>
+              <td>
+                <FieldPicker hideLabel label={`${aName} field, row ${i + 1}`} value={f.a} options={fieldsA.map((x) => x.name)} issues={[]} onChange={(a) => set(i, { a })} />
+              </td>
+              <td>
+                <button
+                  type="button"
+                  className={`owner-toggle owner-toggle--${f.owner}`}
+                  onClick={() => set(i, { owner: nextOwner(f.owner, sync.direction) })}
+                  aria-label={`Owner of ${f.a || 'this field'}: ${ownerName(f.owner)}. Change owner`}
+                  title="Which system is the truth for this field (click to change)"
+                  data-testid={`owner-${i}`}
+                >
+                  {f.owner === 'a' ? `${aName} →` : f.owner === 'b' ? `← ${bName}` : '↔ Shared'}
+                </button>
+              </td>
+              <td>
+                <FieldPicker hideLabel label={`${bName} field, row ${i + 1}`} value={f.b} options={fieldsB.map((x) => x.name)} issues={[]} onChange={(b) => set(i, { b })} />
+              </td>
+              <td className="mapping-table__actions">
+                <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
+                  ƒ{f.toA.length + f.toB.length > 0 ? <sup>{f.toA.length + f.toB.length}</sup> : null}
+                </button>
+                <button type="button" className="tool-button tool-button--small" aria-label={`Remove mapping ${f.a || `row ${i + 1}`}`} onClick={() => onChange(sync.fields.filter((_, j) => j !== i))}>
+                  ×
+                </button>
+              </td>
+            </tr>,
+            rowIssues.length > 0 && (
+              <tr key={`issues-${i}`}>
+                <td colSpan={4}>
+                  <IssueList issues={rowIssues} />
+                </td>
+              </tr>
+            ),
+            open === i && (
+              <tr key={`drawer-${i}`} className="mapping-table__drawer">
+                <td colSpan={4}>
+                  {sync.direction !== 'b-to-a' && <TransformList title={`${aName} → ${bName}`} transforms={f.toB} onChange={(toB, g) => set(i, { toB }, g)} />}
+                  {sync.direction !== 'a-to-b' && <TransformList title={`${bName} → ${aName}`} transforms={f.toA} onChange={(toA, g) => set(i, { toA }, g)} />}
+                  <label className="checkbox-row">
+                    <input type="checkbox" className="checkbox" checked={f.required} onChange={(e) => set(i, { required: e.target.checked })} />
+                    Required (a record without it goes to the dead-letter queue)
+                  </label>
+                </td>
+              </tr>
+            ),
+          ];
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+function TransformList({ title, transforms, onChange }: { title: string; transforms: Transform[]; onChange(t: Transform[], group?: string): void }) {
+  const set = (i: number, t: Transform, group?: string) => onChange(transforms.map((x, j) => (j === i ? t : x)), group);
+  return (
+    <div className="transform-list">
+      <div className="transform-list__title">{title}</div>
+      {transforms.map((t, i) => (
+        <div key={i} className="transform-item">
+          <span className="transform-item__name">{TRANSFORM_TYPES.find((x) => x.type === t.type)?.label}</span>
+          <TransformParams transform={t} onChange={(next, group) => set(i, next, `${i}:${group}`)} />
+          <button type="button" className="tool-button tool-button--small" aria-label={`Remove ${t.type} transform`} onClick={() => onChange(transforms.filter((_, j) => j !== i))}>
+            ×
+          </button>
+        </div>
+      ))}
+      <select className="select select--small" aria-label={`Add a transform, ${title}`} value="" onChange={(e) => e.target.value && onChange([...transforms, newTransform(e.target.value as TransformType)])}>
+        <option value="">+ Add transform…</option>
+        {TRANSFORM_TYPES.map((t) => (
+          <option key={t.type} value={t.type}>
+            {t.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function TransformParams({ transform: t, onChange }: { transform: Transform; onChange(t: Transform, group: string): void }) {
+  const [mapText, setMapText] = useState(t.type === 'value-map' ? formatValueMap(t.map) : '');
+  const [mapError, setMapError] = useState<string | null>(null);
+  switch (t.type) {
+    case 'phone':
+      return <input className="input input--short" aria-label="Default country code" value={t.defaultCountryCode} onChange={(e) => /^\d{0,3}$/.test(e.target.value) && onChange({ ...t, defaultCountryCode: e.target.value || '1' }, 'cc')} />;
+    case 'date':
+      return (
+        <select className="select select--small" aria-label="Date format" value={t.format} onChange={(e) => onChange({ ...t, format: e.target.value as typeof t.format }, 'format')}>
+          <option value="iso-date">2026-01-31</option>
+          <option value="iso-datetime">2026-01-31T09:00:00Z</option>
+          <option value="epoch-ms">milliseconds since 1970</option>
+        </select>
+      );
+    case 'default':
+      return <input className="input input--short" aria-label="Default value" value={String(t.value)} onChange={(e) => onChange({ ...t, value: e.target.value }, 'value')} />;
+    case 'value-map':
+      return (
+        <div className="transform-item__map">
+          <textarea
+            className="input input--code"
+            rows={3}
+            aria-label="Value map, one from=to per line"
+            placeholder={'Gold=gold\nSilver=silver'}
+            value={mapText}
+            onChange={(e) => {
+              setMapText(e.target.value);
+              const parsed = parseValueMap(e.target.value);
+              setMapError(parsed.ok ? null : parsed.message);
+              if (parsed.ok) onChange({ ...t, map: parsed.map }, 'map');
+            }}
+          />
+          <select className="select select--small" aria-label="Values not in the map" value={t.otherwise} onChange={(e) => onChange({ ...t, otherwise: e.target.value as typeof t.otherwise }, 'otherwise')}>
+            <option value="keep">Other values: keep</option>
+            <option value="null">Other values: clear</option>
+            <option value="reject">Other values: reject</option>
+          </select>
+          {mapError && <p className="issue-list__item">{mapError}</p>}
+        </div>
+      );
+    default:
+      return null;
+  }
+}

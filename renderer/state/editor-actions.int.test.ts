@@ -1,0 +1,123 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiMethod, ApiOutputs, ApiTransport } from '../../shared/api/contract.js';
+import { dispatchApiCall } from '../../electron/runtime/api/dispatch.js';
+import { openRuntime, type Runtime } from '../../electron/runtime/runtime.js';
+import { MemorySecretStore } from '../../electron/runtime/secrets/memory-store.js';
+import { ApiCallError, apiCallErrorFrom } from '../api/api-call-error.js';
+import { createAppStore, type AppStore } from './app-store.js';
+import { startAutosave } from './autosave.js';
+import { isDirty } from './editor-actions.js';
+
+// The editor against the real runtime (demo workspace, no simulator): build, save, reload.
+describe('editor actions', () => {
+  let dir: string;
+  let runtime: Runtime;
+  let api: ApiTransport;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'synccanvas-editor-'));
+    runtime = await openRuntime({ workspaceDir: dir, demo: { simulate: false }, resume: false, secrets: new MemorySecretStore() });
+    api = {
+      async call<M extends ApiMethod>(method: M, input: unknown) {
+        const result = await dispatchApiCall(runtime.api, method, input, { logError: () => undefined });
+        if (result.ok) return result.value as ApiOutputs[M];
+        throw apiCallErrorFrom(result.error, new ApiCallError('internal', 'unexpected'));
+      },
+    };
+  });
+  afterAll(async () => {
+    await runtime?.close({ drainMs: 0 });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function readyStore(): Promise<AppStore> {
+    const store = createAppStore(api);
+    await store.getState().init();
+    await store.getState().loadConnectors();
+    return store;
+  }
+
+  it('builds the demo flow from nothing, saves it and reads back the same document', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    s().newFlow('CRM to Billing');
+    const crm = s().addSystem('sqlite', { x: 0, y: 0 });
+    const billing = s().addSystem('sqlite', { x: 500, y: 0 });
+    s().updateSystem(crm, { name: 'CRM', config: { path: 'crm.db' } });
+    s().updateSystem(billing, { name: 'Billing', config: { path: 'billing.db' } });
+    await s().testSystem(crm);
+    const test = s().tests[crm];
+    expect(test?.state === 'done' && test.result.ok).toBe(true);
+    await s().discover(billing);
+    expect(s().entities[billing]).toMatchObject({ state: 'ok' });
+
+    const syncId = s().connect(crm, billing)!;
+    expect(s().connect(crm, crm)).toBeNull();
+    expect(s().connectHint).toMatch(/two different systems/);
+    // An unfinished sync (no entities, no fields) is not saved: the user is told to fix it.
+    expect(await s().save()).toBe(false);
+    expect(s().saveState).toMatchObject({ state: 'error' });
+
+    s().updateSync(syncId, {
+      a: { system: crm, entity: 'contacts' },
+      b: { system: billing, entity: 'customers' },
+      direction: 'both',
+      matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
+      fields: [{ a: 'email', b: 'contact_email', owner: 'a', toB: [], toA: [], required: false }],
+      latency: { tier: 'near-real-time', windowMs: 2000 },
+    });
+    expect(isDirty(s())).toBe(true);
+    expect(await s().save()).toBe(true);
+    expect(isDirty(s())).toBe(false);
+    const flowId = s().selectedFlowId!;
+    const { flow } = await api.call('flows.get', { flowId });
+    expect(flow).toEqual(s().flow);
+
+    // Undo reverts the last edit, redo brings it back; the draft is dirty in between.
+    s().undo();
+    expect(s().flow!.syncs[0]!.fields).toEqual([]);
+    expect(isDirty(s())).toBe(true);
+    s().redo();
+    expect(isDirty(s())).toBe(false);
+
+    // Reopening the flow from the workspace gives the same document.
+    const reopened = await readyStore();
+    await reopened.getState().selectFlow(flowId);
+    expect(reopened.getState().flow).toEqual(flow);
+  });
+
+  it('stores a secret write-only and records only its keychain name', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    s().newFlow('Webhook in');
+    const hook = s().addSystem('webhook', { x: 0, y: 0 });
+    expect(await s().setSecret(hook, 'signingSecret', 's3cret-value')).toBe(true);
+    const ref = s().flow!.systems[0]!.secretRefs.signingSecret!;
+    expect(ref).toMatch(/signingSecret$/);
+    expect(JSON.stringify(s().flow)).not.toContain('s3cret-value');
+    expect(s().secretStatus?.present[ref]).toBe(true);
+  });
+
+  it('copies and pastes systems, and autosaves a valid draft after the last edit', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    s().newFlow('Autosaved');
+    const a = s().addSystem('sqlite', { x: 0, y: 0 });
+    s().updateSystem(a, { config: { path: 'crm.db' } });
+    s().setCanvasSelection([a]);
+    const text = s().copySelectionText()!;
+    expect(s().pasteText(text)).toBe(true);
+    expect(s().flow!.systems).toHaveLength(2);
+    expect(s().pasteText('not a snippet')).toBe(false);
+
+    const stop = startAutosave(store, 20);
+    s().moveSystems(new Map([[a, { x: 100, y: 100 }]]));
+    await expect.poll(() => isDirty(s()), { timeout: 5000 }).toBe(false);
+    stop();
+    const { flow } = await api.call('flows.get', { flowId: s().selectedFlowId! });
+    expect(flow.systems[0]!.position).toEqual({ x: 100, y: 100 });
+  });
+});
