@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One embedded Postgres for every Postgres test file (each file starts its own without it).
+    globalSetup: ['electron/runtime/connectors/postgres/test-support/global-setup.ts'],
   },
 });

@@ -1,9 +1,12 @@
+import { ReactFlowProvider } from '@xyflow/react';
 import { useEffect } from 'react';
 import { watchStatus, type ApiClient } from './api/index.js';
 import { FlowCanvas } from './canvas/FlowCanvas.js';
 import { AppHeader } from './header/AppHeader.js';
-import { SyncPanel } from './panel/SyncPanel.js';
+import { Palette } from './palette/Palette.js';
+import { SidePanel } from './panel/SidePanel.js';
 import { selectedFlowStatus, type AppStore } from './state/app-store.js';
+import { startAutosave } from './state/autosave.js';
 import { useApp } from './state/store-context.js';
 
 export function App({ client, store }: { client: ApiClient; store: AppStore }) {
@@ -14,7 +17,12 @@ export function App({ client, store }: { client: ApiClient; store: AppStore }) {
   useEffect(() => {
     void store.getState().init();
     const { receiveStatus, addNotice, reportStatusError } = store.getState();
-    return watchStatus(client, { onStatus: receiveStatus, onNotice: addNotice, onError: reportStatusError });
+    const stopWatching = watchStatus(client, { onStatus: receiveStatus, onNotice: addNotice, onError: reportStatusError });
+    const stopAutosave = startAutosave(store);
+    return () => {
+      stopWatching();
+      stopAutosave();
+    };
   }, [client, store]);
 
   if (phase === 'failed') {
@@ -35,10 +43,30 @@ export function App({ client, store }: { client: ApiClient; store: AppStore }) {
     <div className="app">
       <AppHeader />
       <Alerts />
-      <main className="app-main" aria-busy={phase === 'loading'}>
-        <div className="canvas-area">{phase === 'loading' ? <div className="canvas-message">Loading workspace…</div> : <FlowCanvas />}</div>
-        <SyncPanel />
-      </main>
+      <ReactFlowProvider>
+        <main className="app-main" aria-busy={phase === 'loading'}>
+          <Palette />
+          <div className="canvas-area">{phase === 'loading' ? <div className="canvas-message">Loading workspace…</div> : <NoFlowOr />}</div>
+          <SidePanel />
+        </main>
+      </ReactFlowProvider>
+    </div>
+  );
+}
+
+/** The canvas, or a first step when the workspace has no flow yet. */
+function NoFlowOr() {
+  const hasFlow = useApp((s) => s.selectedFlowId !== null);
+  const newFlow = useApp((s) => s.newFlow);
+  if (hasFlow) return <FlowCanvas />;
+  return (
+    <div className="canvas-message">
+      <div>
+        <p>This workspace has no flows yet.</p>
+        <button type="button" className="button button--primary" onClick={() => newFlow()}>
+          Create a flow
+        </button>
+      </div>
     </div>
   );
 }

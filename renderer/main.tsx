@@ -5,6 +5,7 @@ import './styles/base.css';
 import './styles/header.css';
 import './styles/canvas.css';
 import './styles/panel.css';
+import './styles/editor.css';
 import { App } from './App.js';
 import { browserEnvironment, createApiClient } from './api/index.js';
 import { createAppStore } from './state/app-store.js';

@@ -5,7 +5,7 @@ import { FLOW_SCHEMA_VERSION, SystemSchema, type FlowDocument } from '../../shar
 import { parseFlowDocument, zodIssues } from '../../shared/flow/validate.js';
 import { ApiError, type ApiHandlers } from './api/handlers.js';
 import { connectorDefinitions } from './connectors/registry.js';
-import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
+import { openSystem, resolveSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
 import type { EntityInfo } from './connectors/types.js';
 import { ensureDemoSystems } from './demo/demo-systems.js';
 import { DEMO_FLOW } from './demo/demo-flow.js';
@@ -211,8 +211,18 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return parsed.ok ? { ok: true, issues: [] } : { ok: false, issues: parsed.issues };
     },
     'flows.delete': async ({ flowId }) => {
-      loadFlow(flowId);
+      const flow = loadFlow(flowId);
       await stopFlow(flowId, false);
+      // What capture left on the user's systems (a Postgres replication slot keeps WAL) goes too.
+      for (const system of flow.systems) {
+        try {
+          const { definition, ctx } = await resolveSystem(flow, system, secrets, dataDir);
+          await definition.dropCaptureResources?.(ctx);
+        } catch (e) {
+          log('warn', `flow ${flowId}: could not clean up capture on "${system.id}" (${(e as Error).message}); remove it by hand (see docs/connectors)`);
+          emit({ type: 'notice', level: 'warning', message: `Could not clean up capture on "${system.name}": ${(e as Error).message}` });
+        }
+      }
       store.transaction(() => {
         store.flows.delete(flowId);
         store.inbox.clearFlow(flowId);
@@ -224,14 +234,12 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     'status.get': async ({ flowId }) => (flowId ? [statusOf(flowId)] : store.flows.list().map((f) => statusOf(f.flow.id))),
     'metrics.series': async ({ flowId, syncId, direction, sinceMs }) => store.metrics.series(flowId, syncId, direction, Date.now() - sinceMs),
     'dlq.list': async ({ filter, limit, offset }) => {
-      const { total, entries } = store.dlq.list(filter, limit, offset);
-      return { total, entries: entries.map(({ detail: _detail, ...e }) => e) };
+      return store.dlq.list(filter, limit, offset);
     },
     'dlq.get': async ({ id }) => {
       const e = store.dlq.get(id);
       if (!e) throw new ApiError('not_found', `there is no DLQ entry ${id} (it may have been replayed or discarded)`);
-      const { detail: _detail, ...entry } = e;
-      return entry;
+      return e;
     },
     'dlq.replay': async ({ ids, filter }) => {
       const byFlow = new Map<string, number[]>();

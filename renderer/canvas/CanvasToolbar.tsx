@@ -4,6 +4,7 @@ import { commandFor, SHORTCUT_LABEL, type EditorCommand } from '../editor/shortc
 import { isDirty, redoable, undoable } from '../state/editor-actions.js';
 import { useApp, useAppStore } from '../state/store-context.js';
 import { runCommand, type CommandContext } from './editor-commands.js';
+import { ToolIcon, type ToolIconName } from './ToolIcons.js';
 
 /** Menu items the Electron shell forwards to the page (see electron/main/menu.ts). */
 const MENU_EVENT = 'synccanvas:menu';
@@ -75,15 +76,16 @@ export function CanvasToolbar() {
 
   return (
     <div className="canvas-toolbar" role="toolbar" aria-label="Editing">
+      <FlowName />
       <div className="canvas-toolbar__group">
-        <ToolButton label="Undo" shortcut={SHORTCUT_LABEL.undo} disabled={!canUndo} onClick={() => run('undo')} icon="↶" />
-        <ToolButton label="Redo" shortcut={SHORTCUT_LABEL.redo} disabled={!canRedo} onClick={() => run('redo')} icon="↷" />
+        <ToolButton label="Undo" shortcut={SHORTCUT_LABEL.undo} disabled={!canUndo} onClick={() => run('undo')} icon="undo" />
+        <ToolButton label="Redo" shortcut={SHORTCUT_LABEL.redo} disabled={!canRedo} onClick={() => run('redo')} icon="redo" />
       </div>
       <div className="canvas-toolbar__group">
-        <ToolButton label="Copy" shortcut={SHORTCUT_LABEL.copy} disabled={!hasSelection} onClick={() => run('copy')} icon="⧉" />
-        <ToolButton label="Paste" shortcut={SHORTCUT_LABEL.paste} onClick={() => run('paste')} icon="⎘" />
-        <ToolButton label="Delete" shortcut="Delete" disabled={!hasSelection} onClick={deleteSelection} icon="🗑" />
-        <ToolButton label="Fit view" shortcut={SHORTCUT_LABEL['fit-view']} onClick={() => run('fit-view')} icon="⤢" />
+        <ToolButton label="Copy" shortcut={SHORTCUT_LABEL.copy} disabled={!hasSelection} onClick={() => run('copy')} icon="copy" />
+        <ToolButton label="Paste" shortcut={SHORTCUT_LABEL.paste} onClick={() => run('paste')} icon="paste" />
+        <ToolButton label="Delete" shortcut="Delete" disabled={!hasSelection} onClick={deleteSelection} icon="delete" />
+        <ToolButton label="Fit view" shortcut={SHORTCUT_LABEL['fit-view']} onClick={() => run('fit-view')} icon="fit" />
       </div>
       <div className="canvas-toolbar__group">
         <button type="button" className="tool-button tool-button--text" onClick={() => run('open')} title={`Open a *.flow.json file (${SHORTCUT_LABEL.open})`}>
@@ -104,10 +106,17 @@ export function CanvasToolbar() {
   );
 }
 
-function ToolButton({ label, shortcut, icon, disabled, onClick }: { label: string; shortcut: string; icon: string; disabled?: boolean; onClick(): void }) {
+function ToolButton({ label, shortcut, icon, disabled, onClick }: { label: string; shortcut: string; icon: ToolIconName; disabled?: boolean; onClick(): void }) {
   return (
     <button type="button" className="tool-button" aria-label={label} title={`${label} (${shortcut})`} disabled={disabled} onClick={onClick}>
-      <span aria-hidden="true">{icon}</span>
+      <ToolIcon name={icon} />
     </button>
   );
+}
+
+/** The flow's name, edited in place. */
+function FlowName() {
+  const name = useApp((s) => s.flow?.name ?? '');
+  const renameFlow = useApp((s) => s.renameFlow);
+  return <input className="input flow-name" aria-label="Flow name" value={name} onChange={(e) => renameFlow(e.target.value)} data-testid="flow-name" spellCheck={false} />;
 }

@@ -59,6 +59,8 @@ function EditableCanvas() {
   const removeElements = useApp((s) => s.removeElements);
   const clearConnectHint = useApp((s) => s.clearConnectHint);
   const lastSelection = useRef('');
+  // Fit an opened flow once; a new flow's first dropped system must stay where it was dropped.
+  const [fitOnOpen] = useState(() => flow.systems.length > 0);
   const issues = useDraftIssues();
   const { screenToFlowPosition } = useReactFlow();
 
@@ -147,7 +149,7 @@ function EditableCanvas() {
     <div className="canvas-wrap" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas-drop-zone">
       <CanvasToolbar />
       {flow.systems.length === 0 && (
-        <div className="canvas-empty" aria-hidden="true">
+        <div className="canvas-empty" role="note">
           <strong>Drag a system from the palette onto the canvas</strong>
           <span>Then drag from one system&rsquo;s edge handle to another to sync them.</span>
         </div>
@@ -180,7 +182,7 @@ function EditableCanvas() {
         edgesFocusable={false}
         nodesFocusable
         onlyRenderVisibleElements
-        fitView
+        fitView={fitOnOpen}
         fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
         minZoom={0.1}
         maxZoom={2}
@@ -188,7 +190,7 @@ function EditableCanvas() {
       >
         <Background gap={20} size={1} />
         <Controls showInteractive={false} position="bottom-left" />
-        <MiniMap position="bottom-right" pannable zoomable ariaLabel="Minimap of the flow" nodeBorderRadius={8} />
+        {flow.systems.length > 0 && <MiniMap position="bottom-right" pannable zoomable ariaLabel="Minimap of the flow" nodeBorderRadius={8} />}
       </ReactFlow>
     </div>
   );

@@ -26,7 +26,7 @@ export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, sel
       <EdgeLabelRenderer>
         <button
           type="button"
-          className={`sync-label sync-label--${data.health}${selected ? ' sync-label--selected' : ''} nodrag nopan`}
+          className={`sync-label sync-label--${data.health}${selected ? ' sync-label--selected' : ''}${data.issueCount ? ' sync-label--invalid' : ''} nodrag nopan`}
           style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}` }}
           onClick={() => selectSync(id)}
           aria-pressed={selected}
@@ -39,6 +39,11 @@ export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, sel
             </span>
             <span className="sync-label__title">{data.title}</span>
             <span className={`tier-badge tier-badge--${data.tier}`}>{data.tier}</span>
+            {data.issueCount > 0 && (
+              <span className="issue-badge" title="This sync has problems to fix: open its settings">
+                {data.issueCount}
+              </span>
+            )}
           </span>
           <span className="sync-label__stats">
             {data.lags.map((lag) => (

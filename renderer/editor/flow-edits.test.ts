@@ -53,9 +53,9 @@ describe('connect rules', () => {
   });
 
   it('finds a second edge syncing the same entity pair, in either orientation', () => {
-    let { flow, id: first } = addSync(twoSystems(), 'sqlite-database', 'sqlite-database-2');
-    const second = addSync(flow, 'sqlite-database-2', 'sqlite-database');
-    flow = updateSync(second.flow, first, { a: { system: 'sqlite-database', entity: 'contacts' }, b: { system: 'sqlite-database-2', entity: 'customers' } });
+    const { flow: base, id: first } = addSync(twoSystems(), 'sqlite-database', 'sqlite-database-2');
+    const second = addSync(base, 'sqlite-database-2', 'sqlite-database');
+    let flow = updateSync(second.flow, first, { a: { system: 'sqlite-database', entity: 'contacts' }, b: { system: 'sqlite-database-2', entity: 'customers' } });
     expect(duplicatePair(flow, first)).toBeNull();
     flow = updateSync(flow, second.id, { a: { system: 'sqlite-database-2', entity: 'customers' }, b: { system: 'sqlite-database', entity: 'contacts' } });
     expect(duplicatePair(flow, first)).toBe(second.id);

@@ -53,3 +53,14 @@ describe('formatAge', () => {
     expect(formatAge(now - 2 * 86_400_000, now)).toBe('2 d ago');
   });
 });
+
+describe('formatDuration', () => {
+  it('reads a TTL in the largest sensible unit', async () => {
+    const { formatDuration } = await import('./format-stats.js');
+    expect(formatDuration(250)).toBe('250 ms');
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(600_000)).toBe('10 min');
+    expect(formatDuration(3 * 86_400_000)).toBe('3 d');
+    expect(formatDuration(null)).toBe('—');
+  });
+});

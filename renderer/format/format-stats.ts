@@ -36,3 +36,13 @@ export function formatAge(at: number | null | undefined, now: number): string {
   if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)} h ago`;
   return `${Math.round(ms / 86_400_000)} d ago`;
 }
+
+/** A configured duration (e.g. the tombstone TTL): "45 s", "10 min", "2 h", "3 d". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return NO_VALUE;
+  if (ms < 1000) return `${integer.format(Math.round(ms))} ms`;
+  if (ms < 120_000) return `${+(ms / 1000).toFixed(1)} s`;
+  if (ms < 7_200_000) return `${+(ms / 60_000).toFixed(1)} min`;
+  if (ms < 172_800_000) return `${+(ms / 3_600_000).toFixed(1)} h`;
+  return `${+(ms / 86_400_000).toFixed(1)} d`;
+}

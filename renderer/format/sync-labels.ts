@@ -50,5 +50,6 @@ export const HEALTH_LABEL: Record<EdgeHealth, string> = {
 /** A readable name for an edge: its own name, or its entity pair. */
 export function syncTitle(sync: Pick<SyncEdge, 'name' | 'a' | 'b' | 'direction'>): string {
   if (sync.name && sync.name.trim().length > 0) return sync.name;
+  if (!sync.a.entity || !sync.b.entity) return 'New sync';
   return `${sync.a.entity} ${directionArrow(sync.direction)} ${sync.b.entity}`;
 }

@@ -15,6 +15,8 @@ export function AppHeader() {
   const keychainDetailOpen = useApp((s) => s.keychainDetailOpen);
   const toggleKeychainDetail = useApp((s) => s.toggleKeychainDetail);
   const summary = flows.find((f) => f.id === selectedFlowId);
+  const newFlow = useApp((s) => s.newFlow);
+  const draftName = useApp((s) => s.flow?.name);
   const running = status?.running ?? summary?.running ?? false;
 
   return (
@@ -53,18 +55,22 @@ export function AppHeader() {
 
       <div className="app-header__spacer" />
 
-      {flows.length > 0 && (
+      {workspace && (
         <div className="flow-controls">
           <label className="field-label" htmlFor="flow-select">
             Flow
           </label>
           <select id="flow-select" className="select" value={selectedFlowId ?? ''} onChange={(e) => void selectFlow(e.target.value)}>
+            {selectedFlowId && !summary && <option value={selectedFlowId}>{draftName} (not saved)</option>}
             {flows.map((f) => (
               <option key={f.id} value={f.id}>
                 {f.name}
               </option>
             ))}
           </select>
+          <button type="button" className="button button--secondary" onClick={() => newFlow()}>
+            New flow
+          </button>
 
           <span className={`pill ${running ? 'pill--running' : 'pill--stopped'}`} data-testid="flow-state">
             <span className="pill__dot" aria-hidden="true" />

@@ -29,10 +29,12 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
   const aName = flow.systems.find((s) => s.id === sync.a.system)?.name ?? sync.a.system;
   const bName = flow.systems.find((s) => s.id === sync.b.system)?.name ?? sync.b.system;
 
+  const configuredA = Object.keys(flow.systems.find((s) => s.id === sync.a.system)?.config ?? {}).length > 0;
+  const configuredB = Object.keys(flow.systems.find((s) => s.id === sync.b.system)?.config ?? {}).length > 0;
   useEffect(() => {
-    if (!entitiesA) void discover(sync.a.system);
-    if (!entitiesB) void discover(sync.b.system);
-  }, [sync.a.system, sync.b.system, entitiesA, entitiesB, discover]);
+    if (!entitiesA && configuredA) void discover(sync.a.system);
+    if (!entitiesB && configuredB) void discover(sync.b.system);
+  }, [sync.a.system, sync.b.system, entitiesA, entitiesB, configuredA, configuredB, discover]);
 
   const entityNames = (e: typeof entitiesA) => (e?.state === 'ok' ? e.result.entities.map((x) => x.name) : []);
   const fieldsOf = (e: typeof entitiesA, entity: string): DiscoveredField[] => (e?.state === 'ok' ? (e.result.entities.find((x) => x.name === entity)?.fields ?? []) : []);

@@ -33,6 +33,7 @@ export interface EditorState {
   connectHint: string | null;
 
   newFlow(name?: string): void;
+  renameFlow(name: string): void;
   openFlowText(text: string, fileName: string): boolean;
   addSystem(kind: string, position: { x: number; y: number }): string;
   moveSystems(positions: ReadonlyMap<string, { x: number; y: number }>): void;
@@ -113,6 +114,11 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       replaceDraft(edits.newFlowDocument(unique, taken), null);
     },
 
+    renameFlow(name) {
+      const flow = draft();
+      if (flow) commit({ ...flow, name }, 'flow-name');
+    },
+
     openFlowText(text, fileName) {
       const parsed = parseFlowText(text);
       if (!parsed.ok) {
@@ -156,7 +162,10 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       const { flow: next, id } = edits.addSync(flow, source!, target!);
       commit(next);
       set_({ selectedSyncId: id, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', connectHint: null });
-      for (const systemId of [source!, target!]) if (!get().entities[systemId]) void get().discover(systemId);
+      for (const systemId of [source!, target!]) {
+        const configured = Object.keys(systemOf(systemId)?.config ?? {}).length > 0;
+        if (configured && !get().entities[systemId]) void get().discover(systemId);
+      }
       return id;
     },
 

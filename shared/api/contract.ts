@@ -145,6 +145,8 @@ export interface DlqEntry {
   lastFailedAt: number;
   event: Record<string, unknown>;
   payload: Record<string, unknown> | null;
+  /** For a conflict: `{ conflicts: [{ a, b, aValue, bValue, aTime, bTime }], targetKey }` — both sides' values to choose from. */
+  detail?: Record<string, unknown> | null;
 }
 
 export type PreviewAction = 'create' | 'update' | 'no-op' | 'conflict' | 'invalid' | 'delete';

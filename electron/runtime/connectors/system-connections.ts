@@ -3,7 +3,7 @@ import type { FlowDocument, SystemNode } from '../../../shared/flow/schema.js';
 import { zodIssues } from '../../../shared/flow/validate.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { findConnector } from './registry.js';
-import type { Connector, ConnectorDefinition } from './types.js';
+import type { Connector, ConnectorContext, ConnectorDefinition } from './types.js';
 
 export class SystemSetupError extends Error {
   constructor(
@@ -21,8 +21,8 @@ export interface OpenedSystem {
   config: unknown;
 }
 
-/** Create the connector of one system: validate its config with the connector's schema and resolve its secrets from the keychain. */
-export async function openSystem(flow: FlowDocument, system: SystemNode, secrets: SecretStore, dataDir: string): Promise<OpenedSystem> {
+/** Resolve one system's connector definition, validated config and secrets (from the keychain). */
+export async function resolveSystem(flow: FlowDocument, system: SystemNode, secrets: SecretStore, dataDir: string): Promise<{ definition: ConnectorDefinition<unknown>; ctx: ConnectorContext<unknown> }> {
   const definition = findConnector(system.kind) as ConnectorDefinition<unknown> | undefined;
   if (!definition) throw new SystemSetupError(system.id, `system "${system.name}" uses the unknown connector kind "${system.kind}": choose an installed connector`);
   const parsed = definition.configSchema.safeParse(system.config, { reportInput: true });
@@ -38,6 +38,11 @@ export async function openSystem(flow: FlowDocument, system: SystemNode, secrets
     if (value === null) throw new SystemSetupError(system.id, `system "${system.name}" needs the secret "${ref}" (${field.label}), which is not in the keychain: enter it in the system's settings`);
     values[field.name] = value;
   }
-  const connector = definition.create({ config: parsed.data, secrets: values, flowId: flow.id, systemId: system.id, dataDir: path.resolve(dataDir) });
-  return { definition, connector, config: parsed.data };
+  return { definition, ctx: { config: parsed.data, secrets: values, flowId: flow.id, systemId: system.id, dataDir: path.resolve(dataDir) } };
+}
+
+/** Create the connector of one system: validate its config with the connector's schema and resolve its secrets from the keychain. */
+export async function openSystem(flow: FlowDocument, system: SystemNode, secrets: SecretStore, dataDir: string): Promise<OpenedSystem> {
+  const { definition, ctx } = await resolveSystem(flow, system, secrets, dataDir);
+  return { definition, connector: definition.create(ctx), config: ctx.config };
 }

@@ -166,4 +166,6 @@ export interface ConnectorDefinition<C = unknown> {
   /** How long between two looks at the source when it is polled, for tombstone TTLs (0 when pushed). */
   pollIntervalMs?(config: C): number;
   create(ctx: ConnectorContext<C>): Connector;
+  /** Remove what capture set up on the user's system (a replication slot…) when the flow is deleted. */
+  dropCaptureResources?(ctx: ConnectorContext<C>): Promise<unknown>;
 }

@@ -485,6 +485,7 @@ export class FlowEngine {
         }
 
         if (decision.kind === 'invalid') {
+          for (const f of decision.unknownFields) this.store.unknownFields.add(this.flowId, p.sourceSystem, p.sourceEntity, f, now, 1);
           this.deadLetter(first, event, decision.error!.errorClass, decision.error!.message, null, decision.payload, now, first.attempts + 1);
           for (const r of p.rows) this.store.inbox.remove(r.seq);
           d.errors++;

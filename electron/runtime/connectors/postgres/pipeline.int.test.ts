@@ -112,4 +112,10 @@ test('changes flow both ways through the runtime, each system owning its fields,
   for (const d of status!.syncs[0]!.directions) expect(d.errors).toBe(0);
   const slot = status!.systems.find((s) => s.systemId === 'crm');
   expect(slot?.detail).toMatchObject({ phase: 'streaming', slot: expect.stringMatching(/^sc_pg_two_way_crm_/) });
+
+  // Deleting the flow removes its replication slots, which would otherwise keep WAL on the server.
+  const slotName = (slot!.detail as { slot: string }).slot;
+  await runtime.api['flows.delete']({ flowId: 'pg-two-way' });
+  const left = await db().admin.query(`SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1`, [slotName]);
+  expect(left.rows).toEqual([]);
 });
