@@ -133,12 +133,12 @@ function printStatus(io: Io, statuses: FlowStatus[], names: Map<string, string>)
   }
 }
 
-function staticDir(): string | undefined {
+/** Where the built UI is; files are looked up per request, so a rebuild while serving is picked up. */
+function staticDir(): { dir: string; built: boolean } {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [path.resolve(here, '../renderer'), path.resolve(here, '../../dist/renderer')]) {
-    if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
-  }
-  return undefined;
+  const candidates = [path.resolve(here, '../renderer'), path.resolve(here, '../../dist/renderer')];
+  for (const dir of candidates) if (fs.existsSync(path.join(dir, 'index.html'))) return { dir, built: true };
+  return { dir: candidates[0]!, built: false };
 }
 
 async function cmdValidate(argv: string[], io: Io): Promise<number> {
@@ -200,8 +200,8 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
   const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io) });
   let server;
   try {
-    const dir = staticDir();
-    if (!dir) io.err('the app UI is not built (dist/renderer is missing): run `npm run build`; serving the API only.');
+    const { dir, built } = staticDir();
+    if (!built) io.err(`the app UI is not built yet (${dir} has no index.html): run \`npm run build\`; the API is served meanwhile.`);
     server = await startHttpServer({
       handlers: runtime.api,
       host: (values.host as string | undefined) ?? '127.0.0.1',

@@ -88,12 +88,8 @@ export function CanvasToolbar() {
         <ToolButton label="Fit view" shortcut={SHORTCUT_LABEL['fit-view']} onClick={() => run('fit-view')} icon="fit" />
       </div>
       <div className="canvas-toolbar__group">
-        <button type="button" className="tool-button tool-button--text" onClick={() => run('open')} title={`Open a *.flow.json file (${SHORTCUT_LABEL.open})`}>
-          Open file…
-        </button>
-        <button type="button" className="tool-button tool-button--text" onClick={() => run('export')} title={`Download this flow as a *.flow.json file (${SHORTCUT_LABEL.export})`}>
-          Export
-        </button>
+        <ToolButton label="Open a flow file" shortcut={SHORTCUT_LABEL.open} onClick={() => run('open')} icon="open" />
+        <ToolButton label="Export as a flow file" shortcut={SHORTCUT_LABEL.export} onClick={() => run('export')} icon="export" />
         <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={(e) => void onFile(e)} data-testid="open-flow-file" aria-label="Flow file to open" />
       </div>
       <span className={`canvas-toolbar__status${saveState.state === 'error' ? ' canvas-toolbar__status--error' : ''}`} role="status" data-testid="save-status">

@@ -190,7 +190,7 @@ function EditableCanvas() {
       >
         <Background gap={20} size={1} />
         <Controls showInteractive={false} position="bottom-left" />
-        {flow.systems.length > 0 && <MiniMap position="bottom-right" pannable zoomable ariaLabel="Minimap of the flow" nodeBorderRadius={8} />}
+        {flow.systems.length > 0 && <MiniMap position="bottom-right" pannable zoomable ariaLabel="Minimap of the flow" nodeBorderRadius={8} nodeColor="#c7d2e4" maskColor="rgb(245 246 248 / 0.7)" style={{ width: 160, height: 110 }} />}
       </ReactFlow>
     </div>
   );

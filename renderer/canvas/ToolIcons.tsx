@@ -6,6 +6,8 @@ const paths = {
   paste: 'M9 4h6v3H9zM8 5H5v15h14V5h-3',
   delete: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
   fit: 'M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5',
+  open: 'M3 7V5h6l2 2h10v12H3zM3 10h18',
+  export: 'M12 4v11M7 10l5 5 5-5M4 20h16',
 } as const;
 
 export type ToolIconName = keyof typeof paths;

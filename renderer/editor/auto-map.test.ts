@@ -4,10 +4,10 @@ import { autoMapFields, suggestMatchKey, typesCompatible, type DiscoveredField }
 const f = (name: string, type = 'TEXT', primaryKey = false): DiscoveredField => ({ name, type, nullable: true, primaryKey });
 
 describe('autoMapFields', () => {
-  const crm = [f('id', 'INTEGER', true), f('email'), f('first_name'), f('last_name'), f('phone'), f('plan'), f('payment_status'), f('notes')];
-  const billing = [f('id', 'INTEGER', true), f('contact_email'), f('given_name'), f('family_name'), f('phone_number'), f('plan_code'), f('status'), f('balance', 'REAL')];
+  const crm = [f('id', 'INTEGER', true), f('updated_at', 'INTEGER'), f('email'), f('first_name'), f('last_name'), f('phone'), f('plan'), f('payment_status'), f('notes')];
+  const billing = [f('id', 'INTEGER', true), f('updated_at', 'INTEGER'), f('contact_email'), f('given_name'), f('family_name'), f('phone_number'), f('plan_code'), f('status'), f('balance', 'REAL')];
 
-  it('pairs the demo CRM and billing fields by name and synonyms, skipping primary keys', () => {
+  it('pairs the demo CRM and billing fields by name and synonyms, skipping primary keys and bookkeeping', () => {
     const mapped = autoMapFields(crm, billing, 'both');
     expect(mapped.map((m) => `${m.a}=${m.b}`)).toEqual([
       'email=contact_email',

@@ -18,6 +18,11 @@ const SYNONYMS: string[][] = [
   ['company', 'companyname', 'organization', 'organisation'],
 ];
 
+/** Each system's own bookkeeping (row versions, its own timestamps): never copied to another system. */
+export function isBookkeeping(name: string): boolean {
+  return /^(created|updated|modified|deleted|inserted)_?(at|on|time|date)?$|^(version|row_?version|etag)$/i.test(name);
+}
+
 export function normalizeFieldName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
@@ -52,13 +57,14 @@ export function defaultOwner(direction: Direction): FieldOwner {
 /**
  * Pairs fields of the two entities by name (exact first, then normalised and synonyms) where the
  * types are compatible. Primary keys are left out: each system keeps its own ids and the runtime
- * links records by the match key. Fields already mapped are kept as they are.
+ * links records by the match key; bookkeeping timestamps stay each system's own. Fields already
+ * mapped are kept as they are.
  */
 export function autoMapFields(a: DiscoveredField[], b: DiscoveredField[], direction: Direction, existing: FieldMapping[] = []): FieldMapping[] {
   const out = [...existing];
   const usedA = new Set(existing.map((m) => m.a));
   const usedB = new Set(existing.map((m) => m.b));
-  const candidatesB = b.filter((f) => !f.primaryKey && !usedB.has(f.name));
+  const candidatesB = b.filter((f) => !f.primaryKey && !isBookkeeping(f.name) && !usedB.has(f.name));
   const passes: ((x: DiscoveredField, y: DiscoveredField) => boolean)[] = [
     (x, y) => x.name === y.name,
     (x, y) => normalizeFieldName(x.name) === normalizeFieldName(y.name),
@@ -66,7 +72,7 @@ export function autoMapFields(a: DiscoveredField[], b: DiscoveredField[], direct
   ];
   for (const same of passes) {
     for (const fa of a) {
-      if (fa.primaryKey || usedA.has(fa.name)) continue;
+      if (fa.primaryKey || isBookkeeping(fa.name) || usedA.has(fa.name)) continue;
       const fb = candidatesB.find((y) => !usedB.has(y.name) && same(fa, y) && typesCompatible(fa.type, y.type));
       if (!fb) continue;
       usedA.add(fa.name);

@@ -28,7 +28,7 @@ export function AppHeader() {
 
       {workspace && (
         <div className="app-header__workspace" title={workspace.path}>
-          <span className="app-header__label">Workspace</span>
+          <span className="visually-hidden">Workspace</span>
           <span className="app-header__workspace-name" data-testid="workspace-name">
             {workspace.name}
           </span>
@@ -57,7 +57,7 @@ export function AppHeader() {
 
       {workspace && (
         <div className="flow-controls">
-          <label className="field-label" htmlFor="flow-select">
+          <label className="visually-hidden" htmlFor="flow-select">
             Flow
           </label>
           <select id="flow-select" className="select" value={selectedFlowId ?? ''} onChange={(e) => void selectFlow(e.target.value)}>
@@ -68,8 +68,8 @@ export function AppHeader() {
               </option>
             ))}
           </select>
-          <button type="button" className="button button--secondary" onClick={() => newFlow()}>
-            New flow
+          <button type="button" className="button button--secondary" onClick={() => newFlow()} aria-label="New flow" title="Start a new flow on an empty canvas">
+            + New
           </button>
 
           <span className={`pill ${running ? 'pill--running' : 'pill--stopped'}`} data-testid="flow-state">

@@ -12,8 +12,8 @@ import { FieldMappingTable } from './FieldMappingTable.js';
 import { IssueList } from './IssueList.js';
 
 const DIRECTIONS: { value: Direction; arrow: string; label: (a: string, b: string) => string }[] = [
-  { value: 'a-to-b', arrow: '→', label: (a, b) => `${a} to ${b}` },
-  { value: 'b-to-a', arrow: '←', label: (a, b) => `${b} to ${a}` },
+  { value: 'a-to-b', arrow: '→', label: (_a, b) => `To ${b}` },
+  { value: 'b-to-a', arrow: '←', label: (a) => `To ${a}` },
   { value: 'both', arrow: '↔', label: () => 'Two-way' },
 ];
 
@@ -90,7 +90,7 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
               aria-checked={sync.direction === d.value}
               className={`segmented__item${sync.direction === d.value ? ' segmented__item--on' : ''}`}
               onClick={() => update({ direction: d.value, fields: ownersForDirection(sync.fields, d.value) })}
-              title={d.label(aName, bName)}
+              title={d.value === 'both' ? `Both ways between ${aName} and ${bName}` : d.value === 'a-to-b' ? `From ${aName} to ${bName} only` : `From ${bName} to ${aName} only`}
               data-testid={`direction-${d.value}`}
             >
               <span aria-hidden="true" className="segmented__arrow">
