@@ -72,23 +72,25 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
     for (let round = 0; round < rounds; round++) {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       // Record when every node and edge is in the DOM, measured from navigation start.
-      await page.addInitScript(
-        ([nodes, edges]) => {
-          const w = window as unknown as { __rendered?: number };
-          const check = () => {
-            if (document.querySelectorAll('.react-flow__node').length >= nodes && document.querySelectorAll('.react-flow__edge').length >= edges) {
-              w.__rendered = performance.now();
-              return true;
-            }
-            return false;
-          };
-          new MutationObserver((_, observer) => check() && observer.disconnect()).observe(document, { childList: true, subtree: true });
-        },
-        [SYSTEMS, SYNCS] as const,
-      );
+      // Record when every node and edge is in the DOM, measured from navigation start.
+      await page.addInitScript(`(() => {
+        const check = () => {
+          if (document.querySelectorAll('.react-flow__node').length >= ${SYSTEMS} && document.querySelectorAll('.react-flow__edge').length >= ${SYNCS}) {
+            window.__rendered = performance.now();
+            return true;
+          }
+          return false;
+        };
+        new MutationObserver((_, observer) => check() && observer.disconnect()).observe(document, { childList: true, subtree: true });
+      })()`);
       await page.goto(server.url);
-      await page.waitForFunction(() => (window as unknown as { __rendered?: number }).__rendered !== undefined, null, { timeout: 60_000 });
-      firstRender.push(await page.evaluate(() => (window as unknown as { __rendered: number }).__rendered));
+      try {
+        await page.waitForFunction('window.__rendered !== undefined', null, { timeout: 60_000 });
+      } catch (e) {
+        const seen = await page.evaluate(`[document.querySelectorAll('.react-flow__node').length, document.querySelectorAll('.react-flow__edge').length]`);
+        throw new Error(`the canvas did not show all ${SYSTEMS} systems and ${SYNCS} edges within 60 s (saw ${JSON.stringify(seen)}): ${(e as Error).message}`);
+      }
+      firstRender.push((await page.evaluate('window.__rendered')) as number);
 
       // Zoom in around one system (as a person would to move it), then drag it in a circle.
       await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
@@ -97,28 +99,23 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
       const start = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
       await page.mouse.move(start.x, start.y);
       await page.mouse.down();
-      await page.evaluate(() => {
-        const w = window as unknown as { __frames: number[]; __stop: boolean };
-        w.__frames = [];
-        w.__stop = false;
+      await page.evaluate(`(() => {
+        window.__frames = [];
+        window.__stop = false;
         let last = performance.now();
-        const tick = (t: number) => {
-          w.__frames.push(t - last);
+        const tick = (t) => {
+          window.__frames.push(t - last);
           last = t;
-          if (!w.__stop) requestAnimationFrame(tick);
+          if (!window.__stop) requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
-      });
+      })()`);
       for (let i = 1; i <= steps; i++) {
         const a = (i / steps) * Math.PI * 4;
         await page.mouse.move(start.x + Math.cos(a) * 120 - 120, start.y + Math.sin(a) * 90);
       }
       await page.mouse.up();
-      const measured = await page.evaluate(() => {
-        const w = window as unknown as { __frames: number[]; __stop: boolean };
-        w.__stop = true;
-        return w.__frames.slice(1);
-      });
+      const measured = (await page.evaluate(`(() => { window.__stop = true; return window.__frames.slice(1); })()`)) as number[];
       frames.push(...measured);
       await page.close();
     }

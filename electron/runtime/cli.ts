@@ -399,62 +399,24 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
   throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay, discard or resolve` : 'missing the dlq action: list, show, replay, discard or resolve');
 }
 
-async function cmdPreview(argv: string[], io: Io): Promise<number> {
+/**
+ * For read-only commands on one sync of a flow file (preview, match): parse the common arguments,
+ * open the workspace store (or an empty one) and the sync's two systems, run `fn`, close everything.
+ */
+async function withSyncOfFlowFile(
+  argv: string[],
+  io: Io,
+  command: string,
+  defaultLimit: number,
+  fn: (ctx: { flow: FlowDocument; sync: FlowDocument['syncs'][number]; limit: number; json: boolean; store: Store; systems: Map<string, OpenedSystem> }) => Promise<void>,
+): Promise<number> {
   const { values, positionals } = parse(
     argv,
     { sync: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
-    { min: 1, max: 1, names: 'the flow file: synccanvas preview <flow.json> --sync ID' },
+    { min: 1, max: 1, names: `the flow file: synccanvas ${command} <flow.json> --sync ID` },
   );
-  if (!values.sync) throw new UsageError('missing --sync ID: which sync to preview');
-  const limit = intOption(values, 'limit', 20, 1, 10_000);
-  const file = readFlowFile(positionals[0]!);
-  if (!file.ok) {
-    io.err(file.message);
-    return EXIT.failed;
-  }
-  const flow = file.flow;
-  const sync = flow.syncs.find((s) => s.id === values.sync);
-  if (!sync) {
-    io.err(`flow "${flow.id}" has no sync "${String(values.sync)}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
-    return EXIT.failed;
-  }
-  const workspace = workspaceOf(values);
-  // Preview reads the workspace (links) but never writes: a missing workspace is an empty one.
-  const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
-  const systems = new Map<string, OpenedSystem>();
-  try {
-    const secrets = new KeychainSecretStore();
-    for (const id of [sync.a.system, sync.b.system]) systems.set(id, await openSystem(flow, flow.systems.find((s) => s.id === id)!, secrets, path.join(workspace, 'data')));
-    const result = await runPreview(flow, sync.id, limit, store, systems);
-    if (values.json) io.out(JSON.stringify(result, null, 2));
-    else {
-      const counts = new Map<string, number>();
-      for (const r of result.rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
-      io.out(`preview of ${sync.id} (${result.direction === 'a-to-b' ? '→' : '←'}), ${result.rows.length} records, nothing written: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'no records'}`);
-      for (const r of result.rows) {
-        io.out(`  ${r.action.padEnd(8)} ${r.sourceKey}${r.targetKey ? ` → ${r.targetKey}` : ''}${r.reason ? `  (${r.reason})` : ''}`);
-        for (const c of r.changes) io.out(`           ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
-      }
-      const a = result.audit;
-      if (a.duplicateMatchKeys.length) io.out(`  duplicate match keys in the samples: ${a.duplicateMatchKeys.join(', ')}`);
-      if (a.missingRequired.length) io.out(`  missing required fields: ${a.missingRequired.map((m) => `${m.key}.${m.field}`).join(', ')}`);
-      if (a.multipleMatches.length) io.out(`  records matching more than one target: ${a.multipleMatches.join(', ')}`);
-    }
-    return EXIT.ok;
-  } finally {
-    await Promise.allSettled([...systems.values()].map((s) => s.connector.close()));
-    store.close();
-  }
-}
-
-async function cmdMatch(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { sync: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
-    { min: 1, max: 1, names: 'the flow file: synccanvas match <flow.json> --sync ID' },
-  );
-  if (!values.sync) throw new UsageError('missing --sync ID: which sync to match');
-  const limit = intOption(values, 'limit', 10_000, 1, 100_000);
+  if (!values.sync) throw new UsageError(`missing --sync ID: which sync to ${command}`);
+  const limit = intOption(values, 'limit', defaultLimit, 1, 100_000);
   const file = readFlowFile(positionals[0]!);
   if (!file.ok) {
     io.err(file.message);
@@ -467,33 +429,62 @@ async function cmdMatch(argv: string[], io: Io): Promise<number> {
     return EXIT.failed;
   }
   const workspace = workspaceOf(values);
+  // These commands read the workspace (links) but never write: a missing workspace is an empty one.
   const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
   const systems = new Map<string, OpenedSystem>();
   try {
     const secrets = new KeychainSecretStore();
     for (const id of [sync.a.system, sync.b.system]) systems.set(id, await openSystem(flow, flow.systems.find((x) => x.id === id)!, secrets, path.join(workspace, 'data')));
-    const [a, b] = await Promise.all([
-      systems.get(sync.a.system)!.connector.readSamples(sync.a.entity, limit + 1),
-      systems.get(sync.b.system)!.connector.readSamples(sync.b.entity, limit + 1),
-    ]);
-    const report = matchingReport(sync, { a: a.slice(0, limit), b: b.slice(0, limit) }, (side, key) => store.links.other(flow.id, sync.id, side, key), a.length > limit || b.length > limit);
-    if (values.json) io.out(JSON.stringify(report, null, 2));
-    else {
-      const name = (side: 'a' | 'b') => flow.systems.find((x) => x.id === sync[side].system)?.name ?? sync[side].system;
-      io.out(`matching ${name('a')} ${sync.a.entity} ↔ ${name('b')} ${sync.b.entity} by ${sync.matchKey.a} = ${sync.matchKey.b} (${sync.matchKey.normalize}); nothing written`);
-      io.out(`  read ${report.read.a} + ${report.read.b} records${report.read.truncated ? ' (truncated: raise --limit)' : ''}`);
-      io.out(`  ${report.matched} pairs would be linked, ${report.alreadyLinked} already linked`);
-      io.out(`  ${report.unmatched.a.length} only in ${name('a')} (would be created in ${name('b')}), ${report.unmatched.b.length} only in ${name('b')} (would be created in ${name('a')})`);
-      for (const side of ['a', 'b'] as const) {
-        for (const d of report.duplicates[side]) io.out(`  duplicate in ${name(side)}: "${d.value}" on ${d.keys.join(', ')} — merge them before going live`);
-        if (report.missingKey[side].length) io.out(`  ${report.missingKey[side].length} records in ${name(side)} have no ${sync.matchKey[side]}: ${report.missingKey[side].slice(0, 10).join(', ')}`);
-      }
-    }
+    await fn({ flow, sync, limit, json: Boolean(values.json), store, systems });
     return EXIT.ok;
   } finally {
     await Promise.allSettled([...systems.values()].map((x) => x.connector.close()));
     store.close();
   }
+}
+
+async function cmdPreview(argv: string[], io: Io): Promise<number> {
+  return withSyncOfFlowFile(argv, io, 'preview', 20, async ({ flow, sync, limit, json, store, systems }) => {
+    const result = await runPreview(flow, sync.id, limit, store, systems);
+    if (json) {
+      io.out(JSON.stringify(result, null, 2));
+      return;
+    }
+    const counts = new Map<string, number>();
+    for (const r of result.rows) counts.set(r.action, (counts.get(r.action) ?? 0) + 1);
+    io.out(`preview of ${sync.id} (${result.direction === 'a-to-b' ? '→' : '←'}), ${result.rows.length} records, nothing written: ${[...counts].map(([a, n]) => `${n} ${a}`).join(', ') || 'no records'}`);
+    for (const r of result.rows) {
+      io.out(`  ${r.action.padEnd(8)} ${r.sourceKey}${r.targetKey ? ` → ${r.targetKey}` : ''}${r.reason ? `  (${r.reason})` : ''}`);
+      for (const c of r.changes) io.out(`           ${c.field}: ${JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`);
+    }
+    const a = result.audit;
+    if (a.duplicateMatchKeys.length) io.out(`  duplicate match keys in the samples: ${a.duplicateMatchKeys.join(', ')}`);
+    if (a.missingRequired.length) io.out(`  missing required fields: ${a.missingRequired.map((m) => `${m.key}.${m.field}`).join(', ')}`);
+    if (a.multipleMatches.length) io.out(`  records matching more than one target: ${a.multipleMatches.join(', ')}`);
+  });
+}
+
+async function cmdMatch(argv: string[], io: Io): Promise<number> {
+  return withSyncOfFlowFile(argv, io, 'match', 10_000, async ({ flow, sync, limit, json, store, systems }) => {
+    const [a, b] = await Promise.all([
+      systems.get(sync.a.system)!.connector.readSamples(sync.a.entity, limit + 1),
+      systems.get(sync.b.system)!.connector.readSamples(sync.b.entity, limit + 1),
+    ]);
+    const report = matchingReport(sync, { a: a.slice(0, limit), b: b.slice(0, limit) }, (side, key) => store.links.other(flow.id, sync.id, side, key), a.length > limit || b.length > limit);
+    if (json) {
+      io.out(JSON.stringify(report, null, 2));
+      return;
+    }
+    const name = (side: 'a' | 'b') => flow.systems.find((x) => x.id === sync[side].system)?.name ?? sync[side].system;
+    io.out(`matching ${name('a')} ${sync.a.entity} ↔ ${name('b')} ${sync.b.entity} by ${sync.matchKey.a} = ${sync.matchKey.b} (${sync.matchKey.normalize}); nothing written`);
+    io.out(`  read ${report.read.a} + ${report.read.b} records${report.read.truncated ? ' (truncated: raise --limit)' : ''}`);
+    io.out(`  ${report.matched} pairs would be linked, ${report.alreadyLinked} already linked`);
+    io.out(`  ${report.unmatched.a.length} only in ${name('a')} (would be created in ${name('b')}), ${report.unmatched.b.length} only in ${name('b')} (would be created in ${name('a')})`);
+    for (const side of ['a', 'b'] as const) {
+      for (const d of report.duplicates[side]) io.out(`  duplicate in ${name(side)}: "${d.value}" on ${d.keys.join(', ')} — merge them before going live`);
+      if (report.missingKey[side].length) io.out(`  ${report.missingKey[side].length} records in ${name(side)} have no ${sync.matchKey[side]}: ${report.missingKey[side].slice(0, 10).join(', ')}`);
+    }
+  });
 }
 
 /** The CLI entry: returns the exit code (bin/synccanvas.mjs sets it). */

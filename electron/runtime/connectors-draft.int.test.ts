@@ -42,3 +42,17 @@ describe('connectors.testDraft / connectors.discoverDraft', () => {
     expect(contacts?.fields.map((f) => f.name)).toContain('email');
   });
 });
+
+describe('connectors.discoverDraft on a missing database', () => {
+  it('answers "unavailable" with the connector\'s own explanation', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'synccanvas-draft-missing-'));
+    const runtime = await openRuntime({ workspaceDir: dir, resume: false, secrets: new MemorySecretStore() });
+    try {
+      const system = { id: 'x', name: 'X', kind: 'sqlite', config: { path: 'missing.db' } };
+      await expect(runtime.api['connectors.discoverDraft']({ system })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('missing.db') });
+    } finally {
+      await runtime.close({ drainMs: 0 });
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -346,7 +346,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     'connectors.discoverDraft': async ({ system }) => {
       const opened = await openDraftSystem(system);
       try {
-        const entities = await withTimeout(opened.connector.discover(), DISCOVER_TIMEOUT_MS, 'the system');
+        let entities: EntityInfo[];
+        try {
+          entities = await withTimeout(opened.connector.discover(), DISCOVER_TIMEOUT_MS, 'the system');
+        } catch (e) {
+          // The system's own answer (file missing, login refused) is what the user needs to read.
+          throw new ApiError('unavailable', `could not list the entities: ${(e as Error).message}`);
+        }
         return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
       } finally {
         await opened.connector.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { useReactFlow } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, type ChangeEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, type ChangeEvent } from 'react';
 import { commandFor, SHORTCUT_LABEL, type EditorCommand } from '../editor/shortcuts.js';
 import { isDirty, redoable, undoable } from '../state/editor-actions.js';
 import { useApp, useAppStore } from '../state/store-context.js';
@@ -15,7 +15,8 @@ function isTextField(target: EventTarget | null): boolean {
   return target.isContentEditable || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || (target.tagName === 'INPUT' && !['checkbox', 'radio', 'button'].includes((target as HTMLInputElement).type));
 }
 
-export function CanvasToolbar() {
+/** Memoised: the canvas re-renders on every drag step, the toolbar has nothing to redraw then. */
+export const CanvasToolbar = memo(function CanvasToolbar() {
   const store = useAppStore();
   const { fitView } = useReactFlow();
   const fileInput = useRef<HTMLInputElement>(null);
@@ -100,7 +101,7 @@ export function CanvasToolbar() {
       </button>
     </div>
   );
-}
+});
 
 function ToolButton({ label, shortcut, icon, disabled, onClick }: { label: string; shortcut: string; icon: ToolIconName; disabled?: boolean; onClick(): void }) {
   return (

@@ -20,6 +20,7 @@ import { useDraftIssues } from '../state/use-draft-issues.js';
 import { CanvasToolbar } from './CanvasToolbar.js';
 import { buildFlowGraph, type SyncFlowEdge, type SystemFlowNode } from './flow-graph.js';
 import { PALETTE_MIME } from './palette-drag.js';
+import { reuseUnchanged } from './stable-elements.js';
 import { SyncEdgeView } from './SyncEdgeView.js';
 import { SystemNodeView } from './SystemNodeView.js';
 
@@ -76,10 +77,17 @@ function EditableCanvas() {
     }),
     [issues],
   );
-  const graph = useMemo(
+  const built = useMemo(
     () => buildFlowGraph(flow, status, { selectedSyncId, kindLabels, selectedSystemIds, discovered, issueCounts }),
     [flow, status, selectedSyncId, kindLabels, selectedSystemIds, discovered, issueCounts],
   );
+  // Only what changed since the last build gets a new object (and so a re-render).
+  const previous = useRef(built);
+  const graph = useMemo(() => {
+    const next = { nodes: reuseUnchanged(previous.current.nodes, built.nodes), edges: reuseUnchanged(previous.current.edges, built.edges) };
+    previous.current = next;
+    return next;
+  }, [built]);
 
   // React Flow moves nodes locally while dragging (only the dragged node re-renders); the document
   // gets the new position once, on drop, as one undo step.
@@ -87,6 +95,7 @@ function EditableCanvas() {
   useEffect(() => {
     // A status push during a drag must not snap the dragged node back to its stored position.
     setNodes((current) => {
+      if (current === graph.nodes) return current;
       const dragging = new Map(current.filter((n) => n.dragging).map((n) => [n.id, n]));
       if (dragging.size === 0) return graph.nodes;
       return graph.nodes.map((n) => {

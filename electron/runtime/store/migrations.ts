@@ -145,6 +145,41 @@ export const STORE_MIGRATIONS: readonly string[] = [
   CREATE TABLE durability (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
   INSERT INTO durability (id, at) VALUES (1, 0);
   `,
+  // 3: operations — discarded DLQ entries kept for an undo window, the last applied events per edge
+  // (what-if previews), go-live records (overrides with their reason) and alert thresholds per edge.
+  `
+  CREATE TABLE dlq_discarded (
+    id INTEGER PRIMARY KEY,
+    discarded_at REAL NOT NULL,
+    entry TEXT NOT NULL
+  );
+  CREATE INDEX dlq_discarded_at ON dlq_discarded(discarded_at);
+  CREATE TABLE edge_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    applied_at REAL NOT NULL,
+    event TEXT NOT NULL
+  );
+  CREATE INDEX edge_history_edge ON edge_history(flow_id, sync_id, direction, id);
+  CREATE TABLE go_live_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    override INTEGER NOT NULL,
+    reason TEXT,
+    failed TEXT NOT NULL
+  );
+  CREATE INDEX go_live_log_flow ON go_live_log(flow_id, id);
+  CREATE TABLE alert_thresholds (
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    thresholds TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, sync_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {
