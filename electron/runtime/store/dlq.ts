@@ -152,6 +152,11 @@ export class DlqRepo {
     return (this.db.prepare(`SELECT * FROM dlq ${sql} ORDER BY id`).all(...params) as RawDlq[]).map(toEntry);
   }
 
+  /** Replace an entry's event (edit and replay: the user corrected its fields). */
+  setEvent(id: number, event: ChangeEvent): boolean {
+    return this.db.prepare('UPDATE dlq SET event = ? WHERE id = ?').run(JSON.stringify(event), id).changes === 1;
+  }
+
   remove(id: number): boolean {
     return this.deleteStmt.run(id).changes === 1;
   }

@@ -10,6 +10,10 @@ import { CounterRepo } from './counters.js';
 import { MetricsRepo } from './metrics.js';
 import { UnknownFieldRepo } from './unknown-fields.js';
 import { FlowRepo } from './flows.js';
+import { DlqDiscardRepo } from './dlq-discards.js';
+import { EdgeHistoryRepo } from './edge-history.js';
+import { GoLiveRepo } from './operations-log.js';
+import { AlertThresholdRepo } from './alert-thresholds.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -23,6 +27,10 @@ export class Store {
   readonly metrics: MetricsRepo;
   readonly unknownFields: UnknownFieldRepo;
   readonly flows: FlowRepo;
+  readonly dlqDiscards: DlqDiscardRepo;
+  readonly history: EdgeHistoryRepo;
+  readonly goLive: GoLiveRepo;
+  readonly alerts: AlertThresholdRepo;
 
   private readonly synchronous: string;
 
@@ -38,6 +46,10 @@ export class Store {
     this.metrics = new MetricsRepo(db);
     this.unknownFields = new UnknownFieldRepo(db);
     this.flows = new FlowRepo(db);
+    this.dlqDiscards = new DlqDiscardRepo(db);
+    this.history = new EdgeHistoryRepo(db);
+    this.goLive = new GoLiveRepo(db);
+    this.alerts = new AlertThresholdRepo(db);
   }
 
   static open(path: string, opts?: { synchronous?: 'FULL' | 'NORMAL' }): Store {
