@@ -13,6 +13,9 @@ import { startSimulator, type Simulator } from './demo/simulator.js';
 import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
+import { runHistoryPreview } from './operations/history-preview.js';
+import { runPreflight, type WithSystems } from './operations/preflight-runner.js';
+import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { KeychainSecretStore } from './secrets/keychain-store.js';
 import { Store } from './store/store.js';
@@ -185,6 +188,27 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return { ok: true, flow: parsed.flow };
   };
 
+  /** Like withSystems, for a flow document that may not be saved (a candidate): live connectors when the flow runs. */
+  const withFlowSystems: WithSystems = async (flow, ids, fn) => {
+    const live = running.get(flow.id);
+    if (live && ids.every((id) => live.systems.has(id))) return fn(live.systems);
+    const systems = await openSystems(flow, ids);
+    try {
+      return await fn(systems);
+    } finally {
+      await Promise.allSettled([...systems.values()].map((o) => o.connector.close()));
+    }
+  };
+
+  /** A candidate (unsaved) version of a stored flow, validated like a save. */
+  const candidateFlow = (input: unknown, flowId: string): FlowDocument => {
+    if (input === undefined) return loadFlow(flowId);
+    const parsed = parseFlowDocument(input);
+    if (!parsed.ok) throw new ApiError('bad_request', `the candidate flow is not valid — ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, parsed.issues);
+    if (parsed.flow.id !== flowId) throw new ApiError('bad_request', `the candidate flow has id "${parsed.flow.id}", not "${flowId}": preview a version of the same flow`);
+    return parsed.flow;
+  };
+
   /** A system of a draft flow, opened alone under a placeholder flow id (nothing is stored). */
   const openDraftSystem = async (input: unknown): Promise<OpenedSystem> => {
     const parsed = SystemSchema.safeParse(input);
@@ -252,12 +276,9 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       return { replayed };
     },
     'dlq.discard': async ({ ids, filter }) => {
+      // Kept aside for an undo window (dlq.undoDiscard), then gone.
       const entries = store.dlq.select({ ids, filter });
-      let discarded = 0;
-      store.transaction(() => {
-        for (const e of entries) if (store.dlq.remove(e.id)) discarded++;
-      });
-      return { discarded };
+      return { discarded: store.dlqDiscards.discard(entries.map((e) => e.id), Date.now()) };
     },
     'preview.run': async ({ flowId, syncId, limit }) => {
       const flow = loadFlow(flowId);
@@ -369,6 +390,56 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const present: Record<string, boolean> = {};
       for (const n of names) present[n] = st.available ? (await secrets.get(n)) !== null : false;
       return { ...st, present };
+    },
+    // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
+    'preview.history': async ({ flowId, syncId, flow, limit }) => {
+      const candidate = candidateFlow(flow, flowId);
+      const sync = candidate.syncs.find((s) => s.id === syncId);
+      if (!sync) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${candidate.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+      const history = store.history.list(flowId, syncId, limit);
+      return withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now()));
+    },
+    'preflight.run': async ({ flowId, flow }) => runPreflight(candidateFlow(flow, flowId), { store, secrets, withSystems: withFlowSystems, now: Date.now() }),
+    'flows.goLive': async ({ flowId, override }) => {
+      const flow = loadFlow(flowId);
+      const preflight = await runPreflight(flow, { store, secrets, withSystems: withFlowSystems, now: Date.now() });
+      const failed = preflight.edges.flatMap((e) => e.checks.filter((c) => !c.ok).map((c) => `${e.name}: ${c.label}`));
+      if (failed.length > 0 && !override) {
+        throw new ApiError('conflict', `preflight fails (${failed.join('; ')}): fix these, or go live with an override and a written reason`);
+      }
+      const status = await startFlow(flowId);
+      const record = store.goLive.add({ flowId, at: Date.now(), override: failed.length > 0, reason: failed.length > 0 ? (override?.reason ?? null) : null, failed });
+      if (record.override) log('warn', `flow ${flowId} went live with failing preflight (${failed.join('; ')}); reason: ${record.reason}`);
+      return { status, preflight: { ...preflight, lastGoLive: record }, record };
+    },
+    'flows.goLiveLog': async ({ flowId }) => {
+      loadFlow(flowId);
+      return store.goLive.list(flowId);
+    },
+    'dlq.editReplay': async ({ id, fields }) => {
+      const entry = store.dlq.get(id);
+      if (!entry) throw new ApiError('not_found', `there is no DLQ entry ${id} (it may have been replayed or discarded)`);
+      if (entry.errorClass === 'conflict') throw new ApiError('bad_request', `entry ${id} is a conflict: choose a value (conflicts.resolve) instead of editing it`);
+      if (!store.flows.get(entry.flowId)) throw new ApiError('not_found', `the flow "${entry.flowId}" of entry ${id} no longer exists: discard the entry`);
+      const event = { ...(entry.event as unknown as ChangeEvent) };
+      event.fields = { ...event.fields, ...fields };
+      store.dlq.setEvent(id, event);
+      return { replayed: detachedEngine(entry.flowId).replay({ ids: [id] }) };
+    },
+    'dlq.undoDiscard': async ({ ids }) => {
+      const restored = store.dlqDiscards.undo(ids, Date.now());
+      const back = new Set(restored);
+      return { restored: restored.length, expired: ids.filter((i) => !back.has(i)) };
+    },
+    'alerts.get': async ({ flowId }) => {
+      loadFlow(flowId);
+      return store.alerts.list(flowId);
+    },
+    'alerts.set': async ({ flowId, syncId, thresholds }) => {
+      const flow = loadFlow(flowId);
+      if (!flow.syncs.some((s) => s.id === syncId)) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+      store.alerts.set(flowId, syncId, thresholds, Date.now());
+      return { ok: true };
     },
   };
 

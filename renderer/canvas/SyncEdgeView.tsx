@@ -1,12 +1,14 @@
+import { memo } from 'react';
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
 import { formatCount, formatLag } from '../format/format-stats.js';
 import { directionArrow, directionKeyArrow, HEALTH_LABEL } from '../format/sync-labels.js';
-import { useApp } from '../state/store-context.js';
+import { useAppStore } from '../state/store-context.js';
 import { labelOffset, offsetEdgePath } from './edge-path.js';
 import type { SyncFlowEdge } from './flow-graph.js';
 
-export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<SyncFlowEdge>) {
-  const selectSync = useApp((s) => s.selectSync);
+function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<SyncFlowEdge>) {
+  // The store itself, not a subscription: 300 edges must not re-run a selector on every store change.
+  const store = useAppStore();
   if (!data) return null;
   const { path, labelX, labelY } = offsetEdgePath(sourceX, sourceY, targetX, targetY, data.offset);
   const markerId = `sync-arrow-${id}`;
@@ -28,7 +30,7 @@ export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, sel
           type="button"
           className={`sync-label sync-label--${data.health}${selected ? ' sync-label--selected' : ''}${data.issueCount ? ' sync-label--invalid' : ''} nodrag nopan`}
           style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}` }}
-          onClick={() => selectSync(id)}
+          onClick={() => store.getState().selectSync(id)}
           aria-pressed={selected}
           aria-label={`${data.title}: ${data.aName} ${directionArrow(data.direction)} ${data.bName}, ${data.tier}, ${HEALTH_LABEL[data.health]}. Show details`}
           data-testid={`edge-label-${id}`}
@@ -61,3 +63,5 @@ export function SyncEdgeView({ id, sourceX, sourceY, targetX, targetY, data, sel
     </g>
   );
 }
+
+export const SyncEdgeView = memo(SyncEdgeViewImpl);

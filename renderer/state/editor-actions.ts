@@ -83,9 +83,20 @@ export const initialEditorState = {
   connectHint: null,
 } satisfies Partial<EditorState>;
 
+// Documents are immutable, so each one is serialised at most once however often selectors ask.
+const jsonCache = new WeakMap<FlowDocument, string>();
+function jsonOf(flow: FlowDocument): string {
+  let json = jsonCache.get(flow);
+  if (json === undefined) {
+    json = JSON.stringify(flow);
+    jsonCache.set(flow, json);
+  }
+  return json;
+}
+
 /** Whether the draft differs from what is saved in the workspace. */
 export function isDirty(s: Pick<EditorState, 'history' | 'savedJson'>): boolean {
-  return s.history !== null && JSON.stringify(s.history.present) !== s.savedJson;
+  return s.history !== null && jsonOf(s.history.present) !== s.savedJson;
 }
 
 export const undoable = (s: Pick<EditorState, 'history'>) => (s.history ? canUndo(s.history) : false);
@@ -247,7 +258,7 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
         }
         const flows = await api.call('flows.list', {});
         // Keep the draft the user may have edited while the save was in flight.
-        set_({ savedJson: JSON.stringify(flow), flows, saveState: { state: 'saved' }, saveIssues: [] });
+        set_({ savedJson: jsonOf(flow), flows, saveState: { state: 'saved' }, saveIssues: [] });
         return true;
       } catch (error) {
         set_({ saveState: { state: 'error', message: `Could not save: ${errorMessage(error)}` } });

@@ -24,6 +24,15 @@ export const DlqFilterSchema = z.object({
 });
 export type DlqFilter = z.infer<typeof DlqFilterSchema>;
 
+/** Alert thresholds of one edge (any direction); an unset threshold never alerts. */
+export const AlertThresholdsSchema = z.object({
+  lagP99Ms: z.number().positive().optional(),
+  errorsPerMin: z.number().min(0).optional(),
+  conflictsPerMin: z.number().min(0).optional(),
+  dlqDepth: z.number().int().min(0).optional(),
+});
+export type AlertThresholds = z.infer<typeof AlertThresholdsSchema>;
+
 export const ApiInputs = {
   'workspace.info': z.object({}),
   'flows.list': z.object({}),
@@ -52,6 +61,17 @@ export const ApiInputs = {
   'connectors.discoverDraft': z.object({ system: z.unknown() }),
   'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
   'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
+  // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
+  /** The candidate flow's sync (unsaved mapping; default: the stored flow) run against the edge's last applied events; nothing is written. */
+  'preview.history': z.object({ flowId, syncId: z.string(), flow: z.unknown().optional(), limit: z.number().int().min(1).max(200).default(50) }),
+  'preflight.run': z.object({ flowId, flow: z.unknown().optional() }),
+  /** Start the flow when preflight passes, or with an override whose reason is kept. */
+  'flows.goLive': z.object({ flowId, override: z.object({ reason: z.string().trim().min(10, 'write at least 10 characters: why is it safe to go live anyway?').max(2000) }).optional() }),
+  'flows.goLiveLog': z.object({ flowId }),
+  'dlq.editReplay': z.object({ id: z.number().int(), fields: z.record(z.string(), z.unknown()) }),
+  'dlq.undoDiscard': z.object({ ids: z.array(z.number().int()).min(1).max(100_000) }),
+  'alerts.get': z.object({ flowId }),
+  'alerts.set': z.object({ flowId, syncId: z.string().min(1), thresholds: AlertThresholdsSchema }),
 } as const;
 
 export type ApiMethod = keyof typeof ApiInputs;
@@ -216,6 +236,64 @@ export interface ApiOutputs {
   'connectors.discoverDraft': ApiOutputs['connectors.discover'];
   'secrets.set': { ok: true };
   'secrets.status': { available: boolean; message: string; present: Record<string, boolean> };
+  'preview.history': HistoryPreviewResult;
+  'preflight.run': PreflightResult;
+  'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };
+  'flows.goLiveLog': GoLiveRecord[];
+  'dlq.editReplay': { replayed: number };
+  'dlq.undoDiscard': { restored: number; expired: number[] };
+  'alerts.get': Record<string, AlertThresholds>;
+  'alerts.set': { ok: true };
+}
+
+export interface HistoryPreviewRow extends PreviewRow {
+  direction: DirectionKey;
+  eventId: string;
+  appliedAt: number;
+}
+
+/** What a (candidate) mapping would have done with the edge's last applied events. */
+export interface HistoryPreviewResult {
+  syncId: string;
+  events: number;
+  rows: HistoryPreviewRow[];
+  /** Events the candidate does not cover (a direction it no longer syncs, deletes), with why. */
+  skipped: { eventId: string; reason: string }[];
+  wrote: 0;
+}
+
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl';
+
+export interface PreflightCheck {
+  id: PreflightCheckId;
+  label: string;
+  ok: boolean;
+  /** What was found and, when it fails, what to fix. */
+  detail: string;
+}
+
+export interface PreflightEdge {
+  syncId: string;
+  name: string;
+  ok: boolean;
+  checks: PreflightCheck[];
+}
+
+export interface PreflightResult {
+  flowId: string;
+  ok: boolean;
+  edges: PreflightEdge[];
+  checkedAt: number;
+  lastGoLive: GoLiveRecord | null;
+}
+
+export interface GoLiveRecord {
+  id: number;
+  flowId: string;
+  at: number;
+  override: boolean;
+  reason: string | null;
+  failed: string[];
 }
 
 /** An error the API returns as a value: `code` is stable, `message` says what to fix. */

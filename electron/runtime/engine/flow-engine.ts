@@ -169,8 +169,8 @@ export class FlowEngine {
         this.store.counters.add(this.flowId, syncId, direction, { ...emptyDelta(), echoes: n });
       }
       // No fsync on the path of every change (it dominated lag): durability comes from the barrier
-      // the source awaits before it acknowledges, or from a durable batch where it acknowledges at once.
-    }, { relaxed: !batch.durable });
+      // the source awaits before it acknowledges (the sink awaits it for a batch acknowledged at once).
+    }, { relaxed: true });
     for (const [k, n] of echoCounts) {
       const [syncId, direction] = k.split('|') as [string, DirectionKey];
       this.metrics.count(syncId, direction, now, 'echoes', n);
@@ -181,24 +181,9 @@ export class FlowEngine {
     return { stored, duplicates, echoes };
   }
 
-  private barrier: Promise<void> | null = null;
-
   /** Everything committed so far is on disk once this resolves; concurrent callers share one fsync. */
   durable(): Promise<void> {
-    if (!this.barrier) {
-      this.barrier = new Promise<void>((resolve, reject) =>
-        setImmediate(() => {
-          this.barrier = null;
-          try {
-            this.store.syncToDisk(this.clock.now());
-            resolve();
-          } catch (e) {
-            reject(e);
-          }
-        }),
-      );
-    }
-    return this.barrier;
+    return this.store.durable();
   }
 
   private notice(message: string): void {
@@ -444,6 +429,8 @@ export class FlowEngine {
     };
     const metricEvents: (() => void)[] = [];
     let settled = 0;
+    // The last applied events per edge, kept (bounded) for what-if previews on history.
+    const history = new Map<string, ChangeEvent[]>();
 
     this.store.transaction(() => {
       for (const row of orphaned) {
@@ -550,6 +537,10 @@ export class FlowEngine {
             }
             if (anyTombstones) this.store.tombstones.remove(this.flowId, p.targetSystem, p.targetEntity, targetKey);
           }
+          const hk = `${sync.id}|${direction}`;
+          const recent = history.get(hk);
+          if (recent) recent.push(event);
+          else history.set(hk, [event]);
           d.applied += p.rows.length;
           d.lastAppliedAt = p.finishedAt ?? now;
           const lag = (p.finishedAt ?? now) - event.sourceTime;
@@ -576,6 +567,10 @@ export class FlowEngine {
       for (const [k, d] of deltas) {
         const [syncId, direction] = k.split('|') as [string, string];
         this.store.counters.add(this.flowId, syncId, direction, d);
+      }
+      for (const [k, events] of history) {
+        const [syncId, direction] = k.split('|') as [string, DirectionKey];
+        this.store.history.record(this.flowId, syncId, direction, events, now);
       }
       for (const f of metricEvents) f();
       if (now - this.lastMetricsFlush >= BUCKET_MS) {
@@ -729,6 +724,7 @@ export class FlowEngine {
           signal: this.abort.signal,
           sink: async (batch) => {
             this.commitCaptured(systemId, batch);
+            if (batch.durable) await this.durable();
           },
           durable: () => this.durable(),
           reportStatus: (status) => this.systemDetail.set(systemId, status),

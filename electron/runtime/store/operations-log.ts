@@ -1,15 +1,5 @@
+import type { GoLiveRecord } from '../../../shared/api/contract.js';
 import type { Db } from './database.js';
-
-export interface GoLiveRecord {
-  id: number;
-  flowId: string;
-  at: number;
-  /** True when the flow went live although preflight failed. */
-  override: boolean;
-  reason: string | null;
-  /** The preflight checks that failed at the time (empty when it passed). */
-  failed: string[];
-}
 
 /** Every go-live of a flow, overrides with their written reason, so a risky start is never silent. */
 export class GoLiveRepo {

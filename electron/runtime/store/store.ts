@@ -10,6 +10,7 @@ import { CounterRepo } from './counters.js';
 import { MetricsRepo } from './metrics.js';
 import { UnknownFieldRepo } from './unknown-fields.js';
 import { FlowRepo } from './flows.js';
+import { DurabilityBarrier } from './durability-barrier.js';
 import { DlqDiscardRepo } from './dlq-discards.js';
 import { EdgeHistoryRepo } from './edge-history.js';
 import { GoLiveRepo } from './operations-log.js';
@@ -52,8 +53,12 @@ export class Store {
     this.alerts = new AlertThresholdRepo(db);
   }
 
+  private barrier: DurabilityBarrier | null = null;
+
   static open(path: string, opts?: { synchronous?: 'FULL' | 'NORMAL' }): Store {
-    return new Store(openStoreDatabase(path, opts));
+    const store = new Store(openStoreDatabase(path, opts));
+    if (path !== ':memory:' && store.synchronous === 'FULL') store.barrier = new DurabilityBarrier(path);
+    return store;
   }
 
   /**
@@ -94,7 +99,15 @@ export class Store {
     this.db.prepare('UPDATE durability SET at = ? WHERE id = 1').run(now);
   }
 
+  /** syncToDisk without blocking the event loop: the fsync happens on a worker thread's connection. */
+  async durable(): Promise<void> {
+    if (this.barrier) return this.barrier.sync();
+    this.syncToDisk(Date.now());
+  }
+
   close(): void {
+    void this.barrier?.close();
+    this.barrier = null;
     if (this.db.open) this.db.close();
   }
 }

@@ -1,0 +1,81 @@
+import type { MatchingReport, PreflightResult } from '../../../shared/api/contract.js';
+import type { FlowDocument } from '../../../shared/flow/schema.js';
+import { findConnector } from '../connectors/registry.js';
+import type { OpenedSystem } from '../connectors/system-connections.js';
+import { DEFAULT_RETRY } from '../engine/backoff.js';
+import { matchingReport } from '../engine/matching-report.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type { Store } from '../store/store.js';
+import { preflightEdges, type SystemProbe } from './preflight.js';
+
+/** How many records per side preflight reads to check match keys. */
+const PREFLIGHT_SAMPLES = 1000;
+const TEST_TIMEOUT_MS = 10_000;
+
+export type WithSystems = <T>(flow: FlowDocument, ids: string[], fn: (systems: ReadonlyMap<string, OpenedSystem>) => Promise<T>) => Promise<T>;
+
+function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e: unknown) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+/** Gather facts by talking to every system of the flow (one at a time, each failure kept as a finding), then check each edge. */
+export async function runPreflight(flow: FlowDocument, deps: { store: Store; secrets: SecretStore; withSystems: WithSystems; now: number }): Promise<PreflightResult> {
+  const keychain = await deps.secrets.status();
+  const systems = new Map<string, SystemProbe>();
+  for (const system of flow.systems) {
+    const definition = findConnector(system.kind);
+    const secretChecks: SystemProbe['secrets'] = [];
+    for (const field of definition?.secretFields ?? []) {
+      const ref = system.secretRefs[field.name] ?? null;
+      const present = ref !== null && keychain.available ? (await deps.secrets.get(ref)) !== null : false;
+      secretChecks.push({ field: field.label, ref, present });
+    }
+    let connection: SystemProbe['connection'];
+    let pollIntervalMs = 0;
+    try {
+      connection = await deps.withSystems(flow, [system.id], async (opened) => {
+        const s = opened.get(system.id);
+        if (!s) return { ok: false, message: 'the system could not be opened' };
+        pollIntervalMs = s.definition.pollIntervalMs?.(s.config) ?? 0;
+        const r = await timeout(s.connector.testConnection(), TEST_TIMEOUT_MS, `system "${system.name}"`);
+        return { ok: r.ok, message: r.message };
+      });
+    } catch (e) {
+      connection = { ok: false, message: (e as Error).message };
+    }
+    systems.set(system.id, { connection, secrets: secretChecks, pollIntervalMs });
+  }
+  const matching = new Map<string, MatchingReport | { error: string }>();
+  for (const sync of flow.syncs) {
+    if (!systems.get(sync.a.system)?.connection.ok || !systems.get(sync.b.system)?.connection.ok) {
+      matching.set(sync.id, { error: 'a system of this edge did not pass its connection test' });
+      continue;
+    }
+    try {
+      const report = await deps.withSystems(flow, [sync.a.system, sync.b.system], async (opened) => {
+        const [a, b] = await Promise.all([
+          opened.get(sync.a.system)!.connector.readSamples(sync.a.entity, PREFLIGHT_SAMPLES + 1),
+          opened.get(sync.b.system)!.connector.readSamples(sync.b.entity, PREFLIGHT_SAMPLES + 1),
+        ]);
+        const truncated = a.length > PREFLIGHT_SAMPLES || b.length > PREFLIGHT_SAMPLES;
+        return matchingReport(sync, { a: a.slice(0, PREFLIGHT_SAMPLES), b: b.slice(0, PREFLIGHT_SAMPLES) }, (side, key) => deps.store.links.other(flow.id, sync.id, side, key), truncated);
+      });
+      matching.set(sync.id, report);
+    } catch (e) {
+      matching.set(sync.id, { error: (e as Error).message });
+    }
+  }
+  const edges = preflightEdges(flow, {
+    systems,
+    matching,
+    dlqDepth: (syncId) => deps.store.dlq.depth(flow.id, syncId, 'a-to-b') + deps.store.dlq.depth(flow.id, syncId, 'b-to-a'),
+    maxAttempts: DEFAULT_RETRY.maxAttempts,
+  });
+  return { flowId: flow.id, ok: edges.every((e) => e.ok), edges, checkedAt: deps.now, lastGoLive: deps.store.goLive.list(flow.id, 1)[0] ?? null };
+}

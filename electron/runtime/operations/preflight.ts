@@ -1,0 +1,134 @@
+import type { MatchingReport, PreflightCheck, PreflightEdge } from '../../../shared/api/contract.js';
+import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
+import { tombstoneTtlMs } from '../engine/routes.js';
+import { directionsOf, targetSide } from '../engine/sides.js';
+
+/** What preflight found out about one system by talking to it. */
+export interface SystemProbe {
+  connection: { ok: boolean; message: string };
+  /** Connector secret field → whether its keychain secret is set (absent: the field has no reference). */
+  secrets: { field: string; ref: string | null; present: boolean }[];
+  /** Longest polling interval of its connector (0 when pushed). */
+  pollIntervalMs: number;
+}
+
+export interface PreflightFacts {
+  systems: ReadonlyMap<string, SystemProbe>;
+  /** Matching reports of the samples per sync id (missing: the samples could not be read, with why). */
+  matching: ReadonlyMap<string, MatchingReport | { error: string }>;
+  dlqDepth: (syncId: string) => number;
+  maxAttempts: number;
+}
+
+const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(ms % 3_600_000 ? 1 : 0)} h` : ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s` : `${ms} ms`);
+
+function ownership(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
+  const label = 'Every field has an owner or a conflict policy';
+  const name = (side: 'a' | 'b') => flow.systems.find((s) => s.id === sync[side].system)?.name ?? sync[side].system;
+  if (sync.direction !== 'both') return { id: 'ownership', label, ok: true, detail: `one-way edge: ${name(sync.direction === 'a-to-b' ? 'a' : 'b')} owns every field` };
+  const shared = sync.fields.filter((f) => f.owner === 'shared');
+  const policy = sync.conflictPolicy.mode === 'prefer' ? `${name(sync.conflictPolicy.side)} preferred within ${fmtMs(sync.conflictPolicy.windowMs)}` : `newest wins, ${fmtMs(sync.conflictPolicy.skewToleranceMs)} tolerance`;
+  const byA = sync.fields.filter((f) => f.owner === 'a').length;
+  const byB = sync.fields.filter((f) => f.owner === 'b').length;
+  // Newest-wins with no tolerance lets clock skew decide shared fields silently: make the user choose.
+  if (shared.length > 0 && sync.conflictPolicy.mode === 'newest-wins' && sync.conflictPolicy.skewToleranceMs === 0) {
+    return { id: 'ownership', label, ok: false, detail: `${shared.map((f) => `"${f.a}"`).join(', ')} ${shared.length === 1 ? 'is' : 'are'} shared under newest-wins with no skew tolerance: give each an owner, or set a tolerance or a preferred side` };
+  }
+  return { id: 'ownership', label, ok: true, detail: `${byA} owned by ${name('a')}, ${byB} by ${name('b')}, ${shared.length} shared (${policy})` };
+}
+
+function matchKeys(sync: SyncEdge, report: MatchingReport | { error: string } | undefined): PreflightCheck {
+  const label = 'Match keys are unique in the samples';
+  if (!report) return { id: 'match-keys', label, ok: false, detail: 'the samples were not read' };
+  if ('error' in report) return { id: 'match-keys', label, ok: false, detail: `the samples could not be read: ${report.error}` };
+  const dups = [...report.duplicates.a.map((d) => `${sync.a.entity}.${sync.matchKey.a} "${d.value}" (${d.keys.length} records)`), ...report.duplicates.b.map((d) => `${sync.b.entity}.${sync.matchKey.b} "${d.value}" (${d.keys.length} records)`)];
+  if (dups.length > 0) return { id: 'match-keys', label, ok: false, detail: `duplicate match values: ${dups.slice(0, 5).join('; ')}${dups.length > 5 ? ` and ${dups.length - 5} more` : ''} — merge or fix them first` };
+  return { id: 'match-keys', label, ok: true, detail: `${report.read.a + report.read.b} sample records, no duplicate ${sync.matchKey.a}/${sync.matchKey.b}; ${report.matched} match` };
+}
+
+function secrets(flow: FlowDocument, sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const label = 'Secrets are present';
+  const missing: string[] = [];
+  let total = 0;
+  for (const side of ['a', 'b'] as const) {
+    const probe = facts.systems.get(sync[side].system);
+    const name = flow.systems.find((s) => s.id === sync[side].system)?.name ?? sync[side].system;
+    for (const s of probe?.secrets ?? []) {
+      total++;
+      if (!s.present) missing.push(`${name}: ${s.field}${s.ref ? ` ("${s.ref}")` : ' (no secret chosen)'}`);
+    }
+  }
+  if (missing.length > 0) return { id: 'secrets', label, ok: false, detail: `missing in the keychain: ${missing.join('; ')} — enter them in the system's settings` };
+  return { id: 'secrets', label, ok: true, detail: total === 0 ? 'these systems need no secrets' : `${total} secret${total === 1 ? '' : 's'} in the keychain` };
+}
+
+function connections(flow: FlowDocument, sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const label = 'Connections tested';
+  const failed: string[] = [];
+  for (const side of ['a', 'b'] as const) {
+    const probe = facts.systems.get(sync[side].system);
+    const name = flow.systems.find((s) => s.id === sync[side].system)?.name ?? sync[side].system;
+    if (!probe) failed.push(`${name}: not tested`);
+    else if (!probe.connection.ok) failed.push(`${name}: ${probe.connection.message}`);
+  }
+  if (failed.length > 0) return { id: 'connections', label, ok: false, detail: failed.join('; ') };
+  return { id: 'connections', label, ok: true, detail: 'both systems answered the connection test' };
+}
+
+function dlq(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const depth = facts.dlqDepth(sync.id);
+  return {
+    id: 'dlq',
+    label: 'Dead-letter queue active',
+    ok: true,
+    detail: `failed changes are retried up to ${facts.maxAttempts} times, then kept in the DLQ for replay${depth > 0 ? `; ${depth} waiting now` : ''}`,
+  };
+}
+
+/** A target field written by two edges (or the same edge both ways through different fields) flaps and can loop. */
+function loopPrevention(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
+  const label = 'Loop prevention active';
+  const writers = new Map<string, string[]>();
+  for (const other of flow.syncs) {
+    if (!other.enabled) continue;
+    for (const direction of directionsOf(other)) {
+      const t = targetSide(direction);
+      for (const f of other.fields) {
+        const k = `${other[t].system}.${other[t].entity}.${f[t]}`;
+        writers.set(k, [...(writers.get(k) ?? []), other.id]);
+      }
+    }
+  }
+  const clashes: string[] = [];
+  for (const direction of directionsOf(sync)) {
+    const t = targetSide(direction);
+    for (const f of sync.fields) {
+      const k = `${sync[t].system}.${sync[t].entity}.${f[t]}`;
+      const ids = new Set(writers.get(k) ?? []);
+      if (ids.size > 1) clashes.push(`${k} (edges ${[...ids].map((i) => `"${i}"`).join(', ')})`);
+    }
+  }
+  if (clashes.length > 0) return { id: 'loop-prevention', label, ok: false, detail: `written by more than one edge, so changes can bounce between them: ${[...new Set(clashes)].join('; ')} — let one edge own each field` };
+  return {
+    id: 'loop-prevention',
+    label,
+    ok: true,
+    detail: sync.direction === 'both' ? 'own writes are recognised by origin tag and per-field shadows, so echoes are dropped; no field is written by two edges' : 'one-way edge; no field is written by two edges',
+  };
+}
+
+function tombstones(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const label = 'Tombstone TTL ≥ longest poll interval';
+  const longest = Math.max(sync.pollIntervalMs, facts.systems.get(sync.a.system)?.pollIntervalMs ?? 0, facts.systems.get(sync.b.system)?.pollIntervalMs ?? 0);
+  const ttl = tombstoneTtlMs(longest);
+  if (sync.deletePolicy.mode === 'ignore') return { id: 'tombstone-ttl', label, ok: true, detail: 'deletes are ignored on this edge' };
+  return { id: 'tombstone-ttl', label, ok: ttl >= longest, detail: `deletes are remembered for ${fmtMs(ttl)}; the longest poll interval is ${fmtMs(longest)}` };
+}
+
+/** The go-live checklist of every edge of a flow, from facts gathered by talking to its systems. */
+export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
+  return flow.syncs.map((sync) => {
+    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts)];
+    return { syncId: sync.id, name: sync.name ?? sync.id, ok: checks.every((c) => c.ok), checks };
+  });
+}

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startHttpServer } from './electron/runtime/api/http-server.js';
+import { openRuntime } from './electron/runtime/runtime.js';
+import { MemorySecretStore } from './electron/runtime/secrets/memory-store.js';
+import { largeFlow } from './bench/rows/canvas.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prof-'));
+const runtime = await openRuntime({ workspaceDir: dir, resume: false, secrets: new MemorySecretStore() });
+const server = await startHttpServer({ handlers: runtime.api, host: '127.0.0.1', port: 0, staticDir: 'dist/renderer', subscribe: (l) => runtime.subscribe(l) });
+await runtime.api['flows.save']({ flow: largeFlow() });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+await page.goto(server.url);
+await page.waitForSelector('.react-flow__node[data-id="s90"]');
+await page.waitForTimeout(1000);
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.start');
+const box = (await page.locator('.react-flow__node[data-id="s90"]').boundingBox())!;
+const start = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+await page.mouse.move(start.x, start.y);
+await page.mouse.down();
+for (let i = 1; i <= 90; i++) { const a = (i / 90) * Math.PI * 4; await page.mouse.move(start.x + Math.cos(a) * 120 - 120, start.y + Math.sin(a) * 90); }
+await page.mouse.up();
+await page.waitForTimeout(2500);
+const { profile } = (await cdp.send('Profiler.stop')) as any;
+const self = new Map<string, number>();
+const dt = profile.timeDeltas as number[];
+const byId = new Map(profile.nodes.map((n: any) => [n.id, n]));
+profile.samples.forEach((id: number, i: number) => { const n: any = byId.get(id); const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}`; self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000); });
+console.log([...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(0)}ms ${k}`).join('\n'));
+await browser.close(); await server.close(); await runtime.close({ drainMs: 0 }); fs.rmSync(dir, { recursive: true, force: true });
