@@ -9,7 +9,7 @@ import { largeFlow } from './bench/rows/canvas.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prof-'));
 const runtime = await openRuntime({ workspaceDir: dir, resume: false, secrets: new MemorySecretStore() });
-const server = await startHttpServer({ handlers: runtime.api, host: '127.0.0.1', port: 0, staticDir: 'dist/renderer', subscribe: (l) => runtime.subscribe(l) });
+const server = await startHttpServer({ handlers: runtime.api, host: '127.0.0.1', port: 0, staticDir: '/tmp/rdist', subscribe: (l) => runtime.subscribe(l) });
 await runtime.api['flows.save']({ flow: largeFlow() });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -17,6 +17,7 @@ await page.goto(server.url);
 await page.waitForSelector('.react-flow__node[data-id="s90"]');
 await page.waitForTimeout(1000);
 const cdp = await page.context().newCDPSession(page);
+await page.evaluate(`window.__lt=[]; new PerformanceObserver((l)=>{for(const e of l.getEntries()) window.__lt.push([Math.round(e.startTime), Math.round(e.duration)])}).observe({type:'longtask'}); window.__t0=performance.now();`);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.start');
 const box = (await page.locator('.react-flow__node[data-id="s90"]').boundingBox())!;
@@ -24,8 +25,10 @@ const start = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
 await page.mouse.move(start.x, start.y);
 await page.mouse.down();
 for (let i = 1; i <= 90; i++) { const a = (i / 90) * Math.PI * 4; await page.mouse.move(start.x + Math.cos(a) * 120 - 120, start.y + Math.sin(a) * 90); }
+console.log('drag end at', await page.evaluate('Math.round(performance.now()-window.__t0)'));
 await page.mouse.up();
 await page.waitForTimeout(2500);
+console.log(await page.evaluate('JSON.stringify(window.__lt.map(([s,d])=>[s-Math.round(window.__t0),d]))'));
 const { profile } = (await cdp.send('Profiler.stop')) as any;
 const self = new Map<string, number>();
 const dt = profile.timeDeltas as number[];

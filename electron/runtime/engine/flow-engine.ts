@@ -66,6 +66,9 @@ export interface BatchOutcome {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+const PRUNE_EVERY_MS = 60 * 60_000;
+const DEDUPE_KEEP_MS = 14 * 24 * 60 * 60_000;
+const METRICS_KEEP_MS = 30 * 24 * 60 * 60_000;
 
 /**
  * Runs one flow: capture → durable inbox → dedupe → map → resolve → apply → checkpoint.
@@ -101,6 +104,7 @@ export class FlowEngine {
   private drainAgain = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastMetricsFlush = 0;
+  private lastPrune = 0;
   private startedAt: number | null = null;
   private fatal: string | null = null;
   private abort = new AbortController();
@@ -821,7 +825,15 @@ export class FlowEngine {
     const now = this.clock.now();
     this.store.transaction(() => {
       for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
-    });
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        // Bounded growth: event ids outlive any source's redelivery (webhook senders retry for days),
+        // metrics are kept for the dashboard's longest range, tombstones until their TTL.
+        this.store.inbox.pruneSeen(now - DEDUPE_KEEP_MS);
+        this.store.metrics.prune(now - METRICS_KEEP_MS);
+        this.store.tombstones.expire(now);
+        this.lastPrune = now;
+      }
+    }, { relaxed: true });
     this.lastMetricsFlush = now;
     this.opts.onActivity?.();
   }

@@ -1,0 +1,43 @@
+import type { DlqEntry } from '../../shared/api/contract.js';
+
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '∅';
+  if (typeof v === 'string') return v === '' ? '""' : v;
+  return JSON.stringify(v);
+}
+
+export function directionLabel(e: Pick<DlqEntry, 'sourceSystem' | 'targetSystem'>): string {
+  return `${e.sourceSystem} → ${e.targetSystem}`;
+}
+
+/** The conflict detail the runtime stores with a conflict entry, read defensively. */
+export interface ConflictField {
+  a: string;
+  b: string;
+  aValue: unknown;
+  bValue: unknown;
+}
+
+export function conflictFields(e: DlqEntry): ConflictField[] {
+  const list = (e.detail as { conflicts?: unknown } | null | undefined)?.conflicts;
+  if (!Array.isArray(list)) return [];
+  return list.filter((c): c is ConflictField => typeof c === 'object' && c !== null && typeof (c as ConflictField).a === 'string');
+}
+
+/** Parses the edit form's JSON; says what to fix when it is not an object. */
+export function parseEditedFields(text: string): { ok: true; fields: Record<string, unknown> } | { ok: false; message: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, message: `not valid JSON: ${(e as Error).message}` };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, message: 'give an object of field → value, e.g. {"last_name": "Smith"}' };
+  return { ok: true, fields: v as Record<string, unknown> };
+}
