@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { CAPTURE_BATCH_SIZE } from './capture.js';
+import { sqliteConnector } from './definition.js';
 import { capture, changeLogCount, connectorFor, recorder, tempDb, waitFor, type TempDb } from './test-fixtures.js';
 
 const SCHEMA = `CREATE TABLE contacts(id INTEGER PRIMARY KEY, email TEXT, name TEXT, avatar BLOB);`;
@@ -59,6 +61,24 @@ describe('sqlite capture', () => {
     await again.stop();
     await c.close();
     expect(rec2.changes()).toEqual([]);
+  });
+
+  it('leaves the user\'s database as it was when the flow is deleted (dropCaptureResources)', async () => {
+    t = tempDb(SCHEMA);
+    const c = connectorFor(t);
+    const rec = recorder();
+    const handle = await capture(c, rec, ['contacts']);
+    t.outside.prepare(`INSERT INTO contacts(email) VALUES ('a@x.com')`).run();
+    await waitFor(() => rec.changes().length >= 1, 'a change');
+    await handle.stop();
+    await c.close();
+    const ours = () => t.outside.prepare("SELECT type, name FROM sqlite_schema WHERE name LIKE '\\_synccanvas%' ESCAPE '\\'").all();
+    expect(ours().length).toBeGreaterThan(0);
+    const removed = await sqliteConnector.dropCaptureResources!({ config: { path: t.file, pollIntervalMs: 50 }, secrets: {}, flowId: 'f', systemId: 's', dataDir: path.dirname(t.file) });
+    expect(removed).toMatchObject({ triggers: 3 });
+    expect(ours()).toEqual([]);
+    t.outside.prepare(`INSERT INTO contacts(email) VALUES ('b@x.com')`).run(); // the user's writes still work
+    expect(t.outside.prepare('SELECT COUNT(*) AS n FROM contacts').get()).toEqual({ n: 2 });
   });
 
   it('tags our own writes with their origin and outside writes as user', async () => {

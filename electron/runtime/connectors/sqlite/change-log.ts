@@ -170,3 +170,22 @@ export function syncCaptureTriggers(db: Db, tables: TableSchema[]): boolean {
   }).immediate();
   return true;
 }
+
+/**
+ * Removes everything capture installed in the user's database — our triggers and bookkeeping tables —
+ * when the flow is deleted, so the user's writes stop filling a change log nobody reads. One
+ * IMMEDIATE transaction; returns what was removed.
+ */
+export function removeCaptureResources(db: Db): { triggers: number; tables: number } {
+  const names = (type: 'trigger' | 'table') =>
+    db.prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND substr(name, 1, ?) = ?`).pluck().all(type, INTERNAL_PREFIX.length, INTERNAL_PREFIX) as string[];
+  let removed = { triggers: 0, tables: 0 };
+  db.transaction(() => {
+    const triggers = names('trigger');
+    for (const t of triggers) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(t)}`);
+    const tables = names('table');
+    for (const t of tables) db.exec(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
+    removed = { triggers: triggers.length, tables: tables.length };
+  }).immediate();
+  return removed;
+}

@@ -1,5 +1,7 @@
 import type { ConnectorDefinition } from '../types.js';
-import { parseSqliteConfig, SqliteConfigSchema, type SqliteConfig } from './config.js';
+import { parseSqliteConfig, resolveDatabasePath, SqliteConfigSchema, type SqliteConfig } from './config.js';
+import { removeCaptureResources } from './change-log.js';
+import { openUserDatabase } from './database.js';
 import { createSqliteConnector } from './connector.js';
 
 export type { SqliteConfig } from './config.js';
@@ -14,4 +16,13 @@ export const sqliteConnector: ConnectorDefinition<SqliteConfig> = {
   pollIntervalMs: (config) => config.pollIntervalMs,
   // Re-parsed so defaults apply and a bad config fails here with a sentence, whoever called us.
   create: (ctx) => createSqliteConnector({ ...ctx, config: parseSqliteConfig(ctx.config) }),
+  async dropCaptureResources(ctx) {
+    const config = parseSqliteConfig(ctx.config);
+    const db = openUserDatabase(resolveDatabasePath(config.path, ctx.dataDir));
+    try {
+      return removeCaptureResources(db);
+    } finally {
+      db.close();
+    }
+  },
 };
