@@ -80,7 +80,10 @@ export class Store {
     const caches = [this.shadows.cache, this.links.cache];
     for (const c of caches) c.begin();
     try {
-      const out = this.db.transaction(fn)();
+      // IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred transaction
+      // that reads first and writes later fails at once with SQLITE_BUSY if another connection (the
+      // durability barrier, a CLI command) committed in between.
+      const out = this.db.transaction(fn).immediate();
       for (const c of caches) c.commit();
       return out;
     } catch (e) {

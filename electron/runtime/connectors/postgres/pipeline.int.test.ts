@@ -103,6 +103,33 @@ test('changes flow both ways through the runtime, each system owning its fields,
   const after = [await one(crm, `SELECT xmin::text AS x FROM contacts WHERE email = 'ann@x.io'`), await one(billing, `SELECT xmin::text AS x FROM customers WHERE email = 'ann@x.io'`)];
   expect(after).toEqual(before);
 
+  // Concurrent edits on both sides, to different owners' fields of the same 40 records: both land,
+  // each exactly once (one write per change), and nothing is echoed back.
+  await crm.query(`INSERT INTO contacts (email, name) SELECT 'c' || g || '@x.io', 'C' || g FROM generate_series(1, 40) g`);
+  await waitFor(async () => (await one(billing, `SELECT count(*)::int AS n FROM customers WHERE email LIKE 'c%@x.io'`))?.n === 40, 20_000, 'the 40 contacts in billing');
+  await new Promise((r) => setTimeout(r, 500));
+  const [s0] = await runtime.api['status.get']({ flowId: 'pg-two-way' });
+  const applied = (s: typeof s0, d: 'a-to-b' | 'b-to-a') => s!.syncs[0]!.directions.find((x) => x.direction === d)!.applied;
+  await Promise.all([
+    (async () => {
+      for (let g = 1; g <= 40; g++) await crm.query(`UPDATE contacts SET name = $1 WHERE email = $2`, [`Renamed ${g}`, `c${g}@x.io`]);
+    })(),
+    (async () => {
+      for (let g = 1; g <= 40; g++) await billing.query(`UPDATE customers SET plan = 'gold' WHERE email = $1`, [`c${g}@x.io`]);
+    })(),
+  ]);
+  await waitFor(
+    async () =>
+      (await one(billing, `SELECT count(*)::int AS n FROM customers WHERE email LIKE 'c%@x.io' AND full_name LIKE 'Renamed %'`))?.n === 40 &&
+      (await one(crm, `SELECT count(*)::int AS n FROM contacts WHERE email LIKE 'c%@x.io' AND plan = 'gold'`))?.n === 40,
+    20_000,
+    'both sides converged',
+  );
+  await new Promise((r) => setTimeout(r, 1_000));
+  const [s1] = await runtime.api['status.get']({ flowId: 'pg-two-way' });
+  expect(applied(s1, 'a-to-b') - applied(s0, 'a-to-b')).toBe(40);
+  expect(applied(s1, 'b-to-a') - applied(s0, 'b-to-a')).toBe(40);
+
   await crm.query(`DELETE FROM contacts WHERE email = 'ann@x.io'`);
   await waitFor(async () => (await one(billing, `SELECT count(*)::int AS n FROM customers WHERE email = 'ann@x.io'`))?.n === 0, 20_000, 'the delete in billing');
 
