@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: build, typecheck, lint, vitest (unit + integration), Playwright end to end.
+// Vitest and Playwright both run inside the private keychain session when the tools exist.
 // Streams each stage's output, stops at the first failing stage with its exit code, and prints
 // how long each stage took. `npm test -- lint unit` runs only the named stages.
 //
@@ -54,9 +55,15 @@ const stages = [
   },
   {
     name: 'e2e',
-    run: () => {
+    run: (ctx) => {
       if (!existsSync(path.join(root, 'playwright.config.ts'))) return { error: 'playwright.config.ts is missing: the end-to-end suite cannot run.' };
-      return { command: process.execPath, args: [playwrightBin, 'test'] };
+      // The same private keychain session, so the editor's secret fields are exercised against the
+      // real OS keychain (write-only, reported present) rather than the "unavailable" branch.
+      const session = keychainSession();
+      if (!session) return { command: process.execPath, args: [playwrightBin, 'test'] };
+      ctx.cleanup.push(() => rmSync(session.home, { recursive: true, force: true }));
+      console.log('test: Playwright runs in a private D-Bus session with an unlocked gnome-keyring (real OS keychain).');
+      return session.wrap(process.execPath, [playwrightBin, 'test']);
     },
   },
 ];
