@@ -1,5 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test, type DemoRuntime } from './fixtures/runtime.js';
+
+const README_SCREENSHOT = fileURLToPath(new URL('../docs/images/canvas-editor.png', import.meta.url));
 
 /** Calls the runtime API the way the page does (bearer token from the printed URL). */
 async function api<T>(page: Page, runtime: DemoRuntime, method: string, input: unknown): Promise<T> {
@@ -98,7 +101,13 @@ test('builds the demo flow from an empty canvas, saves, reloads and runs it', as
   await inspector.getByLabel('Name').first().fill('Contacts ↔ Customers');
   await expect(page.locator('.sync-label')).toContainText('near-real-time');
   await expect(page.locator('.sync-label')).toContainText('↔');
+  await page.getByRole('toolbar', { name: 'Editing' }).getByRole('button', { name: 'Fit view' }).click();
+  await page.locator('.side-panel').evaluate((panel) => panel.scrollTo(0, 0));
+  await page.locator('.react-flow__pane').click({ position: { x: 10, y: 200 } });
+  await page.locator('.sync-label').click();
+  await page.getByRole('tab', { name: 'Settings' }).click();
   await shot(page, testInfo, '3-sync-inspector');
+  await page.screenshot({ path: README_SCREENSHOT, animations: 'disabled' });
 
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
@@ -196,4 +205,26 @@ test('undo, redo, copy and paste work from the keyboard', async ({ page, runtime
   await page.getByRole('button', { name: 'Undo' }).click();
   await page.getByRole('button', { name: 'Undo' }).click();
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
+});
+
+test('a flow exports as *.flow.json and opens again from the file; the app menu reaches the editor', async ({ page, runtime }) => {
+  await page.goto(runtime.url);
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  const toolbar = page.getByRole('toolbar', { name: 'Editing' });
+  const [download] = await Promise.all([page.waitForEvent('download'), toolbar.getByRole('button', { name: 'Export as a flow file' }).click()]);
+  expect(download.suggestedFilename()).toBe('demo.flow.json');
+  const file = await download.path();
+
+  await page.getByRole('button', { name: 'New flow' }).click();
+  await expect(page.locator('.react-flow__node')).toHaveCount(0);
+  await page.getByTestId('open-flow-file').setInputFiles(file);
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  await expect(page.getByRole('alert')).toContainText('saving replaces it');
+
+  // Edit ▸ Undo in the Electron menu arrives as a DOM event; in a browser the same event works.
+  await page.locator('.react-flow__node').first().click();
+  await page.keyboard.press('Delete');
+  await expect(page.locator('.react-flow__node')).toHaveCount(1);
+  await page.evaluate(() => window.dispatchEvent(new CustomEvent('synccanvas:menu', { detail: 'undo' })));
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
 });

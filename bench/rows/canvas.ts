@@ -87,7 +87,8 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
       })()`);
       await page.goto(server.url);
       try {
-        await page.waitForFunction('window.__rendered !== undefined', null, { timeout: 60_000 });
+        // A function, not a string: the app's CSP forbids eval, which a string predicate needs.
+        await page.waitForFunction(() => (globalThis as unknown as { __rendered?: number }).__rendered !== undefined, null, { timeout: 60_000 });
       } catch (e) {
         const seen = await page.evaluate(`[document.querySelectorAll('.react-flow__node').length, document.querySelectorAll('.react-flow__edge').length]`);
         throw new Error(`the canvas did not show all ${SYSTEMS} systems and ${SYNCS} edges within 60 s (saw ${JSON.stringify(seen)}): ${(e as Error).message}`);
@@ -127,6 +128,9 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
 
     const p95 = percentile(frames, 95);
     const p50 = percentile(frames, 50);
+    const p90 = percentile(frames, 90);
+    // Frames that made the next vsync (a little slack for timer jitter).
+    const onTime = frames.filter((f) => f <= FRAME_BUDGET_MS + 1).length / frames.length;
     const render = percentile(firstRender, 50);
     return [
       {
@@ -135,7 +139,7 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
         unit: 'ms',
         ceiling: FRAME_BUDGET_MS,
         ratio: FRAME_BUDGET_MS / p95,
-        note: `p50 ${p50.toFixed(1)} ms over ${frames.length} frames, ${longTasks.length} long tasks (${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms); ratio = budget/p95 (headless Chromium, software rendering)`,
+        note: `p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, ${(onTime * 100).toFixed(0)}% of ${frames.length} frames at 60 fps, ${longTasks.length} long tasks (${Math.round(longTasks.reduce((a, b) => a + b, 0))} ms); ratio = budget/p95 (headless Chromium, software rendering)`,
       },
       { name: 'canvas: time to first render (200 systems / 300 edges)', value: render, unit: 'ms', note: `navigation → all nodes and edges in the DOM, median of ${firstRender.length}` },
     ];

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
 /** Menu commands the renderer carries out (it owns the open document); main only forwards them. */
-export type MenuCommand = 'open-flow' | 'save';
+export type MenuCommand = 'open-flow' | 'save' | 'undo' | 'redo';
 
 export interface MenuActions {
   isDev: boolean;
@@ -30,7 +30,17 @@ export function buildMenuTemplate(actions: MenuActions): MenuItemConstructorOpti
     },
     {
       label: 'Edit',
-      submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
+      // Undo/redo belong to the page (the canvas has its own history; a text field its own): the
+      // shortcut is shown but not registered, so the key reaches the page, and a click sends a command.
+      submenu: [
+        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', registerAccelerator: false, click: () => actions.command('undo') },
+        { label: 'Redo', accelerator: 'CmdOrCtrl+Shift+Z', registerAccelerator: false, click: () => actions.command('redo') },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+      ],
     },
     {
       label: 'View',

@@ -4,6 +4,7 @@ import { ApiError } from './api/handlers.js';
 import type { OpenedSystem } from './connectors/system-connections.js';
 import type { EntityInfo } from './connectors/types.js';
 import { previewSync } from './engine/preview.js';
+import { auditContactValues } from './operations/value-audit.js';
 import { sourceSide, targetSide } from './engine/sides.js';
 import { normalizeMatch } from './engine/values.js';
 import type { Store } from './store/store.js';
@@ -33,5 +34,6 @@ export async function runPreview(flow: FlowDocument, syncId: string, limit: numb
   const seen = new Set<string>();
   const targets = [...linked, ...matched].filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
   const info = targetEntities.find((e) => e.name === sync[t].entity);
-  return previewSync({ sync, direction, samples, targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now() });
+  const result = previewSync({ sync, direction, samples, targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now() });
+  return { ...result, audit: { ...result.audit, ...auditContactValues(sync, s, samples) } };
 }

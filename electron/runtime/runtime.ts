@@ -267,7 +267,11 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     },
     'dlq.replay': async ({ ids, filter }) => {
       const byFlow = new Map<string, number[]>();
-      for (const e of store.dlq.select({ ids, filter })) byFlow.set(e.flowId, [...(byFlow.get(e.flowId) ?? []), e.id]);
+      for (const e of store.dlq.select({ ids, filter })) {
+        // A conflict is settled by choosing a value (conflicts.resolve); a replay would only drop it.
+        if (e.errorClass === 'conflict') continue;
+        byFlow.set(e.flowId, [...(byFlow.get(e.flowId) ?? []), e.id]);
+      }
       let replayed = 0;
       for (const [flowId, flowIds] of byFlow) {
         if (!store.flows.get(flowId)) continue;

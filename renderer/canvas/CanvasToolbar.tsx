@@ -8,7 +8,7 @@ import { ToolIcon, type ToolIconName } from './ToolIcons.js';
 
 /** Menu items the Electron shell forwards to the page (see electron/main/menu.ts). */
 const MENU_EVENT = 'synccanvas:menu';
-const MENU_COMMANDS: Record<string, EditorCommand> = { 'open-flow': 'open', save: 'save' };
+const MENU_COMMANDS: Record<string, EditorCommand> = { 'open-flow': 'open', save: 'save', undo: 'undo', redo: 'redo' };
 
 function isTextField(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -42,7 +42,13 @@ export const CanvasToolbar = memo(function CanvasToolbar() {
     };
     const onMenu = (e: Event) => {
       const command = MENU_COMMANDS[String((e as CustomEvent).detail)];
-      if (command) run(command);
+      if (!command) return;
+      // Edit ▸ Undo while typing undoes the typing, as the shortcut does.
+      if ((command === 'undo' || command === 'redo') && isTextField(document.activeElement)) {
+        document.execCommand(command);
+        return;
+      }
+      run(command);
     };
     window.addEventListener('keydown', onKey);
     window.addEventListener(MENU_EVENT, onMenu);

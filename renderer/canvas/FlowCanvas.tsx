@@ -48,6 +48,7 @@ function EditableCanvas() {
   const status = useApp(selectedFlowStatus);
   const selectedSyncId = useApp((s) => s.selectedSyncId);
   const selectedSystemIds = useApp((s) => s.selectedSystemIds);
+  const storeSelection = useMemo(() => new Set(selectedSystemIds), [selectedSystemIds]);
   const kindLabels = useApp((s) => s.kindLabels);
   const entities = useApp((s) => s.entities);
   const connectHint = useApp((s) => s.connectHint);
@@ -78,8 +79,9 @@ function EditableCanvas() {
     [issues],
   );
   const built = useMemo(
-    () => buildFlowGraph(flow, status, { selectedSyncId, kindLabels, selectedSystemIds, discovered, issueCounts }),
-    [flow, status, selectedSyncId, kindLabels, selectedSystemIds, discovered, issueCounts],
+    // Node selection lives in React Flow's local nodes (see below), so selecting does not rebuild the graph.
+    () => buildFlowGraph(flow, status, { selectedSyncId, kindLabels, discovered, issueCounts }),
+    [flow, status, selectedSyncId, kindLabels, discovered, issueCounts],
   );
   // Only what changed since the last build gets a new object (and so a re-render).
   const previous = useRef(built);
@@ -96,14 +98,30 @@ function EditableCanvas() {
     // A status push during a drag must not snap the dragged node back to its stored position.
     setNodes((current) => {
       if (current === graph.nodes) return current;
-      const dragging = new Map(current.filter((n) => n.dragging).map((n) => [n.id, n]));
-      if (dragging.size === 0) return graph.nodes;
+      // Keep what React Flow holds locally: the selection, and the position of a node being dragged.
+      const local = new Map(current.filter((n) => n.dragging || n.selected).map((n) => [n.id, n]));
+      if (local.size === 0) return graph.nodes;
       return graph.nodes.map((n) => {
-        const d = dragging.get(n.id);
-        return d ? { ...n, position: d.position, dragging: true } : n;
+        const l = local.get(n.id);
+        if (!l) return n;
+        return l.dragging ? { ...n, position: l.position, dragging: true, selected: l.selected } : { ...n, selected: true };
       });
     });
   }, [graph.nodes]);
+
+  // A selection the store makes (a dropped or pasted system, a delete) shows on the canvas.
+  useEffect(() => {
+    setNodes((current) => {
+      let changed = false;
+      const next = current.map((n) => {
+        const selected = storeSelection.has(n.id);
+        if (Boolean(n.selected) === selected) return n;
+        changed = true;
+        return { ...n, selected };
+      });
+      return changed ? next : current;
+    });
+  }, [storeSelection]);
 
   const onNodesChange = useCallback((changes: NodeChange<SystemFlowNode>[]) => {
     setNodes((current) => applyNodeChanges(changes, current));
@@ -130,9 +148,8 @@ function EditableCanvas() {
       if (ids.join('\u0000') === lastSelection.current) return;
       lastSelection.current = ids.join('\u0000');
       setCanvasSelection(ids);
-      if (ids.length === 1) selectSystem(ids[0]!);
     },
-    [setCanvasSelection, selectSystem],
+    [setCanvasSelection],
   );
 
   const onConnect = useCallback((c: Connection) => void connect(c.source, c.target), [connect]);

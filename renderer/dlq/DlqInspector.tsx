@@ -22,7 +22,8 @@ export interface EdgeOption {
 }
 
 /** The dead-letter queue of a flow: filter, inspect, replay, edit, discard — smooth at 100,000 entries. */
-export function DlqInspector({ store, flowId, edges, initialFilter }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'> }) {
+export function DlqInspector({ store, flowId, edges, initialFilter, systemNames = {} }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'>; systemNames?: Record<string, string> }) {
+  const nameOf = (id: string) => systemNames[id] ?? id;
   const s = useStore(store);
   const [confirm, setConfirm] = useState<{ ids: number[] } | null>(null);
   const [sinceChoice, setSinceChoice] = useState(0);
@@ -32,8 +33,12 @@ export function DlqInspector({ store, flowId, edges, initialFilter }: { store: D
   useEffect(() => {
     void store.getState().open(flowId, initialFilter);
     // initialFilter is read once per opening (a badge click opens with its edge).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [store, flowId, initialFilter?.syncId, initialFilter?.errorClass]);
+
+  useEffect(() => {
+    const t = setInterval(() => void store.getState().refreshIfChanged(), 3000);
+    return () => clearInterval(t);
+  }, [store]);
 
   useEffect(() => {
     if (!s.undo) return;
@@ -199,8 +204,8 @@ export function DlqInspector({ store, flowId, edges, initialFilter }: { store: D
                       <input type="checkbox" aria-label={`Select entry ${e.id}`} checked={selected} onChange={() => s.toggleSelected(e.id)} />
                     </span>
                     <span role="cell">{formatTime(e.lastFailedAt)}</span>
-                    <span role="cell" title={e.syncId}>
-                      {e.sourceSystem} → {e.targetSystem}
+                    <span role="cell" title={`${e.syncId}: ${nameOf(e.sourceSystem)} → ${nameOf(e.targetSystem)}`}>
+                      {nameOf(e.sourceSystem)} → {nameOf(e.targetSystem)}
                     </span>
                     <span role="cell">
                       {e.entity} {e.key}

@@ -87,6 +87,19 @@ describe('DLQ inspector store', () => {
     expect(store.getState().message).toEqual({ level: 'info', text: 'Replayed 5 validation errors.' });
   });
 
+  it('reloads on a poll only when the DLQ changed', async () => {
+    const rt = fakeRuntime(10);
+    const store = createDlqStore(rt.client);
+    await store.getState().open('f');
+    const lists = () => rt.calls.filter((c) => c.method === 'dlq.list').length;
+    await store.getState().refreshIfChanged();
+    expect(lists()).toBe(2);
+    await rt.client.call('dlq.replay', { ids: [10] });
+    await store.getState().refreshIfChanged();
+    expect(lists()).toBe(4);
+    expect(store.getState().total).toBe(9);
+  });
+
   it('discards with an undo window', async () => {
     let t = 1000;
     const rt = fakeRuntime(3);

@@ -32,6 +32,8 @@ export interface DlqActions {
   /** Make sure rows [start, end) are loaded (the table calls this as it scrolls). */
   ensureRows(start: number, end: number): Promise<void>;
   rowAt(index: number): DlqEntry | undefined;
+  /** Reload when entries arrived or left since the last load (polled while the inspector is open). */
+  refreshIfChanged(): Promise<void>;
   toggleSelected(id: number): void;
   clearSelection(): void;
   showDetail(id: number | null): Promise<void>;
@@ -115,6 +117,17 @@ export function createDlqStore(client: ApiTransport, now: () => number = Date.no
           await Promise.all(pagesFor(start, Math.min(end, Math.max(get().total, 1)), DLQ_PAGE_SIZE).map(loadPage));
         } catch (e) {
           set({ message: { level: 'error', text: errorMessage(e) } });
+        }
+      },
+      async refreshIfChanged() {
+        if (get().busy || get().loading) return;
+        try {
+          const { generation, filter } = get();
+          const head = await client.call('dlq.list', { filter, limit: 1, offset: 0 });
+          const shown = get().pages[0]?.[0]?.id;
+          if (get().generation === generation && (head.total !== get().total || head.entries[0]?.id !== shown)) await get().refresh();
+        } catch {
+          /* the next poll tries again; actions report their own errors */
         }
       },
       rowAt(index) {

@@ -29,7 +29,6 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
   useEffect(() => {
     void check();
     // Re-check when the flow changes; the candidate is checked on demand.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [flowId]);
 
   const state = goLiveState(result, overriding, reason, running);

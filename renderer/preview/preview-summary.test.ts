@@ -17,5 +17,6 @@ describe('preview summary', () => {
       '1 required value is missing: 7.email',
     ]);
     expect(auditFindings({ duplicateMatchKeys: [], missingRequired: [], multipleMatches: [] })).toEqual([]);
+    expect(auditFindings({ duplicateMatchKeys: [], missingRequired: [], multipleMatches: [], invalidEmails: [{ key: '3', field: 'email', value: 'bob@' }], invalidPhones: [] })).toEqual(['1 email looks invalid: 3 "bob@"']);
   });
 });

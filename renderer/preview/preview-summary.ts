@@ -29,5 +29,10 @@ export function auditFindings(audit: PreviewResult['audit']): string[] {
   if (audit.duplicateMatchKeys.length) out.push(`${audit.duplicateMatchKeys.length} match value${audit.duplicateMatchKeys.length === 1 ? ' is' : 's are'} used by more than one sample: ${audit.duplicateMatchKeys.slice(0, 5).join(', ')}`);
   if (audit.missingRequired.length) out.push(`${audit.missingRequired.length} required value${audit.missingRequired.length === 1 ? ' is' : 's are'} missing: ${audit.missingRequired.slice(0, 5).map((m) => `${m.key}.${m.field}`).join(', ')}`);
   if (audit.multipleMatches.length) out.push(`${audit.multipleMatches.length} record${audit.multipleMatches.length === 1 ? '' : 's'} would match more than one target: ${audit.multipleMatches.slice(0, 5).join(', ')}`);
+  const bad = (list: { key: string; value: string }[] | undefined, what: string) => {
+    if (list?.length) out.push(`${list.length} ${what}${list.length === 1 ? '' : 's'} look${list.length === 1 ? 's' : ''} invalid: ${list.slice(0, 5).map((b) => `${b.key} "${b.value}"`).join(', ')}`);
+  };
+  bad(audit.invalidEmails, 'email');
+  bad(audit.invalidPhones, 'phone number');
   return out;
 }

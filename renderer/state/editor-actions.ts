@@ -201,7 +201,15 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
     },
 
     setCanvasSelection(systemIds) {
-      set_({ selectedSystemIds: systemIds });
+      // One update for the whole selection: each store change re-renders the canvas once.
+      const single = systemIds.length === 1 ? systemIds[0]! : null;
+      if (!single) {
+        set_({ selectedSystemIds: systemIds });
+        return;
+      }
+      set_({ selectedSystemIds: systemIds, selectedSystemId: single, selectedSyncId: null, panelTab: 'settings' });
+      const system = systemOf(single);
+      if (system && !get().entities[single] && Object.keys(system.config).length > 0) void get().discover(single);
     },
 
     setPanelTab(tab) {

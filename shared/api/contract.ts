@@ -183,7 +183,14 @@ export interface PreviewResult {
   syncId: string;
   direction: DirectionKey;
   rows: PreviewRow[];
-  audit: { duplicateMatchKeys: string[]; missingRequired: { key: string; field: string }[]; multipleMatches: string[] };
+  audit: {
+    duplicateMatchKeys: string[];
+    missingRequired: { key: string; field: string }[];
+    multipleMatches: string[];
+    /** Sample values that cannot be what their field holds (an email without a domain, a phone number with too few digits). */
+    invalidEmails?: { key: string; field: string; value: string }[];
+    invalidPhones?: { key: string; field: string; value: string }[];
+  };
   wrote: 0;
 }
 

@@ -122,6 +122,15 @@ describe('operations on the demo workspace', () => {
     billing.exec('DROP TRIGGER upper_family');
   });
 
+  it('never drops a conflict on replay: it waits for a chosen value', async () => {
+    const event = { eventId: 'c1', system: 'demo-crm', entity: 'contacts', key: '7', op: 'upsert' as const, fields: { plan: 'Pro' }, sourceTime: 1, captureTime: 1, origin: 'user' };
+    const id = runtime.store.dlq.add({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, direction: 'a-to-b', event, sourceSystem: 'demo-crm', targetSystem: 'demo-billing', errorClass: 'conflict', message: 'both changed', response: null, attempts: 1, firstFailedAt: 1, lastFailedAt: 1, payload: null });
+    expect(await runtime.api['dlq.replay']({ filter: { flowId: DEMO_FLOW_ID } })).toEqual({ replayed: 0 });
+    expect(await runtime.api['dlq.replay']({ ids: [id] })).toEqual({ replayed: 0 });
+    expect(runtime.store.dlq.get(id)).not.toBeNull();
+    await runtime.api['dlq.discard']({ ids: [id] });
+  });
+
   it('keeps alert thresholds per edge', async () => {
     await runtime.api['alerts.set']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, thresholds: { lagP99Ms: 2000, dlqDepth: 10 } });
     expect(await runtime.api['alerts.get']({ flowId: DEMO_FLOW_ID })).toEqual({ [DEMO_SYNC_ID]: { lagP99Ms: 2000, dlqDepth: 10 } });

@@ -20,7 +20,7 @@ export interface PreflightFacts {
   maxAttempts: number;
 }
 
-const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(ms % 3_600_000 ? 1 : 0)} h` : ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s` : `${ms} ms`);
+const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${Number((ms / 3_600_000).toFixed(1))} h` : ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
 
 function ownership(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
   const label = 'Every field has an owner or a conflict policy';
@@ -43,7 +43,7 @@ function matchKeys(sync: SyncEdge, report: MatchingReport | { error: string } | 
   if ('error' in report) return { id: 'match-keys', label, ok: false, detail: `the samples could not be read: ${report.error}` };
   const dups = [...report.duplicates.a.map((d) => `${sync.a.entity}.${sync.matchKey.a} "${d.value}" (${d.keys.length} records)`), ...report.duplicates.b.map((d) => `${sync.b.entity}.${sync.matchKey.b} "${d.value}" (${d.keys.length} records)`)];
   if (dups.length > 0) return { id: 'match-keys', label, ok: false, detail: `duplicate match values: ${dups.slice(0, 5).join('; ')}${dups.length > 5 ? ` and ${dups.length - 5} more` : ''} — merge or fix them first` };
-  return { id: 'match-keys', label, ok: true, detail: `${report.read.a + report.read.b} sample records, no duplicate ${sync.matchKey.a}/${sync.matchKey.b}; ${report.matched} match` };
+  return { id: 'match-keys', label, ok: true, detail: `${report.read.a + report.read.b} sample records, no duplicate ${sync.matchKey.a}/${sync.matchKey.b}; ${report.matched + report.alreadyLinked} paired across the two sides` };
 }
 
 function secrets(flow: FlowDocument, sync: SyncEdge, facts: PreflightFacts): PreflightCheck {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { MatchingReport } from '../../../shared/api/contract.js';
+import { FlowDocumentSchema, type FlowDocument } from '../../../shared/flow/schema.js';
+import { testFlow } from '../engine/test-support/flows.js';
+import { preflightEdges, type PreflightFacts, type SystemProbe } from './preflight.js';
+
+const report = (dups: MatchingReport['duplicates'] = { a: [], b: [] }): MatchingReport => ({
+  syncId: 's1',
+  matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
+  read: { a: 10, b: 10, truncated: false },
+  matched: 8,
+  alreadyLinked: 0,
+  unmatched: { a: [], b: [] },
+  duplicates: dups,
+  missingKey: { a: [], b: [] },
+});
+const probe = (p: Partial<SystemProbe> = {}): SystemProbe => ({ connection: { ok: true, message: 'ok' }, secrets: [], pollIntervalMs: 50, ...p });
+const facts = (p: Partial<PreflightFacts> = {}): PreflightFacts => ({
+  systems: new Map([
+    ['crm', probe()],
+    ['billing', probe()],
+  ]),
+  matching: new Map([['s1', report()]]),
+  dlqDepth: () => 0,
+  maxAttempts: 8,
+  ...p,
+});
+const failing = (flow: FlowDocument, f: PreflightFacts) => preflightEdges(flow, f)[0]!.checks.filter((c) => !c.ok).map((c) => c.id);
+
+describe('preflightEdges', () => {
+  it('passes a sound one-way edge', () => {
+    const [edge] = preflightEdges(testFlow(), facts());
+    expect(edge!.ok).toBe(true);
+    expect(edge!.checks.map((c) => c.id)).toEqual(['ownership', 'match-keys', 'secrets', 'connections', 'dlq', 'loop-prevention', 'tombstone-ttl']);
+  });
+
+  it('fails on duplicate match keys, missing secrets and failed connections, saying what to fix', () => {
+    const f = facts({
+      matching: new Map([['s1', report({ a: [{ value: 'ann@x.com', keys: ['1', '2'] }], b: [] })]]),
+      systems: new Map([
+        ['crm', probe({ secrets: [{ field: 'API key', ref: 'crm/key', present: false }] })],
+        ['billing', probe({ connection: { ok: false, message: 'login refused' } })],
+      ]),
+    });
+    const [edge] = preflightEdges(testFlow(), f);
+    expect(failing(testFlow(), f)).toEqual(['match-keys', 'secrets', 'connections']);
+    expect(edge!.checks.find((c) => c.id === 'match-keys')!.detail).toContain('contacts.email "ann@x.com" (2 records)');
+    expect(edge!.checks.find((c) => c.id === 'secrets')!.detail).toContain('CRM: API key ("crm/key")');
+    expect(edge!.checks.find((c) => c.id === 'connections')!.detail).toContain('Billing: login refused');
+  });
+
+  it('fails a shared field left to clock skew, and a field written by two edges', () => {
+    const base = testFlow({ direction: 'both', conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 0 } });
+    base.syncs[0]!.fields[1]!.owner = 'shared';
+    expect(failing(base, facts())).toEqual(['ownership']);
+    const two = FlowDocumentSchema.parse({ ...testFlow(), syncs: [testFlow().syncs[0]!, { ...testFlow().syncs[0]!, id: 's2' }] });
+    const f = facts({ matching: new Map([['s1', report()], ['s2', report()]]) });
+    expect(failing(two, f)).toEqual(['loop-prevention']);
+    expect(preflightEdges(two, f)[0]!.checks.find((c) => c.id === 'loop-prevention')!.detail).toContain('billing.customers.contact_email');
+  });
+
+  it('shows the tombstone TTL against the longest poll interval', () => {
+    const [edge] = preflightEdges(testFlow({ pollIntervalMs: 2 * 3_600_000 }), facts());
+    expect(edge!.checks.find((c) => c.id === 'tombstone-ttl')).toMatchObject({ ok: true, detail: 'deletes are remembered for 26 h; the longest poll interval is 2 h' });
+  });
+});

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricPoint, SyncStatus } from '../../shared/api/contract.js';
+import { linePath, niceMax } from './chart-geometry.js';
+import { breaches, deriveSeries, newBreaches } from './edge-metrics.js';
+
+const point = (t: number, p: Partial<MetricPoint> = {}): MetricPoint => ({ t, events: 0, errors: 0, conflicts: 0, echoes: 0, lagP50: null, lagP99: null, dlqDepth: 0, ...p });
+const status = (p99: number, dlq: number): SyncStatus => ({
+  syncId: 's',
+  health: 'healthy',
+  tombstoneTtlMs: 0,
+  unknownFields: [],
+  directions: [{ direction: 'a-to-b', lagMs: { p50: 1, p95: 1, p99 }, eventsPerSec: 0, applied: 0, errors: 0, conflicts: 0, echoesSuppressed: 0, ownershipViolations: 0, tombstones: 0, pending: 0, dlqDepth: dlq, lastAppliedAt: null }],
+});
+
+describe('chart geometry', () => {
+  it('picks nice axis maxima', () => {
+    expect(niceMax(0)).toBe(1);
+    expect(niceMax(3.2)).toBe(5);
+    expect(niceMax(120)).toBe(200);
+  });
+
+  it('draws lines that break at missing values', () => {
+    const box = { width: 110, height: 60, pad: { top: 0, right: 0, bottom: 10, left: 10 } };
+    expect(linePath([{ t: 0, v: 0 }, { t: 50, v: 10 }, { t: 75, v: null }, { t: 100, v: 5 }], 0, 100, 10, box)).toBe('M10.0,50.0L60.0,0.0M110.0,25.0');
+  });
+});
+
+describe('edge metrics and alerts', () => {
+  it('turns 5 s buckets into rates', () => {
+    const d = deriveSeries([point(0, { events: 10, errors: 1, conflicts: 2, lagP99: 40 })]);
+    expect(d.eventsPerSec[0]!.v).toBe(2);
+    expect(d.errorsPerMin[0]!.v).toBe(12);
+    expect(d.conflictsPerMin[0]!.v).toBe(24);
+    expect(d.lagP99[0]!.v).toBe(40);
+  });
+
+  it('reports each broken threshold once while it lasts', () => {
+    const now = 100_000;
+    const recent = { 'a-to-b': [point(now - 70_000, { errors: 50 }), point(now - 10_000, { errors: 3 })] };
+    const found = breaches('s', 'Edge', { lagP99Ms: 500, errorsPerMin: 2, dlqDepth: 10 }, status(800, 4), recent, now);
+    expect(found.map((b) => b.key)).toEqual(['s:lag', 's:errors']);
+    expect(found[1]!.message).toContain('3 errors');
+    expect(breaches('s', 'Edge', undefined, status(800, 4), recent, now)).toEqual([]);
+    const first = newBreaches(new Set(), found);
+    expect(first.fresh).toHaveLength(2);
+    const again = newBreaches(first.active, found);
+    expect(again.fresh).toEqual([]);
+    const cleared = newBreaches(again.active, []);
+    expect(newBreaches(cleared.active, found).fresh).toHaveLength(2);
+  });
+});

@@ -1,0 +1,60 @@
+import type { AlertThresholds, DirectionKey, MetricPoint, SyncStatus } from '../../shared/api/contract.js';
+import type { SeriesPoint } from './chart-geometry.js';
+
+/** metrics.series buckets are 5 s wide. */
+export const BUCKET_MS = 5000;
+const PER_MIN = 60_000 / BUCKET_MS;
+
+export interface DerivedSeries {
+  lagP50: SeriesPoint[];
+  lagP99: SeriesPoint[];
+  eventsPerSec: SeriesPoint[];
+  errorsPerMin: SeriesPoint[];
+  conflictsPerMin: SeriesPoint[];
+  dlqDepth: SeriesPoint[];
+}
+
+/** Rates from the raw buckets: events per second, errors and conflicts per minute. */
+export function deriveSeries(points: readonly MetricPoint[]): DerivedSeries {
+  return {
+    lagP50: points.map((p) => ({ t: p.t, v: p.lagP50 })),
+    lagP99: points.map((p) => ({ t: p.t, v: p.lagP99 })),
+    eventsPerSec: points.map((p) => ({ t: p.t, v: p.events / (BUCKET_MS / 1000) })),
+    errorsPerMin: points.map((p) => ({ t: p.t, v: p.errors * PER_MIN })),
+    conflictsPerMin: points.map((p) => ({ t: p.t, v: p.conflicts * PER_MIN })),
+    dlqDepth: points.map((p) => ({ t: p.t, v: p.dlqDepth })),
+  };
+}
+
+export interface AlertBreach {
+  /** Stable per edge and threshold, so one breach notifies once. */
+  key: string;
+  syncId: string;
+  message: string;
+}
+
+/**
+ * Which thresholds an edge breaks now: lag p99 from the live status, error and conflict rates from
+ * the last full minute of buckets, DLQ depth from the live status.
+ */
+export function breaches(syncId: string, name: string, t: AlertThresholds | undefined, status: SyncStatus | undefined, recent: Partial<Record<DirectionKey, readonly MetricPoint[]>>, now: number): AlertBreach[] {
+  if (!t || !status) return [];
+  const out: AlertBreach[] = [];
+  const lag = Math.max(0, ...status.directions.map((d) => d.lagMs.p99 ?? 0));
+  if (t.lagP99Ms !== undefined && lag > t.lagP99Ms) out.push({ key: `${syncId}:lag`, syncId, message: `${name}: lag p99 is ${Math.round(lag)} ms (alert above ${t.lagP99Ms} ms)` });
+  const lastMinute = (k: 'errors' | 'conflicts') =>
+    Object.values(recent).reduce((n, pts) => n + (pts ?? []).filter((p) => p.t >= now - 60_000).reduce((m, p) => m + p[k], 0), 0);
+  const errors = lastMinute('errors');
+  if (t.errorsPerMin !== undefined && errors > t.errorsPerMin) out.push({ key: `${syncId}:errors`, syncId, message: `${name}: ${errors} errors in the last minute (alert above ${t.errorsPerMin})` });
+  const conflicts = lastMinute('conflicts');
+  if (t.conflictsPerMin !== undefined && conflicts > t.conflictsPerMin) out.push({ key: `${syncId}:conflicts`, syncId, message: `${name}: ${conflicts} conflicts in the last minute (alert above ${t.conflictsPerMin})` });
+  const depth = status.directions.reduce((n, d) => n + d.dlqDepth, 0);
+  if (t.dlqDepth !== undefined && depth > t.dlqDepth) out.push({ key: `${syncId}:dlq`, syncId, message: `${name}: ${depth} changes in the DLQ (alert above ${t.dlqDepth})` });
+  return out;
+}
+
+/** Notify each breach once while it lasts; a breach that clears and comes back notifies again. */
+export function newBreaches(previous: ReadonlySet<string>, current: readonly AlertBreach[]): { fresh: AlertBreach[]; active: Set<string> } {
+  const active = new Set(current.map((b) => b.key));
+  return { fresh: current.filter((b) => !previous.has(b.key)), active };
+}
