@@ -225,6 +225,10 @@ test('a flow exports as *.flow.json and opens again from the file; the app menu 
   await page.locator('.react-flow__node').first().click();
   await page.keyboard.press('Delete');
   await expect(page.locator('.react-flow__node')).toHaveCount(1);
-  await page.evaluate(() => window.dispatchEvent(new CustomEvent('synccanvas:menu', { detail: 'undo' })));
+  // (Runs in the page; typed loosely because the test project has no DOM types.)
+  await page.evaluate(() => {
+    const g = globalThis as unknown as { dispatchEvent(e: unknown): void; CustomEvent: new (type: string, init: { detail: string }) => unknown };
+    g.dispatchEvent(new g.CustomEvent('synccanvas:menu', { detail: 'undo' }));
+  });
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
 });

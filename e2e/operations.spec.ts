@@ -37,6 +37,7 @@ test('preview, preflight and go live, then fix failed changes from the DLQ with 
   test.setTimeout(150_000);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
   const crm = openDb(runtime.workspaceDir, 'crm.db');
   const billing = openDb(runtime.workspaceDir, 'billing.db');
   try {

@@ -8,6 +8,7 @@ import { SidePanel } from './panel/SidePanel.js';
 import { selectedFlowStatus, type AppStore } from './state/app-store.js';
 import { startAutosave } from './state/autosave.js';
 import { useApp } from './state/store-context.js';
+import { OperationsHost } from './ops/OperationsHost.js';
 
 export function App({ client, store }: { client: ApiClient; store: AppStore }) {
   const phase = useApp((s) => s.phase);
@@ -50,6 +51,7 @@ export function App({ client, store }: { client: ApiClient; store: AppStore }) {
           <SidePanel />
         </main>
       </ReactFlowProvider>
+      <OperationsHost client={client} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { directionArrow, directionKeyArrow, HEALTH_LABEL } from '../format/sync-
 import { useAppStore } from '../state/store-context.js';
 import { labelOffset, offsetEdgePath } from './edge-path.js';
 import type { SyncFlowEdge } from './flow-graph.js';
+import { openOperations } from '../ops/ops-store.js';
 
 function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<SyncFlowEdge>) {
   // The store itself, not a subscription: 300 edges must not re-run a selector on every store change.
@@ -54,7 +55,17 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
                 <span data-testid={`edge-lag-${id}-${lag.direction}`}>{formatLag(lag.lagP50)}</span>
               </span>
             ))}
-            <span className={`sync-label__dlq${data.dlqDepth ? ' sync-label__dlq--nonzero' : ''}`} data-testid={`edge-dlq-${id}`}>
+            <span
+              className={`sync-label__dlq${data.dlqDepth ? ' sync-label__dlq--nonzero' : ''}`}
+              data-testid={`edge-dlq-${id}`}
+              title="Open the dead-letter queue of this edge"
+              onClick={(e) => {
+                // The badge opens the DLQ inspector on this edge instead of only selecting it.
+                e.stopPropagation();
+                store.getState().selectSync(id);
+                openOperations('dlq', { syncId: id });
+              }}
+            >
               DLQ {formatCount(data.dlqDepth)}
             </span>
           </span>

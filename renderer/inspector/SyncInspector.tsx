@@ -10,6 +10,7 @@ import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
 import { FieldMappingTable } from './FieldMappingTable.js';
 import { IssueList } from './IssueList.js';
+import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
 
 const DIRECTIONS: { value: Direction; arrow: string; label: (a: string, b: string) => string }[] = [
   { value: 'a-to-b', arrow: '→', label: (_a, b) => `To ${b}` },
@@ -62,6 +63,8 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
           Delete sync
         </button>
       </div>
+
+      <EdgeOperationsBar syncId={sync.id} />
 
       <div className="form-row">
         <label className="field-label" htmlFor={`${id}-name`}>

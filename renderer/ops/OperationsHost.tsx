@@ -9,7 +9,8 @@ import { OperationsPanel } from './OperationsPanel.js';
 export function OperationsHost({ client }: { client: ApiClient }) {
   const flow = useApp((s) => s.flow);
   const running = useApp((s) => selectedFlowStatus(s)?.running ?? false);
-  const flowId = flow?.id ?? null;
+  // Only a flow the workspace has (saved) has thresholds: a draft would only earn "not found" answers.
+  const flowId = useApp((s) => (s.flow && s.flows.some((f) => f.id === s.flow!.id) ? s.flow.id : null));
   const syncKey = flow ? JSON.stringify(flow.syncs.map((s) => [s.id, s.name, s.direction])) : '';
 
   useEffect(() => {

@@ -6,6 +6,7 @@ import { selectedFlowStatus } from '../state/app-store.js';
 import { useApp } from '../state/store-context.js';
 import { useNow } from '../state/use-now.js';
 import { DirectionStatsView } from './DirectionStatsView.js';
+import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
 
 /** The selected edge (the first one until the user picks another) with live per-direction stats. */
 export function SyncPanel() {
@@ -77,6 +78,8 @@ export function SyncPanel() {
           </dd>
         </div>
       </dl>
+
+      <EdgeOperationsBar syncId={sync.id} />
 
       {directionsOf(sync.direction).map((d) => (
         <DirectionStatsView key={d} from={d === 'a-to-b' ? aName : bName} to={d === 'a-to-b' ? bName : aName} stats={statsFor(d)} now={now} />

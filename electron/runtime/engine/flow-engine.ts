@@ -625,8 +625,8 @@ export class FlowEngine {
     let n = 0;
     this.store.transaction(() => {
       for (const e of entries) {
-        if (!this.store.dlq.remove(e.id)) continue;
         if (e.errorClass === 'conflict') continue; // a conflict is resolved by choosing a value, not by replaying
+        if (!this.store.dlq.remove(e.id)) continue;
         const event = e.event as unknown as ChangeEvent;
         this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true);
         n++;
