@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures/runtime.js';
+import { docsScreenshot } from './fixtures/docs-screenshots.js';
 
-const README_SCREENSHOT = fileURLToPath(new URL('../docs/images/canvas-demo.png', import.meta.url));
+const README_SCREENSHOT = docsScreenshot('canvas-demo');
 
 /** Problems the page reports itself: script errors, failed loads, CSP violations. */
 function collectPageProblems(page: Page): string[] {
@@ -70,7 +70,7 @@ test('the demo flow shows its two systems and live stats on the edge', async ({ 
   // Let the demo run a little so the README screenshot shows a sync that has been busy.
   await expect.poll(() => panelCounter(page, 'applied'), { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
 
-  const screenshot = await page.screenshot({ path: README_SCREENSHOT, animations: 'disabled' });
+  const screenshot = await page.screenshot({ ...(README_SCREENSHOT ? { path: README_SCREENSHOT } : {}), animations: 'disabled' });
   await testInfo.attach('canvas-demo', { body: screenshot, contentType: 'image/png' });
 
   expect(problems).toEqual([]);

@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test, type DemoRuntime } from './fixtures/runtime.js';
+import { docsScreenshot } from './fixtures/docs-screenshots.js';
 
-const README_SCREENSHOT = fileURLToPath(new URL('../docs/images/canvas-editor.png', import.meta.url));
+const README_SCREENSHOT = docsScreenshot('canvas-editor');
 
 /** Calls the runtime API the way the page does (bearer token from the printed URL). */
 async function api<T>(page: Page, runtime: DemoRuntime, method: string, input: unknown): Promise<T> {
@@ -107,7 +107,7 @@ test('builds the demo flow from an empty canvas, saves, reloads and runs it', as
   await page.locator('.sync-label').click();
   await page.getByRole('tab', { name: 'Settings' }).click();
   await shot(page, testInfo, '3-sync-inspector');
-  await page.screenshot({ path: README_SCREENSHOT, animations: 'disabled' });
+  await page.screenshot({ ...(README_SCREENSHOT ? { path: README_SCREENSHOT } : {}), animations: 'disabled' });
 
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(page.getByTestId('save-status')).toHaveText('All changes saved');

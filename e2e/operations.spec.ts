@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures/runtime.js';
+import { docsScreenshot } from './fixtures/docs-screenshots.js';
 
 /**
  * Issue 7 end to end against the real runtime (`serve --demo`): preview the demo edge and see a
@@ -10,11 +10,11 @@ import { expect, test } from './fixtures/runtime.js';
  * find them in the DLQ from the edge's badge, fix the mapping, replay the whole error class with
  * one click, and watch Billing converge and the DLQ empty. Screenshots go to the report and docs.
  */
-const DOCS_IMAGES = fileURLToPath(new URL('../docs/images/', import.meta.url));
 const SYNC = 'contacts-customers';
 
 async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const body = await page.screenshot({ path: path.join(DOCS_IMAGES, `${name}.png`), animations: 'disabled' });
+  const docs = docsScreenshot(name);
+  const body = await page.screenshot({ ...(docs ? { path: docs } : {}), animations: 'disabled' });
   await testInfo.attach(name, { body, contentType: 'image/png' });
 }
 
