@@ -47,6 +47,18 @@ async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: Capt
   replication.on('error', () => {});
   await replication.connect();
   try {
+    // The server's clock just before the consistent point: every change streamed after the snapshot
+    // committed later, so the snapshot rows must not look newer than those changes (field-level
+    // staleness compares source times). The local clock, read after the copy started, did.
+    const clock = new pg.Client(clientConfig(setup.config, setup.password));
+    clock.on('error', () => {});
+    await clock.connect();
+    let snapshotTime: number;
+    try {
+      snapshotTime = Number((await clock.query<{ t: number }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS t')).rows[0]!.t);
+    } finally {
+      await clock.end().catch(() => {});
+    }
     const created = await createSlot(replication, names.slot, setup.config.initialSnapshot);
     if (setup.config.initialSnapshot && created.snapshotName) {
       // The exported snapshot lives as long as `replication` stays open and idle, so it is held
@@ -59,6 +71,7 @@ async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: Capt
           systemId: setup.systemId,
           consistentPoint: created.consistentPoint,
           snapshotName: created.snapshotName,
+          sourceTime: Math.floor(snapshotTime),
           tables,
           arrays,
           versionColumn: setup.config.versionColumn,

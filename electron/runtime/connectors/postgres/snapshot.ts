@@ -6,6 +6,8 @@ import { qualifiedTable } from './names.js';
 import { parserForType, type ArrayElementTypes } from './type-mapping.js';
 
 export interface SnapshotOptions {
+  /** The snapshot rows' source time: the server's clock just before the consistent point. */
+  sourceTime?: number;
   systemId: string;
   /** The slot's consistent point: every change after it comes from the stream. */
   consistentPoint: string;
@@ -29,7 +31,7 @@ function lsnNumber(lsn: string): number {
  */
 export async function readSnapshot(client: pg.ClientBase, opts: SnapshotOptions): Promise<number> {
   const types = { getTypeParser: (oid: number) => parserForType(oid, opts.arrays) };
-  const sourceTime = Date.now();
+  const sourceTime = opts.sourceTime ?? Date.now();
   const version = lsnNumber(opts.consistentPoint);
   let total = 0;
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
