@@ -400,6 +400,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const candidate = candidateFlow(flow, flowId);
       const sync = candidate.syncs.find((s) => s.id === syncId);
       if (!sync) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${candidate.syncs.map((s) => `"${s.id}"`).join(', ')}`);
+      running.get(flowId)?.engine.flushHistory();
       const history = store.history.list(flowId, syncId, limit);
       return withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now()));
     },

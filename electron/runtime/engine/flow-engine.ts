@@ -10,6 +10,7 @@ import { MAX_PENDING_ECHOES, type FieldShadow, type RecordShadow } from '../stor
 import type { Store } from '../store/store.js';
 import type { EdgeCounterDelta } from '../store/counters.js';
 import { emptyDelta } from '../store/counters.js';
+import { HISTORY_PER_EDGE } from '../store/edge-history.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
 import { decide, type Decision, type FieldConflict } from './decide.js';
 import { applyTransforms } from './transforms.js';
@@ -105,6 +106,12 @@ export class FlowEngine {
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastMetricsFlush = 0;
   private lastPrune = 0;
+  /**
+   * Applied events not yet written to the edge history (what-if previews), per edge direction. They
+   * are written at most once per metrics bucket: an insert and a trim per batch cost as much as the
+   * rest of a small batch's commit, and a crash loses only previews' last second, never data.
+   */
+  private readonly pendingHistory = new Map<string, ChangeEvent[]>();
   private startedAt: number | null = null;
   private fatal: string | null = null;
   private abort = new AbortController();
@@ -204,6 +211,7 @@ export class FlowEngine {
     const rows = this.store.inbox.ready(this.flowId, now, this.batchSize);
     if (rows.length === 0) return { settled: 0, deferred: 0 };
 
+    this.prefetchState(rows);
     // Most flows have few or no tombstones: skip two lookups per change when there are none.
     const anyTombstones = this.store.tombstones.count(this.flowId) > 0;
     const gone = anyTombstones ? await this.sourcesGone(rows, now) : new Map<string, Set<string>>();
@@ -290,6 +298,52 @@ export class FlowEngine {
     this.hooks.step?.('apply:after-commit');
     this.opts.onActivity?.();
     return { settled, deferred };
+  }
+
+  /**
+   * Load the links and shadows a batch will read with one query per route and side, instead of one
+   * point query per change (most of a batch of new records would miss the cache one by one).
+   */
+  private prefetchState(rows: readonly InboxRow[]): void {
+    const byRoute = new Map<string, { sync: SyncEdge; direction: DirectionKey; keys: Set<string> }>();
+    for (const row of rows) {
+      const k = `${row.syncId}|${row.direction}`;
+      let g = byRoute.get(k);
+      if (!g) {
+        const sync = this.syncs.get(row.syncId);
+        if (!sync) continue;
+        byRoute.set(k, (g = { sync, direction: row.direction, keys: new Set() }));
+      }
+      g.keys.add(row.event.key);
+    }
+    for (const { sync, direction, keys } of byRoute.values()) {
+      const s = sourceSide(direction);
+      const t = targetSide(direction);
+      this.store.links.prefetch(this.flowId, sync.id, s, keys);
+      this.store.shadows.prefetch(this.flowId, sync[s].system, sync[s].entity, keys);
+      const linked: string[] = [];
+      for (const key of keys) {
+        const other = this.store.links.other(this.flowId, sync.id, s, key);
+        if (other !== null) linked.push(other);
+      }
+      this.store.shadows.prefetch(this.flowId, sync[t].system, sync[t].entity, linked);
+    }
+  }
+
+  /** The same for the records a batch's writes created or found: their links and shadows are read at commit. */
+  private prefetchWritten(planned: readonly Planned[]): void {
+    const byTarget = new Map<string, { sync: SyncEdge; direction: DirectionKey; system: string; entity: string; keys: string[] }>();
+    for (const p of planned) {
+      if (p.decision.kind !== 'write' || p.decision.op?.kind !== 'upsert' || !p.opResult?.ok || p.opResult.key === p.linkedKey) continue;
+      const k = `${p.route.sync.id}|${p.route.direction}`;
+      let g = byTarget.get(k);
+      if (!g) byTarget.set(k, (g = { sync: p.route.sync, direction: p.route.direction, system: p.targetSystem, entity: p.targetEntity, keys: [] }));
+      g.keys.push(p.opResult.key);
+    }
+    for (const g of byTarget.values()) {
+      this.store.links.prefetch(this.flowId, g.sync.id, targetSide(g.direction), g.keys);
+      this.store.shadows.prefetch(this.flowId, g.system, g.entity, g.keys);
+    }
   }
 
   /**
@@ -435,11 +489,14 @@ export class FlowEngine {
     let settled = 0;
     // The last applied events per edge, kept (bounded) for what-if previews on history.
     const history = new Map<string, ChangeEvent[]>();
+    this.prefetchWritten(planned);
+    // Settled inbox rows, deleted with one statement at the end of the transaction.
+    const done: number[] = [];
 
     this.store.transaction(() => {
       for (const row of orphaned) {
         this.deadLetter(row, row.event, 'permanent', `the sync "${row.syncId}" was removed or disabled after this change was captured: re-enable it and replay, or discard`, null, null, now);
-        this.store.inbox.remove(row.seq);
+        done.push(row.seq);
         settled++;
       }
       for (const p of planned) {
@@ -458,7 +515,7 @@ export class FlowEngine {
             for (const r of p.rows) this.store.inbox.reschedule(r.seq, attempts, now + delay, err.message, now);
           } else {
             this.deadLetter(first, event, err.errorClass, err.message, err.response ?? null, decision.payload, now, attempts);
-            for (const r of p.rows) this.store.inbox.remove(r.seq);
+            for (const r of p.rows) done.push(r.seq);
             d.errors++;
             metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
           }
@@ -469,7 +526,7 @@ export class FlowEngine {
         if (decision.kind === 'write' && decision.op?.kind === 'upsert' && decision.op.key !== null && p.opResult?.ok && p.opResult.note === 'not-found') {
           // The linked record was deleted on the target meanwhile: a delete and an edit raced, and the
           // delete wins. The link stays, so the target's delete event removes this record too.
-          for (const r of p.rows) this.store.inbox.remove(r.seq);
+          for (const r of p.rows) done.push(r.seq);
           d.stale++;
           settled += p.rows.length;
           continue;
@@ -478,7 +535,7 @@ export class FlowEngine {
         if (decision.kind === 'invalid') {
           for (const f of decision.unknownFields) this.store.unknownFields.add(this.flowId, p.sourceSystem, p.sourceEntity, f, now, 1);
           this.deadLetter(first, event, decision.error!.errorClass, decision.error!.message, null, decision.payload, now, first.attempts + 1);
-          for (const r of p.rows) this.store.inbox.remove(r.seq);
+          for (const r of p.rows) done.push(r.seq);
           d.errors++;
           metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
           settled += p.rows.length;
@@ -565,24 +622,43 @@ export class FlowEngine {
           metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'conflicts', decision.conflicts.length));
         }
         for (const f of decision.unknownFields) this.store.unknownFields.add(this.flowId, p.sourceSystem, p.sourceEntity, f, now, 1);
-        for (const r of p.rows) this.store.inbox.remove(r.seq);
+        for (const r of p.rows) done.push(r.seq);
         settled += p.rows.length;
       }
+      this.store.inbox.removeMany(done);
       for (const [k, d] of deltas) {
         const [syncId, direction] = k.split('|') as [string, string];
         this.store.counters.add(this.flowId, syncId, direction, d);
       }
       for (const [k, events] of history) {
-        const [syncId, direction] = k.split('|') as [string, DirectionKey];
-        this.store.history.record(this.flowId, syncId, direction, events, now);
+        let list = this.pendingHistory.get(k);
+        if (!list) this.pendingHistory.set(k, (list = []));
+        for (const e of events) list.push(e);
+        if (list.length > HISTORY_PER_EDGE) list.splice(0, list.length - HISTORY_PER_EDGE);
       }
       for (const f of metricEvents) f();
       if (now - this.lastMetricsFlush >= BUCKET_MS) {
+        this.writeHistory(now);
         for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
         this.lastMetricsFlush = now;
       }
     }, { relaxed: true });
     return settled;
+  }
+
+  private writeHistory(now: number): void {
+    for (const [k, events] of this.pendingHistory) {
+      const [syncId, direction] = k.split('|') as [string, DirectionKey];
+      this.store.history.record(this.flowId, syncId, direction, events, now);
+    }
+    this.pendingHistory.clear();
+  }
+
+  /** Write the applied events still held in memory to the edge history (before it is read). */
+  flushHistory(): void {
+    if (this.pendingHistory.size === 0) return;
+    const now = this.clock.now();
+    this.store.transaction(() => this.writeHistory(now), { relaxed: true });
   }
 
   private deadLetter(
@@ -824,6 +900,7 @@ export class FlowEngine {
   private housekeeping(): void {
     const now = this.clock.now();
     this.store.transaction(() => {
+      this.writeHistory(now);
       for (const b of this.metrics.snapshot(this.flowId, (syncId, dir) => this.store.dlq.depth(this.flowId, syncId, dir), this.lastMetricsFlush)) this.store.metrics.put(b);
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         // Bounded growth: event ids outlive any source's redelivery (webhook senders retry for days),

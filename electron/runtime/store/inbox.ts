@@ -23,52 +23,55 @@ export interface Route {
   notBefore: number;
 }
 
-interface RawRow {
-  seq: number;
-  flow_id: string;
-  sync_id: string;
-  direction: string;
-  event_id: string;
-  system: string;
-  entity: string;
-  key: string;
-  op: string;
-  fields: string;
-  source_time: number;
-  capture_time: number;
-  origin: string;
-  version: number | null;
-  attempts: number;
-  not_before: number;
-  last_error: string | null;
-  first_failed_at: number | null;
-  replay: number;
-}
+/** The columns ready() reads, in this order; rows come back as arrays (no object per row to build). */
+const READY_COLUMNS = 'seq, flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, version, attempts, not_before, last_error, first_failed_at, replay';
+
+type RawRow = [
+  seq: number,
+  flowId: string,
+  syncId: string,
+  direction: string,
+  eventId: string,
+  system: string,
+  entity: string,
+  key: string,
+  op: string,
+  fields: string,
+  sourceTime: number,
+  captureTime: number,
+  origin: string,
+  version: number | null,
+  attempts: number,
+  notBefore: number,
+  lastError: string | null,
+  firstFailedAt: number | null,
+  replay: number,
+];
 
 function toRow(r: RawRow): InboxRow {
   const event: ChangeEvent = {
-    eventId: r.event_id,
-    system: r.system,
-    entity: r.entity,
-    key: r.key,
-    op: r.op as ChangeEvent['op'],
-    fields: JSON.parse(r.fields) as Record<string, unknown>,
-    sourceTime: r.source_time,
-    captureTime: r.capture_time,
-    origin: r.origin,
+    eventId: r[4],
+    system: r[5],
+    entity: r[6],
+    key: r[7],
+    op: r[8] as ChangeEvent['op'],
+    fields: JSON.parse(r[9]) as Record<string, unknown>,
+    sourceTime: r[10],
+    captureTime: r[11],
+    origin: r[12],
   };
-  if (r.version !== null) event.version = r.version;
+  if (r[13] !== null) event.version = r[13];
   return {
-    seq: r.seq,
-    flowId: r.flow_id,
-    syncId: r.sync_id,
-    direction: r.direction as DirectionKey,
+    seq: r[0],
+    flowId: r[1],
+    syncId: r[2],
+    direction: r[3] as DirectionKey,
     event,
-    attempts: r.attempts,
-    notBefore: r.not_before,
-    lastError: r.last_error,
-    firstFailedAt: r.first_failed_at,
-    replay: r.replay === 1,
+    attempts: r[14],
+    notBefore: r[15],
+    lastError: r[16],
+    firstFailedAt: r[17],
+    replay: r[18] === 1,
   };
 }
 
@@ -79,6 +82,7 @@ export class InboxRepo {
   private readonly selectReadySimple;
   private readonly anyWaiting;
   private readonly deleteRow;
+  private readonly deleteRows;
   private readonly rescheduleRow;
   private readonly countPending;
   private readonly countPendingRoute;
@@ -89,19 +93,20 @@ export class InboxRepo {
     this.insertDedupe = db.prepare('INSERT OR IGNORE INTO dedupe_keys (flow_id, event_id, seen_at) VALUES (?, ?, ?)');
     this.insertRow = db.prepare(
       `INSERT INTO inbox (flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, version, not_before, replay)
-       VALUES (@flowId, @syncId, @direction, @eventId, @system, @entity, @key, @op, @fields, @sourceTime, @captureTime, @origin, @version, @notBefore, @replay)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // A row is ready when its time has come and no earlier row of the same record on the same route
     // is still waiting (retry backoff): per-key order holds even across retries.
     this.selectReady = db.prepare(
-      `SELECT * FROM inbox i WHERE i.flow_id = @flowId AND i.not_before <= @now
+      `SELECT ${READY_COLUMNS} FROM inbox i INDEXED BY inbox_flow_seq WHERE i.flow_id = @flowId AND i.not_before <= @now
          AND NOT EXISTS (SELECT 1 FROM inbox w WHERE w.flow_id = i.flow_id AND w.sync_id = i.sync_id AND w.direction = i.direction
                            AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
        ORDER BY i.seq LIMIT @limit`,
-    );
-    this.selectReadySimple = db.prepare('SELECT * FROM inbox WHERE flow_id = ? AND not_before <= ? ORDER BY seq LIMIT ?');
+    ).raw();
+    this.selectReadySimple = db.prepare(`SELECT ${READY_COLUMNS} FROM inbox INDEXED BY inbox_flow_seq WHERE flow_id = ? AND not_before <= ? ORDER BY seq LIMIT ?`).raw();
     this.anyWaiting = db.prepare('SELECT 1 FROM inbox WHERE flow_id = ? AND not_before > ? LIMIT 1').pluck();
     this.deleteRow = db.prepare('DELETE FROM inbox WHERE seq = ?');
+    this.deleteRows = db.prepare('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))');
     this.rescheduleRow = db.prepare('UPDATE inbox SET attempts = ?, not_before = ?, last_error = ?, first_failed_at = COALESCE(first_failed_at, ?) WHERE seq = ?');
     this.countPending = db.prepare('SELECT COUNT(*) AS n FROM inbox WHERE flow_id = ?');
     this.countPendingRoute = db.prepare('SELECT COUNT(*) AS n FROM inbox WHERE flow_id = ? AND sync_id = ? AND direction = ?');
@@ -118,23 +123,23 @@ export class InboxRepo {
   }
 
   add(flowId: string, event: ChangeEvent, route: Route, replay = false): void {
-    this.insertRow.run({
+    this.insertRow.run(
       flowId,
-      syncId: route.syncId,
-      direction: route.direction,
-      eventId: event.eventId,
-      system: event.system,
-      entity: event.entity,
-      key: event.key,
-      op: event.op,
-      fields: JSON.stringify(event.fields),
-      sourceTime: event.sourceTime,
-      captureTime: event.captureTime,
-      origin: event.origin,
-      version: event.version ?? null,
-      notBefore: route.notBefore,
-      replay: replay ? 1 : 0,
-    });
+      route.syncId,
+      route.direction,
+      event.eventId,
+      event.system,
+      event.entity,
+      event.key,
+      event.op,
+      JSON.stringify(event.fields),
+      event.sourceTime,
+      event.captureTime,
+      event.origin,
+      event.version ?? null,
+      route.notBefore,
+      replay ? 1 : 0,
+    );
   }
 
   ready(flowId: string, now: number, limit: number): InboxRow[] {
@@ -145,6 +150,13 @@ export class InboxRepo {
 
   remove(seq: number): void {
     this.deleteRow.run(seq);
+  }
+
+  /** Remove settled rows: one statement for a batch instead of one per row. */
+  removeMany(seqs: readonly number[]): void {
+    if (seqs.length === 0) return;
+    if (seqs.length === 1) this.deleteRow.run(seqs[0]);
+    else this.deleteRows.run(JSON.stringify(seqs));
   }
 
   reschedule(seq: number, attempts: number, notBefore: number, lastError: string, now: number): void {

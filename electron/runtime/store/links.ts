@@ -4,12 +4,14 @@ import { TxCache } from './tx-cache.js';
 /** Which record on side b a record on side a is synced with, once matched; survives match-key edits. */
 export class LinkRepo {
   /** Looked up for every change: kept in memory, written through (key: flow, sync, side, key). */
-  readonly cache = new TxCache<string>(200_000);
+  readonly cache = new TxCache<string>(100_000);
   private readonly byA;
   private readonly byB;
   private readonly putStmt;
   private readonly deleteA;
   private readonly deleteB;
+  private readonly manyByA;
+  private readonly manyByB;
 
   constructor(db: Db) {
     this.byA = db.prepare('SELECT b_key FROM links WHERE flow_id = ? AND sync_id = ? AND a_key = ?');
@@ -17,17 +19,32 @@ export class LinkRepo {
     this.deleteA = db.prepare('DELETE FROM links WHERE flow_id = ? AND sync_id = ? AND a_key = ?');
     this.deleteB = db.prepare('DELETE FROM links WHERE flow_id = ? AND sync_id = ? AND b_key = ?');
     this.putStmt = db.prepare('INSERT INTO links (flow_id, sync_id, a_key, b_key, linked_at) VALUES (?, ?, ?, ?, ?)');
+    this.manyByA = db.prepare('SELECT a_key, b_key FROM links WHERE flow_id = ? AND sync_id = ? AND a_key IN (SELECT value FROM json_each(?))').raw();
+    this.manyByB = db.prepare('SELECT b_key, a_key FROM links WHERE flow_id = ? AND sync_id = ? AND b_key IN (SELECT value FROM json_each(?))').raw();
+  }
+
+  /**
+   * Load the links of many keys into the cache with one query (a batch's worth), so the lookups
+   * that follow are memory reads; keys without a link are remembered as such.
+   */
+  prefetch(flowId: string, syncId: string, side: 'a' | 'b', keys: Iterable<string>): void {
+    const scope = this.cache.scope(flowId, syncId, side);
+    const missing: string[] = [];
+    for (const k of keys) if (scope.get(k) === undefined) missing.push(k);
+    if (missing.length === 0) return;
+    const found = new Map((side === 'a' ? this.manyByA : this.manyByB).all(flowId, syncId, JSON.stringify(missing)) as [string, string][]);
+    for (const k of missing) scope.fill(k, found.get(k) ?? null);
   }
 
   /** The key on the other side of `key` (given as side `side`), if linked. */
   other(flowId: string, syncId: string, side: 'a' | 'b', key: string): string | null {
-    const ck = `${flowId}\u0000${syncId}\u0000${side}\u0000${key}`;
-    const cached = this.cache.get(ck);
+    const scope = this.cache.scope(flowId, syncId, side);
+    const cached = scope.get(key);
     if (cached !== undefined) return cached;
     const row = side === 'a'
       ? (this.byA.get(flowId, syncId, key) as { b_key: string } | undefined)?.b_key
       : (this.byB.get(flowId, syncId, key) as { a_key: string } | undefined)?.a_key;
-    this.cache.fill(ck, row ?? null);
+    scope.fill(key, row ?? null);
     return row ?? null;
   }
 
@@ -36,14 +53,17 @@ export class LinkRepo {
     this.unlink(flowId, syncId, 'a', aKey);
     this.unlink(flowId, syncId, 'b', bKey);
     this.putStmt.run(flowId, syncId, aKey, bKey, now);
-    this.cache.set(`${flowId}\u0000${syncId}\u0000a\u0000${aKey}`, bKey);
-    this.cache.set(`${flowId}\u0000${syncId}\u0000b\u0000${bKey}`, aKey);
+    this.cache.scope(flowId, syncId, 'a').set(aKey, bKey);
+    this.cache.scope(flowId, syncId, 'b').set(bKey, aKey);
   }
 
   unlink(flowId: string, syncId: string, side: 'a' | 'b', key: string): void {
     const other = this.other(flowId, syncId, side, key);
+    // The cache is written through by the only writer: not linked means there is no row to delete
+    // (the common case when a new record is linked for the first time).
+    if (other === null) return;
     (side === 'a' ? this.deleteA : this.deleteB).run(flowId, syncId, key);
-    this.cache.set(`${flowId}\u0000${syncId}\u0000${side}\u0000${key}`, null);
-    if (other !== null) this.cache.set(`${flowId}\u0000${syncId}\u0000${side === 'a' ? 'b' : 'a'}\u0000${other}`, null);
+    this.cache.scope(flowId, syncId, side).set(key, null);
+    this.cache.scope(flowId, syncId, side === 'a' ? 'b' : 'a').set(other, null);
   }
 }

@@ -180,6 +180,11 @@ export const STORE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow_id, sync_id)
   ) WITHOUT ROWID;
   `,
+  // 4: the apply loop reads a flow's inbox in seq order; without this index SQLite read and sorted the
+  // whole backlog for every batch (O(backlog) per batch under load).
+  `
+  CREATE INDEX inbox_flow_seq ON inbox(flow_id, seq);
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

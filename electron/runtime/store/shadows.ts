@@ -38,10 +38,11 @@ export interface RecordShadow {
 
 export class ShadowRepo {
   /** Shadows are read twice and written twice per change: kept in memory, written through. */
-  readonly cache = new TxCache<RecordShadow>(200_000);
+  readonly cache = new TxCache<RecordShadow>(100_000);
   private readonly getStmt;
   private readonly putStmt;
   private readonly deleteStmt;
+  private readonly manyStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare('SELECT state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
@@ -50,26 +51,37 @@ export class ShadowRepo {
        ON CONFLICT (flow_id, system, entity, key) DO UPDATE SET state = excluded.state`,
     );
     this.deleteStmt = db.prepare('DELETE FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
+    this.manyStmt = db.prepare('SELECT key, state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key IN (SELECT value FROM json_each(?))').raw();
+  }
+
+  /** Load many records' shadows into the cache with one query; absent ones are remembered as such. */
+  prefetch(flowId: string, system: string, entity: string, keys: Iterable<string>): void {
+    const scope = this.cache.scope(flowId, system, entity);
+    const missing: string[] = [];
+    for (const k of keys) if (scope.get(k) === undefined) missing.push(k);
+    if (missing.length === 0) return;
+    const found = new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(state) as RecordShadow]));
+    for (const k of missing) scope.fill(k, found.get(k) ?? null);
   }
 
   /** Shadows are shared, immutable values: callers make new objects rather than change these. */
   get(flowId: string, system: string, entity: string, key: string): RecordShadow | null {
-    const ck = `${flowId}\u0000${system}\u0000${entity}\u0000${key}`;
-    const cached = this.cache.get(ck);
+    const scope = this.cache.scope(flowId, system, entity);
+    const cached = scope.get(key);
     if (cached !== undefined) return cached;
     const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
     const v = row ? (JSON.parse(row.state) as RecordShadow) : null;
-    this.cache.fill(ck, v);
+    scope.fill(key, v);
     return v;
   }
 
   put(flowId: string, system: string, entity: string, key: string, shadow: RecordShadow): void {
     this.putStmt.run(flowId, system, entity, key, JSON.stringify(shadow));
-    this.cache.set(`${flowId}\u0000${system}\u0000${entity}\u0000${key}`, shadow);
+    this.cache.scope(flowId, system, entity).set(key, shadow);
   }
 
   remove(flowId: string, system: string, entity: string, key: string): void {
     this.deleteStmt.run(flowId, system, entity, key);
-    this.cache.set(`${flowId}\u0000${system}\u0000${entity}\u0000${key}`, null);
+    this.cache.scope(flowId, system, entity).set(key, null);
   }
 }

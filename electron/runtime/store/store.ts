@@ -11,6 +11,7 @@ import { MetricsRepo } from './metrics.js';
 import { UnknownFieldRepo } from './unknown-fields.js';
 import { FlowRepo } from './flows.js';
 import { DurabilityBarrier } from './durability-barrier.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { DlqDiscardRepo } from './dlq-discards.js';
 import { EdgeHistoryRepo } from './edge-history.js';
 import { GoLiveRepo } from './operations-log.js';
@@ -34,9 +35,14 @@ export class Store {
   readonly alerts: AlertThresholdRepo;
 
   private readonly synchronous: string;
+  // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
+  private readonly syncNormal;
+  private readonly syncFull;
 
   constructor(readonly db: Db) {
     this.synchronous = String(db.pragma('synchronous', { simple: true })) === '2' ? 'FULL' : 'OTHER';
+    this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull = db.prepare('PRAGMA synchronous = FULL');
     this.inbox = new InboxRepo(db);
     this.checkpoints = new CheckpointRepo(db);
     this.shadows = new ShadowRepo(db);
@@ -54,10 +60,19 @@ export class Store {
   }
 
   private barrier: DurabilityBarrier | null = null;
+  private checkpointer: WalCheckpointer | null = null;
 
   static open(path: string, opts?: { synchronous?: 'FULL' | 'NORMAL' }): Store {
     const store = new Store(openStoreDatabase(path, opts));
-    if (path !== ':memory:' && store.synchronous === 'FULL') store.barrier = new DurabilityBarrier(path);
+    if (path !== ':memory:') {
+      if (store.synchronous === 'FULL') store.barrier = new DurabilityBarrier(path);
+      store.checkpointer = new WalCheckpointer(path, {
+        onFailure: () => {
+          if (store.db.open) store.db.pragma('wal_autocheckpoint = 1000');
+        },
+      });
+      store.db.pragma('wal_autocheckpoint = 0');
+    }
     return store;
   }
 
@@ -70,11 +85,11 @@ export class Store {
   transaction<T>(fn: () => T, opts: { relaxed?: boolean } = {}): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
     if (opts.relaxed && this.synchronous === 'FULL') {
-      this.db.pragma('synchronous = NORMAL');
+      this.syncNormal.run();
       try {
         return this.transaction(fn);
       } finally {
-        this.db.pragma('synchronous = FULL');
+        this.syncFull.run();
       }
     }
     const caches = [this.shadows.cache, this.links.cache];
@@ -111,6 +126,8 @@ export class Store {
   close(): void {
     void this.barrier?.close();
     this.barrier = null;
+    void this.checkpointer?.close();
+    this.checkpointer = null;
     if (this.db.open) this.db.close();
   }
 }
