@@ -25,6 +25,26 @@ function add(key: string, o: { syncId?: string; direction?: DirectionKey; notBef
 const ids = (now: number, limit = 100) => store.inbox.ready('f1', now, limit).map((r) => r.event.eventId);
 
 describe('InboxRepo', () => {
+  it('reads ready rows through an index in seq order, never sorting the whole backlog', () => {
+    const plan = store.inbox.explainReady();
+    expect(plan.some((d) => d.includes('inbox_flow_seq'))).toBe(true);
+    expect(plan.filter((d) => d.includes('TEMP B-TREE'))).toEqual([]);
+  });
+
+  it('removes settled rows in one call, leaving the others', () => {
+    const a = add('c1');
+    const b = add('c2');
+    const c = add('c3');
+    const d = add('c4');
+    const rows = store.inbox.ready('f1', NOW, 10);
+    store.inbox.removeMany([rows[0]!.seq, rows[2]!.seq]);
+    expect(ids(NOW)).toEqual([b.eventId, d.eventId]);
+    store.inbox.removeMany([rows[3]!.seq]);
+    store.inbox.removeMany([]);
+    expect(ids(NOW)).toEqual([b.eventId]);
+    expect([a, c].map((e) => e.eventId)).not.toContain(ids(NOW)[0]);
+  });
+
   it('round-trips the event and its route', () => {
     const e = event('c1', { op: 'delete', fields: { id: 'c1', nested: { a: [1, null] } }, version: 7, origin: 'synccanvas:f1' });
     store.inbox.add('f1', e, { syncId: 's1', direction: 'b-to-a', notBefore: NOW }, true);

@@ -119,6 +119,7 @@ export class Store {
 
   /** syncToDisk without blocking the event loop: the fsync happens on a worker thread's connection. */
   async durable(): Promise<void> {
+    if (!this.db.open) throw new Error('the workspace is closed');
     if (this.barrier) return this.barrier.sync();
     this.syncToDisk(Date.now());
   }

@@ -488,8 +488,9 @@ export class PostgresWriter {
         hits.set(v, list);
       }
       const toInsert: Array<readonly [number, UpsertOp]> = [];
-      // Postgres prints some values differently from how they were sent; compare in its spelling.
-      const printed = normalize === 'exact' ? await this.printed(client, c, values) : values;
+      // Postgres prints some values differently from how they were sent (numbers, uuids, dates);
+      // compare in its spelling. Text comes back as sent: no round trip for the common email match.
+      const printed = normalize === 'exact' && !TEXT_TYPES.has(c.typeName) ? await this.printed(client, c, values) : values;
       group.forEach((entry, n) => {
         const list = hits.get(printed[n] as string) ?? [];
         if (list.length > 1) {
