@@ -19,6 +19,7 @@ import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
 import { buildRoutes, readyTime, routesKey, tombstoneTtlMs, type FlowRoute } from './routes.js';
 import { sourceSide, targetSide, directionsOf } from './sides.js';
 import { normalizeMatch } from './values.js';
+import { applyWaitMs } from './apply-yield.js';
 
 export class ConflictResolutionError extends Error {}
 
@@ -40,6 +41,13 @@ export interface FlowEngineOptions {
   hooks?: EngineHooks;
   batchSize?: number;
   retry?: RetryPolicy;
+  /**
+   * While senders wait for their acknowledgement (a webhook's 2xx after the fsync), the apply loop
+   * waits for a gap in that traffic, at most this long, so that the answers are not queued behind a
+   * batch and apply works on bigger batches under load. Capture that acknowledges later (Postgres,
+   * polling) never waits. Default 20 ms.
+   */
+  applyYieldMs?: number;
   /** Called after each batch and on errors, for status pushes and logs. */
   onActivity?: () => void;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -101,6 +109,9 @@ export class FlowEngine {
   /** Systems seen tagging our writes with our origin: their echoes never reach decide(). */
   private readonly taggingSystems = new Set<string>();
   private running = false;
+  /** When a captured batch whose sender waits for our answer (a webhook's 2xx) was last committed. */
+  private lastAckedCapture = -Infinity;
+  private readonly yieldMs: number;
   private draining: Promise<void> | null = null;
   private drainAgain = false;
   private wakeTimer: NodeJS.Timeout | null = null;
@@ -129,6 +140,7 @@ export class FlowEngine {
     this.hooks = opts.hooks ?? {};
     this.batchSize = opts.batchSize ?? 1000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.yieldMs = opts.applyYieldMs ?? 20;
     for (const [systemId, entities] of opts.entities ?? []) {
       for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
     }
@@ -804,7 +816,9 @@ export class FlowEngine {
           signal: this.abort.signal,
           sink: async (batch) => {
             this.commitCaptured(systemId, batch);
-            if (batch.durable) await this.durable();
+            if (!batch.durable) return;
+            this.lastAckedCapture = performance.now();
+            await this.durable();
           },
           durable: () => this.durable(),
           reportStatus: (status) => this.systemDetail.set(systemId, status),
@@ -869,6 +883,8 @@ export class FlowEngine {
       for (;;) {
         this.drainAgain = false;
         if (!this.running) break;
+        await this.yieldToCapture();
+        if (!this.running) break;
         const { settled, deferred } = await this.processBatch();
         if (settled === 0 && deferred === 0 && !this.drainAgain) break;
       }
@@ -879,6 +895,19 @@ export class FlowEngine {
     } finally {
       this.draining = null;
       this.armTimer();
+    }
+  }
+
+  /**
+   * While senders are waiting for answers (webhook commits within the last QUIET_MS), wait for a
+   * quiet moment, at most yieldMs: the answers go first and apply takes what piled up in one batch.
+   */
+  private async yieldToCapture(): Promise<void> {
+    const since = performance.now();
+    for (;;) {
+      const wait = applyWaitMs(performance.now(), this.lastAckedCapture, since, this.yieldMs);
+      if (wait <= 0) return;
+      await new Promise((r) => setTimeout(r, wait));
     }
   }
 
