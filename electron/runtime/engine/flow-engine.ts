@@ -16,9 +16,10 @@ import { decide, type Decision, type FieldConflict } from './decide.js';
 import { applyTransforms } from './transforms.js';
 import type { EngineHooks } from './engine-hooks.js';
 import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
-import { buildRoutes, readyTime, routesKey, tombstoneTtlMs, type FlowRoute } from './routes.js';
+import { buildRoutes, tombstoneTtlMs, type FlowRoute } from './routes.js';
 import { sourceSide, targetSide, directionsOf } from './sides.js';
 import { normalizeMatch } from './values.js';
+import { commitCapturedBatch, type CaptureCommitResult } from './capture-commit.js';
 import { applyWaitMs } from './apply-yield.js';
 
 export class ConflictResolutionError extends Error {}
@@ -161,47 +162,21 @@ export class FlowEngine {
   commitCaptured(systemId: string, batch: CapturedBatch): { stored: number; duplicates: number; echoes: number } {
     this.hooks.step?.('capture:before-commit');
     const now = this.clock.now();
-    let stored = 0;
-    let duplicates = 0;
-    let echoes = 0;
-    const echoCounts = new Map<string, number>();
-    this.store.transaction(() => {
-      for (const change of batch.changes) {
-        if (!this.store.inbox.markSeen(this.flowId, change.eventId, now)) {
-          duplicates++;
-          continue;
-        }
-        const routes = this.routes.get(routesKey(systemId, change.entity));
-        if (!routes) continue;
-        const event: ChangeEvent = { ...change, system: systemId, captureTime: change.captureTime ?? now };
-        if (event.origin === this.runtimeOrigin) this.taggingSystems.add(systemId);
-        if (event.origin === this.runtimeOrigin && event.op === 'upsert') {
-          // Tagged at the source as our own write: an echo, dropped before it costs anything.
-          echoes++;
-          for (const r of routes) echoCounts.set(`${r.sync.id}|${r.direction}`, (echoCounts.get(`${r.sync.id}|${r.direction}`) ?? 0) + 1);
-          continue;
-        }
-        for (const r of routes) {
-          this.store.inbox.add(this.flowId, event, { syncId: r.sync.id, direction: r.direction, notBefore: readyTime(r.sync, now) });
-          stored++;
-        }
-      }
-      if (batch.checkpoint !== null) this.store.checkpoints.put(this.flowId, systemId, batch.checkpoint, now);
-      for (const [k, n] of echoCounts) {
-        const [syncId, direction] = k.split('|') as [string, string];
-        this.store.counters.add(this.flowId, syncId, direction, { ...emptyDelta(), echoes: n });
-      }
-      // No fsync on the path of every change (it dominated lag): durability comes from the barrier
-      // the source awaits before it acknowledges (the sink awaits it for a batch acknowledged at once).
-    }, { relaxed: true });
-    for (const [k, n] of echoCounts) {
+    const result = commitCapturedBatch(this.store, this.flowId, this.routes, this.runtimeOrigin, systemId, batch, now);
+    this.captured(systemId, result, batch.notices ?? [], now);
+    this.hooks.step?.('capture:after-commit');
+    if (result.stored > 0) this.kick();
+    return { stored: result.stored, duplicates: result.duplicates, echoes: result.echoes };
+  }
+
+  /** What the engine learns from a committed capture batch, wherever it was committed. */
+  private captured(systemId: string, result: CaptureCommitResult, notices: readonly string[], now: number): void {
+    if (result.sawOwnOrigin) this.taggingSystems.add(systemId);
+    for (const [k, n] of result.echoCounts) {
       const [syncId, direction] = k.split('|') as [string, DirectionKey];
       this.metrics.count(syncId, direction, now, 'echoes', n);
     }
-    for (const n of batch.notices ?? []) this.notice(`${systemId}: ${n}`);
-    this.hooks.step?.('capture:after-commit');
-    if (stored > 0) this.kick();
-    return { stored, duplicates, echoes };
+    for (const n of notices) this.notice(`${systemId}: ${n}`);
   }
 
   /** Everything committed so far is on disk once this resolves; concurrent callers share one fsync. */
@@ -823,6 +798,11 @@ export class FlowEngine {
           durable: () => this.durable(),
           reportStatus: (status) => this.systemDetail.set(systemId, status),
         });
+        if (!this.running) {
+          // Stopped while capture was starting.
+          await handle.stop();
+          return;
+        }
         this.captures.set(systemId, handle);
         this.systemErrors.set(systemId, null);
       } catch (e) {
