@@ -18,8 +18,8 @@ import type { BenchOptions, BenchRow } from '../types.js';
 
 /**
  * Signed webhook → durable inbox → Postgres upsert, through the product's own pieces: the webhook
- * connector (HMAC check, group commit), the workspace store (SQLite WAL, synchronous=FULL: a 2xx
- * means the event is on disk) and the flow engine applying batches as one `unnest` upsert. Beside it,
+ * connector (HMAC check, group commit), the workspace store (SQLite WAL; each group commit is
+ * fsynced before its 2xx: a 2xx means the event is on disk) and the flow engine applying batches as one `unnest` upsert. Beside it,
  * in the same run and against the same durable Postgres (fsync on, synchronous_commit on), the
  * baseline a developer would hand-write: Node http + pg, verify, one upsert per request, answer
  * after its commit. Load comes from a worker thread so it does not share the servers' event loop.

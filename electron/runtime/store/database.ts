@@ -7,8 +7,9 @@ export type Db = Database.Database;
 
 /**
  * Opens (creating and migrating) the workspace database. WAL lets the UI read while the engine
- * writes; synchronous=FULL makes every commit durable before a source is acknowledged, which is the
- * promise behind "2xx means stored" — batching keeps that to one fsync per batch, not per event.
+ * writes. synchronous=FULL is the default for commits made outside the engine's hot path; the
+ * engine's own commits are relaxed and made durable by the barrier before a source is acknowledged
+ * (Store.transaction, Store.durable), one fsync per group of batches, not per event.
  */
 export function openStoreDatabase(path: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

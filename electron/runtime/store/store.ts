@@ -117,7 +117,11 @@ export class Store {
     this.db.prepare('UPDATE durability SET at = ? WHERE id = 1').run(now);
   }
 
-  /** syncToDisk without blocking the event loop: the fsync happens on a worker thread's connection. */
+  /**
+   * Make everything committed so far durable without blocking the event loop: the WAL file is
+   * fdatasync'ed on a worker thread (DurabilityBarrier); a store without one (in memory, or opened
+   * with synchronous=NORMAL) falls back to syncToDisk.
+   */
   async durable(): Promise<void> {
     if (!this.db.open) throw new Error('the workspace is closed');
     if (this.barrier) return this.barrier.sync();
