@@ -14,6 +14,7 @@ import { openRuntime } from '../../electron/runtime/runtime.js';
 import { MemorySecretStore } from '../../electron/runtime/secrets/memory-store.js';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import type { BenchOptions, BenchRow } from '../types.js';
+import { ONE_WAY_CONTACTS_SYNC } from '../support/one-way-sync.js';
 import { describeCpu, startCpuMeter, type CpuPerRow } from '../support/cpu-meter.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,29 +39,46 @@ async function fillTable(client: pg.Client, table: string, rows: number): Promis
   }
 }
 
+/**
+ * A bare replication stream of one table's inserts: stock LogicalReplicationService and pgoutput
+ * parser, publication `<name>_pub` and slot `<name>_slot`, created here (rows written from now on are
+ * kept for the stream). `start` reads the stream, handing each inserted row to `onInsert`; `close`
+ * ends it and drops the slot.
+ */
+async function bareInsertStream(config: pg.ClientConfig, client: pg.Client, table: string, name: string): Promise<{ start(onInsert: (row: Record<string, unknown>) => void): void; close(): Promise<void> }> {
+  await client.query(`CREATE PUBLICATION ${name}_pub FOR TABLE ${table}`);
+  await client.query(`SELECT pg_create_logical_replication_slot('${name}_slot', 'pgoutput')`);
+  const service = new LogicalReplicationService(config, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+  service.on('error', () => {});
+  return {
+    start(onInsert) {
+      service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
+        if (msg.tag === 'insert') onInsert(msg.new as Record<string, unknown>);
+      });
+      void service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [`${name}_pub`] }), `${name}_slot`).catch(() => {});
+    },
+    async close() {
+      await service.destroy().catch(() => {});
+      // The walsender lets go of the slot a moment after its client leaves.
+      await dropSlot(client, `${name}_slot`);
+    },
+  };
+}
+
 /** Rows per second a bare LogicalReplicationService + stock pgoutput parser delivers from a backlog. */
 async function rawDecodeRate(config: pg.ClientConfig, admin: pg.Client, rows: number): Promise<number> {
   await admin.query(`CREATE TABLE raw_src ${TABLE_DDL}`);
-  await admin.query('CREATE PUBLICATION raw_pub FOR TABLE raw_src');
-  await admin.query(`SELECT pg_create_logical_replication_slot('raw_slot', 'pgoutput')`);
+  const stream = await bareInsertStream(config, admin, 'raw_src', 'raw');
   await fillTable(admin, 'raw_src', rows);
-  const service = new LogicalReplicationService(config, { acknowledge: { auto: false, timeoutSeconds: 0 } });
-  const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: ['raw_pub'] });
   let seen = 0;
   let first = 0;
-  const done = new Promise<number>((resolve) => {
-    service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
-      if (msg.tag !== 'insert') return;
+  const last = await new Promise<number>((resolve) =>
+    stream.start(() => {
       if (seen++ === 0) first = performance.now();
       if (seen === rows) resolve(performance.now());
-    });
-  });
-  service.on('error', () => {});
-  void service.subscribe(plugin, 'raw_slot').catch(() => {});
-  const last = await done;
-  await service.destroy();
-  // The walsender lets go of the slot a moment after its client leaves.
-  await dropSlot(admin, 'raw_slot');
+    }),
+  );
+  await stream.close();
   return rows / ((last - first) / 1000);
 }
 
@@ -178,12 +196,10 @@ async function barePipeline(server: ServerInfo, admin: pg.Client, n: number): Pr
   await db.connect();
   const writer = new pg.Client(config);
   await writer.connect();
-  const service = new LogicalReplicationService(config, { acknowledge: { auto: false, timeoutSeconds: 0 } });
+  let stream: Awaited<ReturnType<typeof bareInsertStream>> | null = null;
   try {
     await db.query(CONTACTS_DDL);
     for (const ddl of CUSTOMERS_DDL) await db.query(ddl);
-    await db.query('CREATE PUBLICATION bare_pub FOR TABLE contacts');
-    await db.query(`SELECT pg_create_logical_replication_slot('bare_slot', 'pgoutput')`);
     const sql = `INSERT INTO customers AS t (email, name, plan, sent_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[])
       ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, plan = EXCLUDED.plan, sent_at = EXCLUDED.sent_at`;
     const queue: Record<string, unknown>[] = [];
@@ -209,13 +225,11 @@ async function barePipeline(server: ServerInfo, admin: pg.Client, n: number): Pr
       }
       if (written >= n) resolveDone();
     };
-    service.on('data', (_lsn: string, msg: Pgoutput.Message) => {
-      if (msg.tag !== 'insert') return;
-      queue.push(msg.new as Record<string, unknown>);
+    stream = await bareInsertStream(config, db, 'contacts', 'bare');
+    stream.start((row) => {
+      queue.push(row);
       void pump();
     });
-    service.on('error', () => {});
-    void service.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: ['bare_pub'] }), 'bare_slot').catch(() => {});
     await waitUntil(async () => ((await db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = 'bare_slot' AND active`)).rowCount ?? 0) > 0, 30_000, 'the bare stream');
     const cpu = startCpuMeter();
     const t0 = performance.now();
@@ -225,8 +239,7 @@ async function barePipeline(server: ServerInfo, admin: pg.Client, n: number): Pr
     const rate = n / ((performance.now() - t0) / 1000);
     return { rate, cpu: cpu.perRow(n) };
   } finally {
-    await service.destroy().catch(() => {});
-    await dropSlot(db, 'bare_slot').catch(() => {});
+    await stream?.close().catch(() => {});
     await writer.end().catch(() => {});
     await db.end().catch(() => {});
   }
@@ -265,21 +278,7 @@ function pipelineFlow(server: ServerInfo) {
     id: 'bench-pg',
     name: 'Bench Postgres → Postgres',
     systems: [system('src', 'bench_src'), system('dst', 'bench_dst')],
-    syncs: [
-      {
-        id: 'one-way',
-        a: { system: 'src', entity: 'contacts' },
-        b: { system: 'dst', entity: 'customers' },
-        direction: 'a-to-b',
-        matchKey: { a: 'email', b: 'email', normalize: 'exact' },
-        fields: [
-          { a: 'email', b: 'email', owner: 'a' },
-          { a: 'name', b: 'name', owner: 'a' },
-          { a: 'plan', b: 'plan', owner: 'a' },
-          { a: 'sent_at', b: 'sent_at', owner: 'a' },
-        ],
-      },
-    ],
+    syncs: [ONE_WAY_CONTACTS_SYNC],
   };
 }
 

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { openRuntime } from '../../electron/runtime/runtime.js';
 import type { BenchOptions, BenchRow } from '../types.js';
+import { ONE_WAY_CONTACTS_SYNC } from '../support/one-way-sync.js';
 
 /**
  * SQLite → SQLite one-way through the whole pipeline (trigger capture, durable inbox, dedupe,
@@ -48,21 +49,7 @@ function flowDoc(dir: string, pollIntervalMs: number) {
       { id: 'src', name: 'Source', kind: 'sqlite', config: { path: path.join(dir, 'src.db'), pollIntervalMs } },
       { id: 'dst', name: 'Target', kind: 'sqlite', config: { path: path.join(dir, 'dst.db'), pollIntervalMs } },
     ],
-    syncs: [
-      {
-        id: 'one-way',
-        a: { system: 'src', entity: 'contacts' },
-        b: { system: 'dst', entity: 'customers' },
-        direction: 'a-to-b',
-        matchKey: { a: 'email', b: 'email', normalize: 'exact' },
-        fields: [
-          { a: 'email', b: 'email', owner: 'a' },
-          { a: 'name', b: 'name', owner: 'a' },
-          { a: 'plan', b: 'plan', owner: 'a' },
-          { a: 'sent_at', b: 'sent_at', owner: 'a' },
-        ],
-      },
-    ],
+    syncs: [ONE_WAY_CONTACTS_SYNC],
   };
 }
 

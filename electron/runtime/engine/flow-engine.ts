@@ -474,8 +474,6 @@ export class FlowEngine {
     };
     const metricEvents: (() => void)[] = [];
     let settled = 0;
-    // The last applied events per edge, kept (bounded) for what-if previews on history.
-    const history = new Map<string, ChangeEvent[]>();
     this.prefetchWritten(planned);
     // Settled inbox rows, deleted with one statement at the end of the transaction.
     const done: number[] = [];
@@ -585,10 +583,11 @@ export class FlowEngine {
             }
             if (anyTombstones) this.store.tombstones.remove(this.flowId, p.targetSystem, p.targetEntity, targetKey);
           }
+          // The last applied events per edge, kept (bounded) for what-if previews on history.
           const hk = `${sync.id}|${direction}`;
-          const recent = history.get(hk);
+          const recent = this.pendingHistory.get(hk);
           if (recent) recent.push(event);
-          else history.set(hk, [event]);
+          else this.pendingHistory.set(hk, [event]);
           d.applied += p.rows.length;
           d.lastAppliedAt = p.finishedAt ?? now;
           const lag = (p.finishedAt ?? now) - event.sourceTime;
@@ -617,12 +616,7 @@ export class FlowEngine {
         const [syncId, direction] = k.split('|') as [string, string];
         this.store.counters.add(this.flowId, syncId, direction, d);
       }
-      for (const [k, events] of history) {
-        let list = this.pendingHistory.get(k);
-        if (!list) this.pendingHistory.set(k, (list = []));
-        for (const e of events) list.push(e);
-        if (list.length > HISTORY_PER_EDGE) list.splice(0, list.length - HISTORY_PER_EDGE);
-      }
+      for (const list of this.pendingHistory.values()) if (list.length > HISTORY_PER_EDGE) list.splice(0, list.length - HISTORY_PER_EDGE);
       for (const f of metricEvents) f();
       if (now - this.lastMetricsFlush >= BUCKET_MS) {
         this.writeHistory(now);

@@ -154,8 +154,8 @@ export class InboxRepo {
 
   /** How SQLite runs the two ready queries, one line per step (a check that neither sorts the backlog). */
   explainReady(): string[] {
-    const plan = (sql: string, params: unknown) => (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params as never) as { detail: string }[]).map((r) => r.detail);
-    return [...plan(this.selectReady.source, { flowId: '', now: 0, limit: 1 }), ...this.db.prepare(`EXPLAIN QUERY PLAN ${this.selectReadySimple.source}`).all('', 0, 1).map((r) => (r as { detail: string }).detail)];
+    const plan = (sql: string, ...params: unknown[]) => (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    return [...plan(this.selectReady.source, { flowId: '', now: 0, limit: 1 }), ...plan(this.selectReadySimple.source, '', 0, 1)];
   }
 
   /** Remove settled rows: one statement for a batch instead of one per row. */

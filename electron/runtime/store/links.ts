@@ -28,12 +28,8 @@ export class LinkRepo {
    * that follow are memory reads; keys without a link are remembered as such.
    */
   prefetch(flowId: string, syncId: string, side: 'a' | 'b', keys: Iterable<string>): void {
-    const scope = this.cache.scope(flowId, syncId, side);
-    const missing: string[] = [];
-    for (const k of keys) if (scope.get(k) === undefined) missing.push(k);
-    if (missing.length === 0) return;
-    const found = new Map((side === 'a' ? this.manyByA : this.manyByB).all(flowId, syncId, JSON.stringify(missing)) as [string, string][]);
-    for (const k of missing) scope.fill(k, found.get(k) ?? null);
+    const stmt = side === 'a' ? this.manyByA : this.manyByB;
+    this.cache.scope(flowId, syncId, side).prefetch(keys, (missing) => new Map(stmt.all(flowId, syncId, JSON.stringify(missing)) as [string, string][]));
   }
 
   /** The key on the other side of `key` (given as side `side`), if linked. */

@@ -56,12 +56,9 @@ export class ShadowRepo {
 
   /** Load many records' shadows into the cache with one query; absent ones are remembered as such. */
   prefetch(flowId: string, system: string, entity: string, keys: Iterable<string>): void {
-    const scope = this.cache.scope(flowId, system, entity);
-    const missing: string[] = [];
-    for (const k of keys) if (scope.get(k) === undefined) missing.push(k);
-    if (missing.length === 0) return;
-    const found = new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(state) as RecordShadow]));
-    for (const k of missing) scope.fill(k, found.get(k) ?? null);
+    this.cache
+      .scope(flowId, system, entity)
+      .prefetch(keys, (missing) => new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(state) as RecordShadow])));
   }
 
   /** Shadows are shared, immutable values: callers make new objects rather than change these. */

@@ -92,6 +92,18 @@ export class CacheScope<V> {
     this.store(key, value);
   }
 
+  /**
+   * Load the entries of many keys at once: `load` is asked only for the keys not cached and
+   * returns those it found; the rest are remembered as absent.
+   */
+  prefetch(keys: Iterable<string>, load: (missing: string[]) => Map<string, V>): void {
+    const missing: string[] = [];
+    for (const k of keys) if (this.get(k) === undefined) missing.push(k);
+    if (missing.length === 0) return;
+    const found = load(missing);
+    for (const k of missing) this.fill(k, found.get(k) ?? null);
+  }
+
   /** Record a write: staged until the transaction commits. */
   set(key: string, value: V | null): void {
     if (this.staged === null && this.owner.staging && this.owner.stage(this)) this.staged = new Map();
