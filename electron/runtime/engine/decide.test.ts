@@ -548,3 +548,37 @@ describe('decide: transforms', () => {
     expect(d.op).toBeUndefined();
   });
 });
+
+describe('decide: an event made before our write landed (log-ordered versions)', () => {
+  // Billing's own change (a new plan) whose row image still holds the email we had written before
+  // our newer write of the CRM's email landed: the log id (version 7) is below our write's (9).
+  const sourceShadow: RecordShadow = {
+    fields: {
+      contact_email: { v: 'new@x.com', t: T - 500, by: 'sync', w: 9 },
+      plan_code: { v: 'basic', t: T - 5000, by: 'self' },
+    },
+    version: 5,
+    written: [9],
+  };
+  const input = {
+    direction: 'b-to-a' as const,
+    sourceShadow,
+    targetShadow: shadow({ email: ['new@x.com', T - 500, 'self'], plan: ['basic', T - 5000, 'sync'] }),
+    targetKey: 'c1',
+    sync: twoWay(),
+  };
+
+  it('keeps our newer value for the fields we wrote, counts no violation, and still carries the owner\'s own change', () => {
+    const d = run({ ...input, event: billingEvent({ contact_email: 'old@x.com', plan_code: 'pro' }, { version: 7, sourceTime: T }) });
+    expect(d.violations).toEqual([]);
+    expect(d.nextSourceShadow!.fields['contact_email']).toMatchObject({ v: 'new@x.com', by: 'sync' });
+    expect(upsertOp(d.op)).toMatchObject({ key: 'c1', fields: { plan: 'pro' } });
+    expect(d.op && 'fields' in d.op ? Object.keys(d.op.fields) : []).toEqual(['plan']);
+  });
+
+  it('a change made after our write (a higher version) is a real non-owner edit', () => {
+    const d = run({ ...input, event: billingEvent({ contact_email: 'other@x.com', plan_code: 'basic' }, { version: 11, sourceTime: T }) });
+    expect(d.violations).toEqual(['contact_email']);
+    expect(d.nextSourceShadow!.fields['contact_email']).toMatchObject({ v: 'other@x.com', by: 'self' });
+  });
+});

@@ -229,7 +229,10 @@ function decideUpsert(input: DecideInput): Decision {
           });
         } else d.staleFields++;
       } else if (m.owner === t) {
-        d.violations.push(sf); // a non-owner's edit, already overwritten by the owner's value
+        // Made before our write of the owner's value landed: the value is either one we wrote
+        // earlier or a non-owner's edit our write already replaced. Either way the owner's value
+        // stands; it is not a violation to report (and must not replace what we know the source holds).
+        d.staleFields++;
       }
       continue;
     }

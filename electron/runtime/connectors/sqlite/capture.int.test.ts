@@ -87,7 +87,7 @@ describe('sqlite capture', () => {
     const rec = recorder();
     const handle = await capture(c, rec, ['contacts']);
     const res = await c.write('contacts', [{ kind: 'upsert', key: '7', fields: { email: 'ours@x.com' }, idempotencyKey: 'e1', sourceTime: 1 }], 'synccanvas:flow1');
-    expect(res).toEqual([{ ok: true, key: '7', created: true }]);
+    expect(res).toEqual([{ ok: true, key: '7', created: true, version: 1 }]);
     t.outside.prepare(`UPDATE contacts SET name = 'Theirs' WHERE id = 7`).run();
     await waitFor(() => rec.changes().length >= 2, 'two changes');
     await handle.stop();
@@ -265,7 +265,9 @@ describe('sqlite capture', () => {
     await handle.stop();
     await c.close();
     expect(rec.batches.flatMap((b) => b.notices ?? []).join(' ')).toMatch(/restored or replaced/);
-    expect(rec.changes()[0]!.eventId).toMatch(/^sqlite:[0-9a-f-]{36}:1$/);
+    // A new database id, and ids (the record versions) continue above the checkpoint, never below it.
+    expect(rec.changes()[0]!.eventId).toMatch(/^sqlite:[0-9a-f-]{36}:501$/);
+    expect(rec.changes()[0]!.version).toBe(501);
   });
 
   it('handles table and column names that need quoting', async () => {
@@ -275,7 +277,7 @@ describe('sqlite capture', () => {
     const table = 'my "odd" table';
     const handle = await capture(c, rec, [table]);
     const res = await c.write(table, [{ kind: 'upsert', key: 'k1', fields: { "it's": 'fine', select: 2 }, idempotencyKey: 'i', sourceTime: 1 }], 'synccanvas:flow1');
-    expect(res).toEqual([{ ok: true, key: 'k1', created: true }]);
+    expect(res).toEqual([{ ok: true, key: 'k1', created: true, version: 1 }]);
     t.outside.prepare(`DELETE FROM "my ""odd"" table"`).run();
     await waitFor(() => rec.changes().length === 2, 'two changes');
     await handle.stop();

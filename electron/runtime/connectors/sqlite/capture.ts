@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CaptureContext, CaptureHandle, CapturedBatch, CapturedChange } from '../types.js';
-import { CHANGES_TABLE, databaseId, ensureChangeLogSchema, lastAssignedChangeId, renewDatabaseId, snapshotStatement, syncCaptureTriggers } from './change-log.js';
+import { CHANGES_TABLE, continueChangeIdsAbove, databaseId, ensureChangeLogSchema, lastAssignedChangeId, renewDatabaseId, snapshotStatement, syncCaptureTriggers } from './change-log.js';
 import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
 import { Sleeper } from './sleeper.js';
@@ -76,6 +76,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
     // changes look like ones already delivered, so take a fresh database id and start at the log's beginning.
     dbId = renewDatabaseId(db);
+    db.transaction(() => continueChangeIdsAbove(db, position)).immediate();
     pendingNotices.push(
       `the change log of ${label} is behind the saved checkpoint (${position}); the database was probably restored or replaced — capturing from the start of its log`,
     );
@@ -150,6 +151,10 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
         sourceTime: Math.round(r.changed_at),
         captureTime,
         origin: r.origin,
+        // The log id orders every change to this database, ours included (the writer reports the id
+        // its write produced): an event below our write's id was made before our write landed, so
+        // its values of the fields we wrote are older than ours, whatever the clocks say.
+        version: r.id,
       });
     }
     const last = rows[rows.length - 1];

@@ -59,6 +59,16 @@ export function databaseId(db: Db): string {
   return get.get() as string;
 }
 
+/**
+ * Makes the log's next ids continue above `id`. After a restored backup the log restarts below
+ * our checkpoint; its ids are also the record versions our events carry (see capture.ts), and a
+ * version that went backwards would make new changes look older than ones already applied.
+ */
+export function continueChangeIdsAbove(db: Db, id: number): void {
+  const updated = db.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = ? AND seq < ?`).run(id, CHANGES_TABLE, id).changes;
+  if (updated === 0 && lastAssignedChangeId(db) < id) db.prepare(`INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)`).run(CHANGES_TABLE, id);
+}
+
 /** Replaces the database id, e.g. after the change log went backwards (a restored backup), so old eventIds are not reused. */
 export function renewDatabaseId(db: Db): string {
   const id = randomUUID();
@@ -67,8 +77,10 @@ export function renewDatabaseId(db: Db): string {
 }
 
 /** The highest change id ever assigned (survives deletes), 0 when none. */
+export const LAST_CHANGE_ID_SQL = `SELECT seq FROM sqlite_sequence WHERE name = ?`;
+
 export function lastAssignedChangeId(db: Db): number {
-  const seq = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = ?`).pluck().get(CHANGES_TABLE) as number | undefined;
+  const seq = db.prepare(LAST_CHANGE_ID_SQL).pluck().get(CHANGES_TABLE) as number | undefined;
   return seq ?? 0;
 }
 

@@ -27,7 +27,8 @@ describe('sqlite writes', () => {
     const c = connectorFor(t);
     await c.startCapture({ entities: ['contacts'], checkpoint: null, sink: async () => {}, signal: AbortSignal.abort() }).then((h) => h.stop());
     const op = upsert('10', { email: 'a@x.com', name: 'Ann', id: 999 });
-    expect(await c.write('contacts', [op], ORIGIN)).toEqual([{ ok: true, key: '10', created: true }]);
+    // The version is the change-log id the write produced; a write that changes nothing produces none.
+    expect(await c.write('contacts', [op], ORIGIN)).toEqual([{ ok: true, key: '10', created: true, version: 1 }]);
     const once = rows();
     const logged = logCount();
     expect(await c.write('contacts', [op], ORIGIN)).toEqual([{ ok: true, key: '10' }]);
@@ -35,7 +36,7 @@ describe('sqlite writes', () => {
     expect(logCount()).toBe(logged);
     expect(once).toEqual([{ id: 10, email: 'a@x.com', name: 'Ann', phone: null, deleted_at: null }]);
 
-    expect(await c.write('contacts', [upsert('10', { phone: '555' })], ORIGIN)).toEqual([{ ok: true, key: '10' }]);
+    expect(await c.write('contacts', [upsert('10', { phone: '555' })], ORIGIN)).toEqual([{ ok: true, key: '10', version: 2 }]);
     expect(rows()).toEqual([{ id: 10, email: 'a@x.com', name: 'Ann', phone: '555', deleted_at: null }]);
     await c.close();
   });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { syncError } from '../../../../shared/errors.js';
 import type { WriteOp, WriteResult } from '../types.js';
-import { APPLIED_TABLE, CLEAR_ORIGIN_SQL, ensureChangeLogSchema, SET_ORIGIN_SQL } from './change-log.js';
+import { APPLIED_TABLE, CHANGES_TABLE, CLEAR_ORIGIN_SQL, ensureChangeLogSchema, LAST_CHANGE_ID_SQL, SET_ORIGIN_SQL } from './change-log.js';
 import { NORMALIZE_FN, normalizeMatchValue, type Db } from './database.js';
 import { classifySqliteError } from './errors.js';
 import { quoteIdent } from './sql-quote.js';
@@ -101,6 +101,10 @@ export class SqliteWriter {
     for (const [field, index] of this.matchIndexes) if (values.has(field)) index.add(values.get(field), pk);
   }
 
+  private lastChangeId(): number {
+    return (this.stmt(LAST_CHANGE_ID_SQL).pluck().get(CHANGES_TABLE) as number | undefined) ?? 0;
+  }
+
   /** Our bookkeeping tables must exist before the first write (the origin row lives there). */
   private prepareOnce(): void {
     if (this.prepared) return;
@@ -111,7 +115,14 @@ export class SqliteWriter {
 
   private applyOne(table: TableSchema, key: ColumnSchema, op: WriteOp): WriteResult {
     try {
-      return op.kind === 'upsert' ? this.upsert(table, key, op) : this.delete(table, key, op);
+      const before = this.lastChangeId();
+      const result = op.kind === 'upsert' ? this.upsert(table, key, op) : this.delete(table, key, op);
+      // The change-log id our write produced is the record version our capture reports for it, so
+      // the engine can tell an event made before this write (a lower id) from a later one. No new id:
+      // the table is not captured, or nothing was written.
+      const after = this.lastChangeId();
+      if (result.ok && after > before) result.version = after;
+      return result;
     } catch (e) {
       if (e instanceof OpRejected || e instanceof UnstorableValueError) {
         return { ok: false, error: syncError('validation', `${e.message} (table "${table.name}" in ${this.label})`) };
