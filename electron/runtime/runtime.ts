@@ -135,21 +135,24 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     if (running.has(flowId)) return statusOf(flowId);
     const flow = loadFlow(flowId);
     const systems = await openSystems(flow);
-    const entities = new Map<string, EntityInfo[]>();
     const polls = new Map<string, number>();
-    for (const [id, s] of systems) {
-      try {
-        entities.set(id, await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${id}"`));
-      } catch (e) {
-        log('warn', `flow ${flowId}: could not discover "${id}" (${(e as Error).message}); type checks for it are off until the next start`);
-      }
-      polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);
-    }
+    for (const [id, s] of systems) polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);
+    // Discovered side by side and not awaited here: capture starts at once, applying waits for it.
+    const discovery = Promise.all(
+      [...systems].map(async ([id, s]): Promise<[string, EntityInfo[]] | null> => {
+        try {
+          return [id, await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${id}"`)];
+        } catch (e) {
+          log('warn', `flow ${flowId}: could not discover "${id}" (${(e as Error).message}); type checks for it are off until the next start`);
+          return null;
+        }
+      }),
+    ).then((found) => new Map(found.filter((f) => f !== null)));
     const engine = new FlowEngine({
       store,
       flow,
       connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
-      entities,
+      discovery,
       pollIntervals: polls,
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
     });

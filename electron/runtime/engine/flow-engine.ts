@@ -35,6 +35,12 @@ export interface FlowEngineOptions {
   connectors: ReadonlyMap<string, Connector>;
   /** Discovered entities per system id (for type checks and drift reports); missing entries skip those checks. */
   entities?: ReadonlyMap<string, EntityInfo[]>;
+  /**
+   * Entities still being discovered when the flow starts. Capture starts at once (receivers listen,
+   * sources are read into the inbox); applying waits for this, because the type checks need the
+   * targets' fields. It must settle (the runtime bounds each system's discovery with a timeout).
+   */
+  discovery?: Promise<ReadonlyMap<string, EntityInfo[]>>;
   /** Longest polling interval per system id, for tombstone TTLs. */
   pollIntervals?: ReadonlyMap<string, number>;
   clock?: Clock;
@@ -114,6 +120,8 @@ export class FlowEngine {
   private lastAckedCapture = -Infinity;
   private readonly yieldMs: number;
   private draining: Promise<void> | null = null;
+  /** Until discovery settles, applying waits (see FlowEngineOptions.discovery). */
+  private discovered: Promise<void> | null = null;
   private drainAgain = false;
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastMetricsFlush = 0;
@@ -142,12 +150,16 @@ export class FlowEngine {
     this.batchSize = opts.batchSize ?? 1000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.yieldMs = opts.applyYieldMs ?? 20;
-    for (const [systemId, entities] of opts.entities ?? []) {
-      for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
-    }
+    this.learnEntities(opts.entities ?? new Map());
     for (const sync of opts.flow.syncs) {
       const longest = Math.max(sync.pollIntervalMs, opts.pollIntervals?.get(sync.a.system) ?? 0, opts.pollIntervals?.get(sync.b.system) ?? 0);
       this.ttl.set(sync.id, tombstoneTtlMs(longest));
+    }
+  }
+
+  private learnEntities(entities: ReadonlyMap<string, EntityInfo[]>): void {
+    for (const [systemId, list] of entities) {
+      for (const e of list) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
     }
   }
 
@@ -755,13 +767,24 @@ export class FlowEngine {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Start capture on every source system and the apply loop. */
+  /**
+   * Start capture on every source system and the apply loop. Changes left in the inbox by the last
+   * run apply at once, and the captures start side by side: a webhook receiver listens without
+   * waiting for a database's replication slot or snapshot, or for a system that does not answer.
+   */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.fatal = null;
     this.abort = new AbortController();
     this.startedAt = this.clock.now();
+    if (this.opts.discovery) {
+      this.discovered = this.opts.discovery.then(
+        (entities) => this.learnEntities(entities),
+        (e: unknown) => this.notice(`discovery failed (${(e as Error).message}); type checks are off until the next start`),
+      );
+    }
+    this.kick();
     const sources = new Map<string, Set<string>>();
     for (const sync of this.flow.syncs) {
       if (!sync.enabled) continue;
@@ -772,39 +795,42 @@ export class FlowEngine {
         set.add(src.entity);
       }
     }
-    for (const [systemId, entities] of sources) {
-      const connector = this.connectors.get(systemId);
-      if (!connector) {
-        this.systemErrors.set(systemId, `no connector for system "${systemId}"`);
-        continue;
-      }
-      try {
-        const handle = await connector.startCapture({
-          entities: [...entities],
-          checkpoint: this.store.checkpoints.get(this.flowId, systemId),
-          signal: this.abort.signal,
-          sink: async (batch) => {
-            this.commitCaptured(systemId, batch);
-            if (!batch.durable) return;
-            this.lastAckedCapture = performance.now();
-            await this.durable();
-          },
-          durable: () => this.durable(),
-          reportStatus: (status) => this.systemDetail.set(systemId, status),
-        });
-        if (!this.running) {
-          // Stopped while capture was starting.
-          await handle.stop();
-          return;
-        }
-        this.captures.set(systemId, handle);
-        this.systemErrors.set(systemId, null);
-      } catch (e) {
-        this.systemErrors.set(systemId, (e as Error).message);
-        this.notice(`capture of "${systemId}" failed to start: ${(e as Error).message}`);
-      }
-    }
+    const signal = this.abort.signal;
+    await Promise.all([...sources].map(([systemId, entities]) => this.startCapture(systemId, [...entities], signal)));
     this.kick();
+  }
+
+  private async startCapture(systemId: string, entities: string[], signal: AbortSignal): Promise<void> {
+    const connector = this.connectors.get(systemId);
+    if (!connector) {
+      this.systemErrors.set(systemId, `no connector for system "${systemId}"`);
+      return;
+    }
+    try {
+      const handle = await connector.startCapture({
+        entities,
+        checkpoint: this.store.checkpoints.get(this.flowId, systemId),
+        signal,
+        sink: async (batch) => {
+          this.commitCaptured(systemId, batch);
+          if (!batch.durable) return;
+          this.lastAckedCapture = performance.now();
+          await this.durable();
+        },
+        durable: () => this.durable(),
+        reportStatus: (status) => this.systemDetail.set(systemId, status),
+      });
+      if (!this.running || signal.aborted) {
+        // Stopped while capture was starting.
+        await handle.stop();
+        return;
+      }
+      this.captures.set(systemId, handle);
+      this.systemErrors.set(systemId, null);
+    } catch (e) {
+      this.systemErrors.set(systemId, (e as Error).message);
+      this.notice(`capture of "${systemId}" failed to start: ${(e as Error).message}`);
+    }
   }
 
   /**
@@ -857,10 +883,21 @@ export class FlowEngine {
       for (;;) {
         this.drainAgain = false;
         if (!this.running) break;
+        if (this.discovered) {
+          // A stop must not wait for a system that does not answer discovery.
+          const stopped = this.abort.signal;
+          await Promise.race([this.discovered, new Promise((r) => stopped.addEventListener('abort', r, { once: true }))]);
+          if (!this.running) break;
+          this.discovered = null;
+        }
         await this.yieldToCapture();
         if (!this.running) break;
         const { settled, deferred } = await this.processBatch();
         if (settled === 0 && deferred === 0 && !this.drainAgain) break;
+        // A batch against a synchronous target (SQLite) settles in microtasks only: without a turn of
+        // the event loop here, a backlog would starve timers and sockets until it is drained (the
+        // API, webhook receivers, capture polls: seconds to minutes after a restart).
+        await new Promise((r) => setImmediate(r));
       }
       this.fatal = null;
     } catch (e) {
