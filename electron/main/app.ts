@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, Menu, shell } from 'electron';
-import { KeychainSecretStore } from '../runtime/secrets/keychain-store.js';
 import { openRuntime } from '../runtime/runtime.js';
 import { registerAppScheme, serveRendererFrom } from './app-protocol.js';
 import { forwardRuntimeEvents, registerIpcHandlers } from './ipc.js';
@@ -60,7 +59,8 @@ export function startApp(paths: AppPaths, argv: string[] = process.argv): void {
       serveRendererFrom(paths.rendererDir);
       const workspaceDir = flags.workspaceDir ?? path.join(app.getPath('userData'), 'workspace');
       mkdirSync(workspaceDir, { recursive: true });
-      runtime = await openRuntime({ workspaceDir, demo: flags.demo, secrets: new KeychainSecretStore() });
+      // Secrets: the runtime's provider chain (environment, secrets folder, vault, OS keychain).
+      runtime = await openRuntime({ workspaceDir, demo: flags.demo });
       registerIpcHandlers({ handlers: runtime.api });
       Menu.setApplicationMenu(
         Menu.buildFromTemplate(

@@ -12,8 +12,8 @@ import { usePostgres } from './connectors/postgres/test-support/use-postgres.js'
  * `synccanvas run` on a Postgres → Postgres flow, killed with SIGKILL while changes stream in and
  * restarted: the target equals the source, and nothing was written twice.
  *
- * The spawned CLI reads secrets only from the OS keychain, which a test cannot rely on; so the test
- * adds a role that the server trusts on loopback (pg_hba) and the flow needs no secret.
+ * The flow needs no secret: the test adds a role that the server trusts on loopback (pg_hba).
+ * (Secrets from the environment, for a CLI with no keychain, are tested in cli-secrets.int.test.ts.)
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/synccanvas.mjs');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DlqEntry, DlqFilter, FlowStatus } from '../../shared/api/contract.js';
 import { ERROR_CLASSES, type ErrorClass } from '../../shared/errors.js';
-import type { FlowDocument } from '../../shared/flow/schema.js';
+import { SecretRefSchema, type FlowDocument } from '../../shared/flow/schema.js';
 import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
 import { startHttpServer } from './api/http-server.js';
@@ -14,7 +14,8 @@ import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
-import { KeychainSecretStore } from './secrets/keychain-store.js';
+import { createSecretChain } from './secrets/default-chain.js';
+import { readSecretValue } from './secrets/secret-input.js';
 import { Store } from './store/store.js';
 import { lockedBy, WorkspaceLockedError } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -37,6 +38,10 @@ Usage:
   synccanvas dlq resolve <id> (--keep a|b | --value JSON) [--json]   settle a conflict: write the chosen value to both sides
   synccanvas match <flow.json> --sync ID [--limit N] [--json]        first-sync matching report (nothing is written)
   synccanvas preview <flow.json> --sync ID [--limit N] [--json] [--workspace DIR]
+  synccanvas secrets set <name> [--from-env VAR]       store a secret (value from stdin, a hidden prompt, or VAR; never an argument)
+  synccanvas secrets list [--json]                     secret names and where each comes from (values are never printed)
+  synccanvas secrets delete <name>                     remove a stored secret (keychain or vault)
+  synccanvas secrets check [<flow.json>] [--json]      which source answers each secret the flow (or the workspace's flows) needs
 
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
 Exit codes: 0 ok, 1 the operation failed, 2 bad arguments, 3 workspace unavailable.`;
@@ -46,9 +51,11 @@ class UsageError extends Error {}
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** A secret value typed or piped in (`secrets set`); tests give it directly. */
+  secretInput?: (prompt: string) => Promise<string>;
 }
 
-const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) };
+const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), secretInput: (prompt) => readSecretValue(prompt) };
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -373,7 +380,7 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
         io.err(`the flow "${entry.flowId}" of conflict ${id} is no longer in the workspace: discard the entry`);
         return EXIT.failed;
       }
-      const secrets = new KeychainSecretStore();
+      const secrets = await createSecretChain({ workspaceDir: workspace });
       const sync = stored.flow.syncs.find((x) => x.id === entry.syncId);
       for (const sys of stored.flow.systems) {
         if (sync && (sys.id === sync.a.system || sys.id === sync.b.system)) systems.set(sys.id, await openSystem(stored.flow, sys, secrets, path.join(workspace, 'data')));
@@ -433,7 +440,7 @@ async function withSyncOfFlowFile(
   const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
   const systems = new Map<string, OpenedSystem>();
   try {
-    const secrets = new KeychainSecretStore();
+    const secrets = await createSecretChain({ workspaceDir: workspace });
     for (const id of [sync.a.system, sync.b.system]) systems.set(id, await openSystem(flow, flow.systems.find((x) => x.id === id)!, secrets, path.join(workspace, 'data')));
     await fn({ flow, sync, limit, json: Boolean(values.json), store, systems });
     return EXIT.ok;
@@ -487,6 +494,103 @@ async function cmdMatch(argv: string[], io: Io): Promise<number> {
   });
 }
 
+const SOURCE_WORDS = { environment: 'environment variable', folder: 'secrets folder', vault: 'encrypted vault', keychain: 'OS keychain' } as const;
+
+/** `synccanvas secrets …`: the provider chain of the runtime (secrets/provider-chain.ts); values never reach the output. */
+async function cmdSecrets(argv: string[], io: Io): Promise<number> {
+  const [action, ...rest] = argv;
+  const options = { workspace: { type: 'string' }, json: { type: 'boolean' }, 'from-env': { type: 'string' } } as const;
+  if (action === 'set') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the secret name: synccanvas secrets set <name>' });
+    const name = checkSecretName(positionals[0]!);
+    const chain = await createSecretChain({ workspaceDir: workspaceOf(values) });
+    const target = await chain.writeTarget().catch((e: Error) => e);
+    if (target instanceof Error) {
+      io.err(`synccanvas: cannot store secrets here: ${target.message}`);
+      return EXIT.unavailable;
+    }
+    let value: string;
+    if (values['from-env']) {
+      value = process.env[values['from-env'] as string] ?? '';
+      if (!value) throw new UsageError(`--from-env ${String(values['from-env'])}: that environment variable is empty or not set`);
+    } else {
+      if (!io.secretInput) throw new UsageError('no input to read the value from: pipe it in, or use --from-env VAR');
+      value = await io.secretInput(`Value for ${name} (input hidden): `);
+      if (!value) throw new UsageError('the value is empty: pipe it in (e.g. `printf %s "$TOKEN" | synccanvas secrets set NAME`) or use --from-env VAR');
+    }
+    await target.set!(name, value);
+    if (values.json) io.out(JSON.stringify({ ok: true, name, source: target.id }));
+    else io.out(`stored "${name}" in ${target.label}`);
+    return EXIT.ok;
+  }
+  if (action === 'list') {
+    const { values } = parse(rest, options, { min: 0, max: 0, names: '' });
+    const chain = await createSecretChain({ workspaceDir: workspaceOf(values) });
+    const all = await chain.list();
+    if (values.json) io.out(JSON.stringify(all));
+    else if (all.length === 0) io.out('no secrets found in any source');
+    else for (const s of all) io.out(`${s.name}  (${SOURCE_WORDS[s.source]})`);
+    return EXIT.ok;
+  }
+  if (action === 'delete') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the secret name: synccanvas secrets delete <name>' });
+    const name = checkSecretName(positionals[0]!);
+    const chain = await createSecretChain({ workspaceDir: workspaceOf(values) });
+    const deleted = await chain.delete(name);
+    const still = await chain.lookup(name);
+    if (values.json) io.out(JSON.stringify({ ok: deleted, name, stillFrom: still.source }));
+    else io.out(deleted ? `deleted "${name}"` : `"${name}" is not stored in the keychain or the vault`);
+    if (still.source) io.err(`note: "${name}" is still given by the ${SOURCE_WORDS[still.source]} ${still.where}; remove it there`);
+    return deleted ? EXIT.ok : EXIT.failed;
+  }
+  if (action === 'check') {
+    const { values, positionals } = parse(rest, options, { min: 0, max: 1, names: '' });
+    const workspace = workspaceOf(values);
+    let flows: FlowDocument[];
+    if (positionals[0]) {
+      const file = readFlowFile(positionals[0]);
+      if (!file.ok) {
+        io.err(file.message);
+        return EXIT.failed;
+      }
+      flows = [file.flow];
+    } else {
+      const store = openStoreFor(workspace);
+      try {
+        flows = store.flows.list().map((f) => f.flow);
+      } finally {
+        store.close();
+      }
+    }
+    const chain = await createSecretChain({ workspaceDir: workspace });
+    const needed = new Map<string, string[]>();
+    for (const flow of flows) {
+      for (const system of flow.systems) {
+        for (const [field, ref] of Object.entries(system.secretRefs)) needed.set(ref, [...(needed.get(ref) ?? []), `${flow.name} / ${system.name} (${field})`]);
+      }
+    }
+    const results = [];
+    for (const [name, usedBy] of needed) results.push({ ...(await chain.lookup(name)), usedBy });
+    const missing = results.filter((r) => r.source === null);
+    if (values.json) io.out(JSON.stringify({ store: await chain.status(), secrets: results }, null, 2));
+    else {
+      if (results.length === 0) io.out('the flow needs no secrets');
+      for (const r of results) {
+        io.out(r.source ? `ok       ${r.name}  from the ${SOURCE_WORDS[r.source]}: ${r.where}` : `MISSING  ${r.name}  needed by ${r.usedBy.join(', ')}; looked in ${r.where}`);
+        for (const p of r.problems) io.out(`         (${p})`);
+      }
+    }
+    return missing.length === 0 ? EXIT.ok : EXIT.failed;
+  }
+  throw new UsageError(action ? `unknown secrets action "${action}": use set, list, delete or check` : 'missing the secrets action: set, list, delete or check');
+}
+
+function checkSecretName(name: string): string {
+  const parsed = SecretRefSchema.safeParse(name);
+  if (!parsed.success) throw new UsageError(`"${name}" is not a secret name: ${parsed.error.issues[0]?.message}`);
+  return name;
+}
+
 /** The CLI entry: returns the exit code (bin/synccanvas.mjs sets it). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -506,6 +610,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdPreview(rest, io);
       case 'match':
         return await cmdMatch(rest, io);
+      case 'secrets':
+        return await cmdSecrets(rest, io);
       case '--version':
       case 'version':
         io.out(pkg.version);

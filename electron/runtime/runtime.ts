@@ -17,7 +17,9 @@ import { runHistoryPreview } from './operations/history-preview.js';
 import { runPreflight, type WithSystems } from './operations/preflight-runner.js';
 import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
-import { KeychainSecretStore } from './secrets/keychain-store.js';
+import { createSecretChain } from './secrets/default-chain.js';
+import { SecretProviderChain } from './secrets/provider-chain.js';
+import type { SecretSourceId } from './secrets/secret-provider.js';
 import { Store } from './store/store.js';
 import { acquireWorkspaceLock } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -73,7 +75,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw e;
   }
   const dataDir = path.join(workspaceDir, 'data');
-  const secrets = opts.secrets ?? new KeychainSecretStore();
+  const secrets = opts.secrets ?? (await createSecretChain({ workspaceDir }));
   const log: Logger = opts.log ?? (() => {});
   const running = new Map<string, RunningFlow>();
   const listeners = new Set<(e: RuntimeEvent) => void>();
@@ -395,8 +397,18 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     'secrets.status': async ({ names }) => {
       const st = await secrets.status();
       const present: Record<string, boolean> = {};
-      for (const n of names) present[n] = st.available ? (await secrets.get(n)) !== null : false;
-      return { ...st, present };
+      const sources: Record<string, SecretSourceId | null> = {};
+      for (const n of names) {
+        // Reads do not need a writable store: a secret may come from the environment or a folder.
+        if (secrets instanceof SecretProviderChain) {
+          const found = await secrets.lookup(n);
+          present[n] = found.source !== null;
+          sources[n] = found.source;
+        } else {
+          present[n] = (await secrets.get(n).catch(() => null)) !== null;
+        }
+      }
+      return { ...st, present, sources };
     },
     // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
     'preview.history': async ({ flowId, syncId, flow, limit }) => {

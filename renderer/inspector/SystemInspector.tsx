@@ -118,13 +118,30 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
         </p>
       )}
       {connector.secretFields.map((f) => (
-        <SecretInput key={f.name} label={f.label} description={f.description} stored={Boolean(system.secretRefs[f.name] && secretStatus?.present[system.secretRefs[f.name]!])} disabled={!available} onStore={(v) => setSecret(system.id, f.name, v)} />
+        <SecretInput
+          key={f.name}
+          label={f.label}
+          description={f.description}
+          stored={Boolean(system.secretRefs[f.name] && secretStatus?.present[system.secretRefs[f.name]!])}
+          source={(system.secretRefs[f.name] && secretStatus?.sources?.[system.secretRefs[f.name]!]) || null}
+          disabled={!available}
+          onStore={(v) => setSecret(system.id, f.name, v)}
+        />
       ))}
     </div>
   );
 }
 
-function SecretInput({ label, description, stored, disabled, onStore }: { label: string; description?: string; stored: boolean; disabled: boolean; onStore(value: string): Promise<boolean> }) {
+/** Where a secret's value comes from, in the user's words (the runtime asks these sources in this order). */
+const SOURCE_TEXT: Record<SecretSource, string> = {
+  environment: '✓ Given by an environment variable (it wins over a stored value)',
+  folder: '✓ Given by a file in the secrets folder',
+  vault: '✓ Stored in the encrypted vault (never shown again)',
+  keychain: '✓ Stored in the keychain (never shown again)',
+};
+type SecretSource = 'environment' | 'folder' | 'vault' | 'keychain';
+
+function SecretInput({ label, description, stored, source, disabled, onStore }: { label: string; description?: string; stored: boolean; source: SecretSource | null; disabled: boolean; onStore(value: string): Promise<boolean> }) {
   const id = useId();
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
@@ -138,7 +155,7 @@ function SecretInput({ label, description, stored, disabled, onStore }: { label:
   return (
     <div className="form-row">
       <label className="field-label" htmlFor={id}>
-        {label} <span className="field-label__hint">— stored in the OS keychain</span>
+        {label} <span className="field-label__hint">— stored in the OS keychain (or the encrypted vault on a server)</span>
       </label>
       <div className="secret-row">
         <input
@@ -157,7 +174,7 @@ function SecretInput({ label, description, stored, disabled, onStore }: { label:
         </button>
       </div>
       <p id={`${id}-state`} className={`form-row__hint${stored ? ' secret-state--stored' : ''}`} data-testid="secret-state">
-        {stored ? '✓ Stored in the keychain (never shown again)' : 'Not stored yet'}
+        {stored ? SOURCE_TEXT[source ?? 'keychain'] : 'Not stored yet'}
         {description ? ` · ${description}` : ''}
       </p>
     </div>

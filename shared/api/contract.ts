@@ -242,7 +242,11 @@ export interface ApiOutputs {
   'connectors.testDraft': ApiOutputs['connectors.test'];
   'connectors.discoverDraft': ApiOutputs['connectors.discover'];
   'secrets.set': { ok: true };
-  'secrets.status': { available: boolean; message: string; present: Record<string, boolean> };
+  /**
+   * `available`: new secrets can be stored (keychain or vault). `sources`: which provider answers
+   * each name (environment, folder, vault, keychain), null when none has it.
+   */
+  'secrets.status': { available: boolean; message: string; present: Record<string, boolean>; sources?: Record<string, 'environment' | 'folder' | 'vault' | 'keychain' | null> };
   'preview.history': HistoryPreviewResult;
   'preflight.run': PreflightResult;
   'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };

@@ -34,8 +34,16 @@ export async function resolveSystem(flow: FlowDocument, system: SystemNode, secr
   for (const field of definition.secretFields) {
     const ref = system.secretRefs[field.name];
     if (!ref) continue;
-    const value = await secrets.get(ref);
-    if (value === null) throw new SystemSetupError(system.id, `system "${system.name}" needs the secret "${ref}" (${field.label}), which is not in the keychain: enter it in the system's settings`);
+    let value: string | null;
+    try {
+      value = await secrets.get(ref);
+    } catch (e) {
+      throw new SystemSetupError(system.id, `system "${system.name}" needs the secret "${ref}" (${field.label}): ${(e as Error).message}`);
+    }
+    if (value === null) {
+      const looked = secrets.whereMissing ? ` (looked in ${secrets.whereMissing(ref)})` : '';
+      throw new SystemSetupError(system.id, `system "${system.name}" needs the secret "${ref}" (${field.label}), which no secret source has${looked}: enter it in the system's settings, or run \`synccanvas secrets set ${ref}\``);
+    }
     values[field.name] = value;
   }
   return { definition, ctx: { config: parsed.data, secrets: values, flowId: flow.id, systemId: system.id, dataDir: path.resolve(dataDir) } };

@@ -1,3 +1,4 @@
+import type { SecretProvider } from './secret-provider.js';
 import { SecretUnavailableError, type SecretStore, type SecretStoreStatus } from './secret-store.js';
 
 /** The slice of keytar we use; keytar is an optionalDependency, so it is loaded lazily and may be absent. */
@@ -5,6 +6,7 @@ export interface KeytarModule {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials?(service: string): Promise<{ account: string; password: string }[]>;
 }
 
 export interface KeychainSecretStoreOptions {
@@ -54,7 +56,10 @@ function reasonOf(error: unknown): string {
  * When keytar or the keychain is missing, status() says so in plain words and get/set/delete throw
  * SecretUnavailableError with the same message; flows that need no secrets (the demo) still run.
  */
-export class KeychainSecretStore implements SecretStore {
+export class KeychainSecretStore implements SecretStore, SecretProvider {
+  readonly id = 'keychain' as const;
+  readonly label = 'the OS keychain';
+  readonly writable = true;
   private readonly service: string;
   private readonly loadKeytar: () => Promise<KeytarModule>;
   private readonly platform: NodeJS.Platform;
@@ -89,6 +94,17 @@ export class KeychainSecretStore implements SecretStore {
     checkName(name);
     const keytar = await this.keytar();
     return keytar.deletePassword(this.service, name);
+  }
+
+  /** Names only: the values findCredentials also returns are dropped at once. */
+  async list(): Promise<string[]> {
+    const keytar = await this.keytar();
+    if (!keytar.findCredentials) return [];
+    return (await keytar.findCredentials(this.service)).map((c) => c.account).filter((a) => a !== PROBE_ACCOUNT).sort();
+  }
+
+  where(name: string): string {
+    return `the OS keychain (service "${this.service}", account "${name}")`;
   }
 
   /** A working backend is kept; a failing one is probed again next time, so starting the keychain later just works. */

@@ -1,6 +1,8 @@
 /**
- * Secrets live in the OS keychain only. Flows, SQLite, logs and the renderer hold secret *names*.
- * Implementations: KeychainSecretStore (keytar; the product) and MemorySecretStore (unit tests only).
+ * Where secret values come from. Flows, SQLite, logs and the renderer hold secret *names* only.
+ * Implementations: SecretProviderChain (the product: environment, folder, encrypted vault, OS
+ * keychain; see provider-chain.ts), KeychainSecretStore (one of its providers) and
+ * MemorySecretStore (unit tests only).
  */
 export interface SecretStoreStatus {
   available: boolean;
@@ -13,6 +15,8 @@ export interface SecretStore {
   get(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<boolean>;
+  /** Every place a missing secret was looked for, for the message that tells the user where to put it. */
+  whereMissing?(name: string): string;
 }
 
 export class SecretUnavailableError extends Error {
