@@ -19,6 +19,7 @@ import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { KeychainSecretStore } from './secrets/keychain-store.js';
 import { Store } from './store/store.js';
+import { stepPauseHooks } from './engine/step-pause.js';
 import { acquireWorkspaceLock } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -152,6 +153,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       entities,
       pollIntervals: polls,
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
+      hooks: stepPauseHooks(process.env),
     });
     running.set(flowId, { engine, systems });
     try {
