@@ -433,7 +433,6 @@ export class PostgresWriter {
 
   /** Which of these rows (by position) hold a newer guard value than the one given for them. */
   private async newerRows(client: pg.Client, table: TableInfo, keyCols: ColumnInfo[], keyTexts: Array<Array<string | null>>, guard: ColumnInfo, guardTexts: Array<string | null>): Promise<Set<number>> {
-    const k = keyCols.length;
     const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
     const res = await client.query({
       text:
