@@ -284,7 +284,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     'dlq.discard': async ({ ids, filter }) => {
       // Kept aside for an undo window (dlq.undoDiscard), then gone.
       const entries = store.dlq.select({ ids, filter });
-      return { discarded: store.dlqDiscards.discard(entries.map((e) => e.id), Date.now()) };
+      const discarded = store.dlqDiscards.discard(entries.map((e) => e.id), Date.now());
+      // The changes held behind them may apply now.
+      for (const flowId of new Set(entries.map((e) => e.flowId))) running.get(flowId)?.engine.kick();
+      return { discarded };
     },
     'preview.run': async ({ flowId, syncId, limit }) => {
       const flow = loadFlow(flowId);
