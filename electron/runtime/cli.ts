@@ -268,7 +268,8 @@ function dlqFilter(values: Record<string, unknown>): DlqFilter {
 }
 
 function dlqLine(e: DlqEntry): string {
-  return `#${e.id}  ${new Date(e.lastFailedAt).toISOString()}  ${e.errorClass.padEnd(10)} ${e.syncId} ${e.direction === 'a-to-b' ? '→' : '←'} ${e.targetSystem}  ${e.entity}/${e.key}  ${e.message}`;
+  const waiting = e.waitingBehind ? `  (+${e.waitingBehind} waiting)` : '';
+  return `#${e.id}  ${new Date(e.lastFailedAt).toISOString()}  ${e.errorClass.padEnd(10)} ${e.syncId} ${e.direction === 'a-to-b' ? '→' : '←'} ${e.targetSystem}  ${e.entity}/${e.key}${waiting}  ${e.message}`;
 }
 
 async function cmdDlq(argv: string[], io: Io): Promise<number> {
@@ -312,6 +313,8 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
         io.out(`  change:  ${JSON.stringify(e.event.fields)}`);
         if (e.payload) io.out(`  payload: ${JSON.stringify(e.payload)}`);
         if (e.detail) io.out(`  detail:  ${JSON.stringify(e.detail)}`);
+        const n = e.waitingBehind ?? 0;
+        if (n > 0) io.out(`  ${n} later change${n === 1 ? ' is' : 's are'} waiting behind this one (they apply in order once it is replayed or discarded)`);
       }
       return EXIT.ok;
     } finally {

@@ -21,6 +21,7 @@ import { createSecretChain } from './secrets/default-chain.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
 import { Store } from './store/store.js';
+import { stepPauseHooks } from './engine/step-pause.js';
 import { acquireWorkspaceLock } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -157,6 +158,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       discovery,
       pollIntervals: polls,
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
+      hooks: stepPauseHooks(process.env),
     });
     running.set(flowId, { engine, systems });
     try {
@@ -287,7 +289,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     'dlq.discard': async ({ ids, filter }) => {
       // Kept aside for an undo window (dlq.undoDiscard), then gone.
       const entries = store.dlq.select({ ids, filter });
-      return { discarded: store.dlqDiscards.discard(entries.map((e) => e.id), Date.now()) };
+      const discarded = store.dlqDiscards.discard(entries.map((e) => e.id), Date.now());
+      // The changes held behind them may apply now.
+      for (const flowId of new Set(entries.map((e) => e.flowId))) running.get(flowId)?.engine.kick();
+      return { discarded };
     },
     'preview.run': async ({ flowId, syncId, limit }) => {
       const flow = loadFlow(flowId);

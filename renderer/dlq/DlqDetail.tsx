@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { DlqEntry } from '../../shared/api/contract.js';
-import { conflictFields, formatTime, formatValue, parseEditedFields } from './format.js';
+import { conflictFields, formatTime, formatValue, parseEditedFields, waitingText } from './format.js';
 
 interface Props {
   entry: DlqEntry;
@@ -24,6 +24,7 @@ export function DlqDetail({ entry, busy, onClose, onReplay, onEditReplay, onDisc
   const [editError, setEditError] = useState<string | null>(null);
   const [custom, setCustom] = useState('');
   const conflicts = conflictFields(entry);
+  const waiting = waitingText(entry);
   const ev = entry.event as { sourceTime?: number; captureTime?: number; op?: string; origin?: string };
   const timeline = [
     ev.sourceTime ? { t: ev.sourceTime, what: `changed in ${entry.sourceSystem} (${ev.op ?? 'upsert'}, by ${ev.origin ?? 'user'})` } : null,
@@ -89,6 +90,12 @@ export function DlqDetail({ entry, busy, onClose, onReplay, onEditReplay, onDisc
         </section>
       ) : (
         <section>
+          {waiting && (
+            <p className="dlq-detail__waiting" data-testid="dlq-waiting">
+              {waiting}. They apply, in order, once this change is replayed, fixed or discarded; until then none of them is applied
+              on top of this missing one.
+            </p>
+          )}
           <div className="dlq-actions">
             <button type="button" className="button button--primary" disabled={busy} onClick={onReplay}>
               Replay

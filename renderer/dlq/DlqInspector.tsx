@@ -4,7 +4,7 @@ import type { DlqFilter } from '../../shared/api/contract.js';
 import type { ErrorClass } from '../../shared/errors.js';
 import { DlqDetail } from './DlqDetail.js';
 import type { DlqStore } from './dlq-store.js';
-import { formatTime } from './format.js';
+import { formatTime, waitingText } from './format.js';
 import { VirtualRows } from './VirtualRows.js';
 
 const ROW_HEIGHT = 32;
@@ -209,6 +209,12 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
                     </span>
                     <span role="cell">
                       {e.entity} {e.key}
+                      {waitingText(e) && (
+                        <span className="dlq-waiting" title={waitingText(e)!}>
+                          {' '}
+                          +{e.waitingBehind} waiting
+                        </span>
+                      )}
                     </span>
                     <span role="cell">
                       <span className={`dlq-class dlq-class--${e.errorClass}`}>{e.errorClass}</span>

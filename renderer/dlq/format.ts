@@ -16,6 +16,16 @@ export function directionLabel(e: Pick<DlqEntry, 'sourceSystem' | 'targetSystem'
   return `${e.sourceSystem} → ${e.targetSystem}`;
 }
 
+/**
+ * How many later changes of the entry's record are held behind it (per-record order), or null when
+ * none are: the user should know that replaying or discarding this entry releases them.
+ */
+export function waitingText(e: Pick<DlqEntry, 'waitingBehind'>): string | null {
+  const n = e.waitingBehind ?? 0;
+  if (n <= 0) return null;
+  return `${n} later change${n === 1 ? ' is' : 's are'} waiting behind this one`;
+}
+
 /** The conflict detail the runtime stores with a conflict entry, read defensively. */
 export interface ConflictField {
   a: string;

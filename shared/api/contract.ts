@@ -167,6 +167,11 @@ export interface DlqEntry {
   payload: Record<string, unknown> | null;
   /** For a conflict: `{ conflicts: [{ a, b, aValue, bValue, aTime, bTime }], targetKey }` — both sides' values to choose from. */
   detail?: Record<string, unknown> | null;
+  /**
+   * Later changes of the same record held in the inbox behind this failed one (per-record order):
+   * replaying, fixing or discarding this entry releases them, in order. Always 0 for a conflict.
+   */
+  waitingBehind?: number;
 }
 
 export type PreviewAction = 'create' | 'update' | 'no-op' | 'conflict' | 'invalid' | 'delete';

@@ -681,13 +681,18 @@ export class FlowEngine {
       firstFailedAt: row.firstFailedAt ?? now,
       lastFailedAt: now,
       payload,
+      inboxSeq: row.seq,
     };
     this.store.dlq.add(detail ? { ...entry, detail } : entry);
   }
 
   // ---------------------------------------------------------------- replay
 
-  /** Put dead-lettered changes back into the inbox; they are decided again with the current mapping. */
+  /**
+   * Put dead-lettered changes back into the inbox; they are decided again with the current mapping.
+   * Each goes back to its old inbox position, so it applies before the later changes of its record
+   * that waited behind it.
+   */
   replay(sel: { ids?: number[]; filter?: Parameters<Store['dlq']['select']>[0]['filter'] }): number {
     const now = this.clock.now();
     const entries = this.store.dlq.select({ ids: sel.ids, filter: { ...(sel.filter ?? {}), flowId: this.flowId } });
@@ -697,7 +702,7 @@ export class FlowEngine {
         if (e.errorClass === 'conflict') continue; // a conflict is resolved by choosing a value, not by replaying
         if (!this.store.dlq.remove(e.id)) continue;
         const event = e.event as unknown as ChangeEvent;
-        this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true);
+        this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true, e.inboxSeq ?? undefined);
         n++;
       }
     });

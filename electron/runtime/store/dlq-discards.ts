@@ -22,6 +22,7 @@ const DLQ_COLUMNS = [
   'event',
   'payload',
   'detail',
+  'inbox_seq',
 ] as const;
 
 /**

@@ -18,6 +18,8 @@ export interface NewDlqEntry {
   lastFailedAt: number;
   payload: Record<string, unknown> | null;
   detail?: Record<string, unknown>;
+  /** The failed change's inbox position: a replay takes it again, ahead of the changes held behind it. */
+  inboxSeq?: number;
 }
 
 interface RawDlq {
@@ -39,9 +41,11 @@ interface RawDlq {
   event: string;
   payload: string | null;
   detail: string | null;
+  inbox_seq: number | null;
+  waiting: number;
 }
 
-function toEntry(r: RawDlq): DlqEntry & { detail: Record<string, unknown> | null } {
+function toEntry(r: RawDlq): StoredDlqEntry {
   return {
     id: r.id,
     flowId: r.flow_id,
@@ -61,8 +65,18 @@ function toEntry(r: RawDlq): DlqEntry & { detail: Record<string, unknown> | null
     event: JSON.parse(r.event) as Record<string, unknown>,
     payload: r.payload ? (JSON.parse(r.payload) as Record<string, unknown>) : null,
     detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
+    inboxSeq: r.inbox_seq,
+    waitingBehind: r.waiting,
   };
 }
+
+/**
+ * The columns of an entry plus how many later changes of its record wait in the inbox behind it (a
+ * conflict holds none back). Every read of entries goes through this, so callers never see a stale count.
+ */
+const SELECT_ENTRY = `SELECT dlq.*, CASE WHEN dlq.error_class = 'conflict' THEN 0 ELSE
+  (SELECT COUNT(*) FROM inbox i WHERE i.flow_id = dlq.flow_id AND i.sync_id = dlq.sync_id AND i.direction = dlq.direction AND i.key = dlq.key)
+  END AS waiting FROM dlq`;
 
 function whereClause(filter: DlqFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];
@@ -81,6 +95,8 @@ function whereClause(filter: DlqFilter): { sql: string; params: unknown[] } {
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+export type StoredDlqEntry = DlqEntry & { detail: Record<string, unknown> | null; inboxSeq: number | null };
+
 /** Dead-letter queue: failed and conflicting changes with everything needed to understand and replay them. */
 export class DlqRepo {
   private readonly insertStmt;
@@ -92,11 +108,11 @@ export class DlqRepo {
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO dlq (flow_id, sync_id, direction, event_id, source_system, target_system, entity, key, error_class, message, response,
-                        attempts, first_failed_at, last_failed_at, event, payload, detail)
+                        attempts, first_failed_at, last_failed_at, event, payload, detail, inbox_seq)
        VALUES (@flowId, @syncId, @direction, @eventId, @sourceSystem, @targetSystem, @entity, @key, @errorClass, @message, @response,
-               @attempts, @firstFailedAt, @lastFailedAt, @event, @payload, @detail)`,
+               @attempts, @firstFailedAt, @lastFailedAt, @event, @payload, @detail, @inboxSeq)`,
     );
-    this.getStmt = db.prepare('SELECT * FROM dlq WHERE id = ?');
+    this.getStmt = db.prepare(`${SELECT_ENTRY} WHERE id = ?`);
     this.deleteStmt = db.prepare('DELETE FROM dlq WHERE id = ?');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n FROM dlq WHERE flow_id = ? AND sync_id = ? AND direction = ?');
     this.depthFlowStmt = db.prepare('SELECT COUNT(*) AS n FROM dlq WHERE flow_id = ?');
@@ -122,24 +138,25 @@ export class DlqRepo {
         event: JSON.stringify(e.event),
         payload: e.payload ? JSON.stringify(e.payload) : null,
         detail: e.detail ? JSON.stringify(e.detail) : null,
+        inboxSeq: e.inboxSeq ?? null,
       }).lastInsertRowid,
     );
   }
 
-  get(id: number): (DlqEntry & { detail: Record<string, unknown> | null }) | null {
+  get(id: number): StoredDlqEntry | null {
     const r = this.getStmt.get(id) as RawDlq | undefined;
     return r ? toEntry(r) : null;
   }
 
-  list(filter: DlqFilter, limit: number, offset: number): { total: number; entries: (DlqEntry & { detail: Record<string, unknown> | null })[] } {
+  list(filter: DlqFilter, limit: number, offset: number): { total: number; entries: StoredDlqEntry[] } {
     const { sql, params } = whereClause(filter);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM dlq ${sql}`).get(...params) as { n: number }).n;
-    const rows = this.db.prepare(`SELECT * FROM dlq ${sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as RawDlq[];
+    const rows = this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as RawDlq[];
     return { total, entries: rows.map(toEntry) };
   }
 
   /** Entries selected by ids or filter (for replay/discard), oldest first so replays keep order. */
-  select(sel: { ids?: number[]; filter?: DlqFilter }): (DlqEntry & { detail: Record<string, unknown> | null })[] {
+  select(sel: { ids?: number[]; filter?: DlqFilter }): StoredDlqEntry[] {
     if (sel.ids) {
       const out = [];
       for (const id of [...sel.ids].sort((x, y) => x - y)) {
@@ -149,7 +166,7 @@ export class DlqRepo {
       return out;
     }
     const { sql, params } = whereClause(sel.filter ?? {});
-    return (this.db.prepare(`SELECT * FROM dlq ${sql} ORDER BY id`).all(...params) as RawDlq[]).map(toEntry);
+    return (this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id`).all(...params) as RawDlq[]).map(toEntry);
   }
 
   /** Replace an entry's event (edit and replay: the user corrected its fields). */

@@ -81,6 +81,8 @@ export class InboxRepo {
   private readonly selectReady;
   private readonly selectReadySimple;
   private readonly anyWaiting;
+  private readonly insertRowAt;
+  private readonly countHeld;
   private readonly deleteRow;
   private readonly deleteRows;
   private readonly rescheduleRow;
@@ -95,16 +97,30 @@ export class InboxRepo {
       `INSERT INTO inbox (flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, version, not_before, replay)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // A row is ready when its time has come and no earlier row of the same record on the same route
-    // is still waiting (retry backoff): per-key order holds even across retries.
+    // A row is ready when its time has come, no earlier row of the same record on the same route is
+    // still waiting (retry backoff), and no earlier change of that record is in the DLQ (a conflict
+    // holds nothing: its change was applied but for the contested fields). Per-record order holds
+    // across retries and failures: a partial change never lands on top of a missing one.
     this.selectReady = db.prepare(
       `SELECT ${READY_COLUMNS} FROM inbox i INDEXED BY inbox_flow_seq WHERE i.flow_id = @flowId AND i.not_before <= @now
          AND NOT EXISTS (SELECT 1 FROM inbox w WHERE w.flow_id = i.flow_id AND w.sync_id = i.sync_id AND w.direction = i.direction
                            AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
+         AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id AND d.direction = i.direction
+                           AND d.key = i.key AND d.error_class <> 'conflict')
        ORDER BY i.seq LIMIT @limit`,
     ).raw();
     this.selectReadySimple = db.prepare(`SELECT ${READY_COLUMNS} FROM inbox INDEXED BY inbox_flow_seq WHERE flow_id = ? AND not_before <= ? ORDER BY seq LIMIT ?`).raw();
-    this.anyWaiting = db.prepare('SELECT 1 FROM inbox WHERE flow_id = ? AND not_before > ? LIMIT 1').pluck();
+    this.anyWaiting = db
+      .prepare(`SELECT 1 FROM inbox WHERE flow_id = @flowId AND not_before > @now UNION ALL SELECT 1 FROM dlq WHERE flow_id = @flowId AND error_class <> 'conflict' LIMIT 1`)
+      .pluck();
+    this.insertRowAt = db.prepare(
+      `INSERT OR IGNORE INTO inbox (seq, flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, version, not_before, replay)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.countHeld = db.prepare(
+      `SELECT COUNT(*) FROM inbox i WHERE i.flow_id = ? AND EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id
+         AND d.direction = i.direction AND d.key = i.key AND d.error_class <> 'conflict')`,
+    ).pluck();
     this.deleteRow = db.prepare('DELETE FROM inbox WHERE seq = ?');
     this.deleteRows = db.prepare('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))');
     this.rescheduleRow = db.prepare('UPDATE inbox SET attempts = ?, not_before = ?, last_error = ?, first_failed_at = COALESCE(first_failed_at, ?) WHERE seq = ?');
@@ -122,8 +138,12 @@ export class InboxRepo {
     return this.insertDedupe.run(flowId, eventId, now).changes === 1;
   }
 
-  add(flowId: string, event: ChangeEvent, route: Route, replay = false): void {
-    this.insertRow.run(
+  /**
+   * Queue a change. `at`: the inbox position to take (a replayed change's original one, so that it
+   * applies before the later changes of its record that waited behind it); when taken, a new one.
+   */
+  add(flowId: string, event: ChangeEvent, route: Route, replay = false, at?: number): void {
+    const values = [
       flowId,
       route.syncId,
       route.direction,
@@ -139,12 +159,19 @@ export class InboxRepo {
       event.version ?? null,
       route.notBefore,
       replay ? 1 : 0,
-    );
+    ] as const;
+    if (at !== undefined && this.insertRowAt.run(at, ...values).changes === 1) return;
+    this.insertRow.run(...values);
+  }
+
+  /** Rows held behind a failed change of their record (in the DLQ). */
+  held(flowId: string): number {
+    return this.countHeld.get(flowId) as number;
   }
 
   ready(flowId: string, now: number, limit: number): InboxRow[] {
-    // Usually nothing waits (real-time, no retries): then plain inbox order is the answer.
-    const rows = this.anyWaiting.get(flowId, now) ? this.selectReady.all({ flowId, now, limit }) : this.selectReadySimple.all(flowId, now, limit);
+    // Usually nothing waits (real-time, no retries, no failed records): then plain inbox order is the answer.
+    const rows = this.anyWaiting.get({ flowId, now }) ? this.selectReady.all({ flowId, now, limit }) : this.selectReadySimple.all(flowId, now, limit);
     return (rows as RawRow[]).map(toRow);
   }
 

@@ -185,6 +185,13 @@ export const STORE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX inbox_flow_seq ON inbox(flow_id, seq);
   `,
+  // 5: per-record order across failures. A failed change in the DLQ holds its record's later changes
+  // in the inbox (looked up per inbox row by this index), and remembers its inbox position so a
+  // replay goes back in ahead of them.
+  `
+  ALTER TABLE dlq ADD COLUMN inbox_seq INTEGER;
+  CREATE INDEX dlq_record ON dlq(flow_id, sync_id, direction, key);
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

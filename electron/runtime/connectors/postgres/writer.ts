@@ -38,6 +38,17 @@ function column(table: TableInfo, name: string): ColumnInfo {
 }
 
 /**
+ * SQL that is true when writing `next` would change a row's columns. Compared in each type's text
+ * output, which is exact (numeric scale, -0, array bounds) and exists for every type, also for those
+ * without an equality operator (json, point, xml).
+ */
+function differs(columns: readonly ColumnInfo[], next: (c: ColumnInfo, j: number) => string): string {
+  const now = columns.map((c) => `t.${quoteIdent(c.name)}::text`).join(', ');
+  const then = columns.map((c, j) => `(${next(c, j)})::text`).join(', ');
+  return `ROW(${now}) IS DISTINCT FROM ROW(${then})`;
+}
+
+/**
  * Writes batches into one Postgres database over one session. The session carries a replication
  * origin, so a capture of this database with `origin = none` never sees our own writes (no echo).
  * Only one session may hold an origin, hence one connection, and writes are serialized on it.
@@ -328,12 +339,13 @@ export class PostgresWriter {
       const select = allColumns.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ');
       const unnest = allColumns.map((_, j) => `$${j + 1}::text[]`).join(', ');
       const conflict = keyCols.map((c) => quoteIdent(c.name)).join(', ');
-      const updates = [...valueColumns, ...(guard ? [guard.column] : [])].map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
-      const onConflict =
-        updates.length === 0
-          ? `DO UPDATE SET ${quoteIdent(keyCols[0]!.name)} = EXCLUDED.${quoteIdent(keyCols[0]!.name)}`
-          : `DO UPDATE SET ${updates.join(', ')}`;
-      const where = guard ? ` WHERE t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= EXCLUDED.${quoteIdent(guard.column.name)}` : '';
+      const setColumns = [...valueColumns, ...(guard ? [guard.column] : [])];
+      const updates = setColumns.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
+      // An existing row is rewritten only when the write changes it: a change applied again after a
+      // crash (target committed, inbox not) is not written twice. Nothing to set: nothing to write.
+      const onConflict = updates.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${updates.join(', ')}`;
+      const guardSql = guard ? `(t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= EXCLUDED.${quoteIdent(guard.column.name)}) AND ` : '';
+      const where = updates.length === 0 ? '' : ` WHERE ${guardSql}${differs(setColumns, (c) => `EXCLUDED.${quoteIdent(c.name)}`)}`;
       // xmax = 0 only on a freshly inserted row version: tells "created" from "updated".
       const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)'].join(', ');
       const sql =
@@ -344,9 +356,11 @@ export class PostgresWriter {
       const created = new Map<string, boolean>();
       for (const r of res.rows as unknown[][]) created.set(encodeKey(r.slice(0, keyCols.length)), r[keyCols.length] === true);
       const printed = await this.printedKeys(client, keyCols, arrays.slice(0, keyCols.length));
+      // A row left alone is either newer (stale) or already as written (a replay): ask which.
+      const newer = guard && res.rows.length < group.length ? await this.newerRows(client, table, keyCols, arrays.slice(0, keyCols.length), guard.column, arrays[arrays.length - 1]!) : new Set<number>();
       group.forEach(([i, , recordKey], n) => {
         const wasCreated = created.get(printed[n] as string);
-        if (wasCreated === undefined) outcomes.set(i, { ok: true, key: recordKey, note: 'stale' });
+        if (wasCreated === undefined) outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
         else outcomes.set(i, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey });
       });
     }
@@ -387,9 +401,9 @@ export class PostgresWriter {
       // Nothing to set (only the key is mapped): touch the key so the row still reports back.
       if (assignments.length === 0) assignments.push(`${quoteIdent(keyCols[0]!.name)} = t.${quoteIdent(keyCols[0]!.name)}`);
       const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
-      const guardCondition = guard
-        ? ` AND (t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= u.c${k + setColumns.length - 1}::${guard.column.nativeType})`
-        : '';
+      const guardCondition =
+        (guard ? ` AND (t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= u.c${k + setColumns.length - 1}::${guard.column.nativeType})` : '') +
+        (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '');
       const unnest = `unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord)`;
       const res = await client.query({
         text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord`,
@@ -398,6 +412,7 @@ export class PostgresWriter {
       });
       const updated = new Set((res.rows as unknown[][]).map((r) => Number(r[0]) - 1));
       let present = new Set<number>();
+      let newer = new Set<number>();
       if (updated.size < group.length) {
         const missing = await client.query({
           text: `SELECT u.ord FROM unnest(${keyCols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${keyCols.map((_, j) => `c${j}`).join(', ')}, ord) JOIN ${qualifiedTable(table.entity)} t ON ${join}`,
@@ -405,12 +420,28 @@ export class PostgresWriter {
           rowMode: 'array',
         });
         present = new Set((missing.rows as unknown[][]).map((r) => Number(r[0]) - 1));
+        if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[arrays.length - 1]!);
       }
       group.forEach(([i, , recordKey], n) => {
         if (updated.has(n)) outcomes.set(i, { ok: true, key: recordKey });
-        else outcomes.set(i, { ok: true, key: recordKey, note: present.has(n) ? 'stale' : 'not-found' });
+        else if (!present.has(n)) outcomes.set(i, { ok: true, key: recordKey, note: 'not-found' });
+        // Not updated but there: newer than the change (stale), or already holding its values (a replay).
+        else outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
       });
     }
+  }
+
+  /** Which of these rows (by position) hold a newer guard value than the one given for them. */
+  private async newerRows(client: pg.Client, table: TableInfo, keyCols: ColumnInfo[], keyTexts: Array<Array<string | null>>, guard: ColumnInfo, guardTexts: Array<string | null>): Promise<Set<number>> {
+    const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
+    const res = await client.query({
+      text:
+        `SELECT u.ord FROM unnest(${[...keyTexts, guardTexts].map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${keyCols.map((_, j) => `c${j}`).join(', ')}, g, ord) ` +
+        `JOIN ${qualifiedTable(table.entity)} t ON ${join} WHERE t.${quoteIdent(guard.name)} > u.g::${guard.nativeType}`,
+      values: [...keyTexts, guardTexts],
+      rowMode: 'array',
+    });
+    return new Set((res.rows as unknown[][]).map((r) => Number(r[0]) - 1));
   }
 
   /**
@@ -603,12 +634,24 @@ export class PostgresWriter {
         const c = column(table, softField);
         // The deletion time in the column's own terms: a time, a flag, or epoch milliseconds.
         arrays.push(group.map(([, op]) => (c.typeName === 'bool' ? 'true' : c.category === 'N' ? String(op.sourceTime) : new Date(op.sourceTime).toISOString())));
+        // Marked once: the same delete applied again after a crash leaves the row as it is.
         sql =
           `UPDATE ${qualifiedTable(table.entity)} AS t SET ${quoteIdent(softField)} = u.d::${c.nativeType} ` +
-          `FROM unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, d, ord) WHERE ${join} RETURNING u.ord`;
+          `FROM unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, d, ord) WHERE ${join} ` +
+          `AND ${differs([c], () => `u.d::${c.nativeType}`)} RETURNING u.ord`;
       }
       const res = await client.query({ text: sql, values: arrays, rowMode: 'array' });
       for (const r of res.rows as unknown[][]) touched.add(group[Number(r[0]) - 1]![0]);
+      if (softField !== '' && res.rows.length < group.length) {
+        // Already marked with this very time (the delete applied before a crash): done, not missing.
+        const keyArrays = arrays.slice(0, keyCols.length);
+        const present = await client.query({
+          text: `SELECT u.ord FROM unnest(${keyArrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord) JOIN ${qualifiedTable(table.entity)} t ON ${join}`,
+          values: keyArrays,
+          rowMode: 'array',
+        });
+        for (const r of present.rows as unknown[][]) touched.add(group[Number(r[0]) - 1]![0]);
+      }
     }
     for (const [i, op] of ops) outcomes.set(i, touched.has(i) ? { ok: true, key: op.key } : { ok: true, key: op.key, note: 'not-found' });
   }

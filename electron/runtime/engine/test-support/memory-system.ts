@@ -75,6 +75,19 @@ export class MemorySystem {
     this.append(entity, key, 'upsert', next, 'user');
   }
 
+  /**
+   * An outside user edits some fields, and the change carries only those (as Postgres leaves an
+   * unchanged TOASTed column out of an UPDATE): applied on top of a missing earlier change, it
+   * leaves the target with stale values in the fields it does not carry.
+   */
+  userPatch(entity: string, key: string, patch: Record<string, unknown>): void {
+    const t = this.table(entity);
+    const prev = t.get(key);
+    if (!prev) return;
+    t.set(key, { ...prev, ...patch });
+    this.append(entity, key, 'upsert', patch, 'user');
+  }
+
   userDelete(entity: string, key: string): void {
     const t = this.table(entity);
     const prev = t.get(key);
