@@ -12,6 +12,7 @@ import { billingEntities, crmEntities, testFlow } from './test-support/flows.js'
  * back off, and the backlog drains by itself once the target answers.
  */
 
+const field = (a: string, b: string, owner: 'a' | 'b') => ({ a, b, owner, toB: [], toA: [], required: false });
 const REFUSED = 'connect ECONNREFUSED 127.0.0.1:5432';
 const engines: FlowEngine[] = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ function setup(opts: { maxInboxRows?: number; maxAttempts?: number; direction?: 
   const logs: string[] = [];
   const engine = new FlowEngine({
     store,
-    flow: testFlow(opts.direction === 'both' ? { direction: 'both', fields: [{ a: 'email', b: 'contact_email', owner: 'a' }, { a: 'name', b: 'full_name', owner: 'a' }, { a: 'plan', b: 'plan_code', owner: 'b' }] } : {}),
+    flow: testFlow(opts.direction === 'both' ? { direction: 'both', fields: [field('email', 'contact_email', 'a'), field('name', 'full_name', 'a'), field('plan', 'plan_code', 'b')] } : {}),
     connectors: new Map([
       ['crm', crmConnector],
       ['billing', billing.connector(billingEntities)],
