@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
+import { trustLoopbackRole } from './connectors/postgres/test-support/loopback-role.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 
 /**
  * `synccanvas run` on a Postgres → Postgres flow, killed with SIGKILL while changes stream in and
  * restarted: the target equals the source, and nothing was written twice.
  *
- * The spawned CLI reads secrets only from the OS keychain, which a test cannot rely on; so the test
- * adds a role that the server trusts on loopback (pg_hba) and the flow needs no secret.
+ * The flow needs no secret: its role is trusted on loopback (test-support/loopback-role.ts).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/synccanvas.mjs');
@@ -24,18 +24,6 @@ let source: pg.Client;
 let target: pg.Client;
 let sourceDb: string;
 let targetDb: string;
-
-async function trustLoopbackRole(admin: pg.Client, role: string): Promise<void> {
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN SUPERUSER REPLICATION; END IF; END $$`);
-  const hba = (await admin.query(`SELECT setting FROM pg_settings WHERE name = 'hba_file'`)).rows[0].setting as string;
-  const current = (await admin.query(`SELECT pg_read_file($1) AS t`, [hba])).rows[0].t as string;
-  if (current.includes(`host all ${role} 127.0.0.1/32 trust`)) return;
-  // Written as raw bytes through a large object (COPY would escape the newlines).
-  const oid = (await admin.query(`SELECT lo_from_bytea(0, convert_to($1, 'UTF8')) AS oid`, [`host all ${role} 127.0.0.1/32 trust\nhost replication ${role} 127.0.0.1/32 trust\n${current}`])).rows[0].oid as number;
-  await admin.query(`SELECT lo_export($1, $2)`, [oid, hba]);
-  await admin.query(`SELECT lo_unlink($1)`, [oid]);
-  await admin.query(`SELECT pg_reload_conf()`);
-}
 
 beforeAll(async () => {
   const { admin, server } = db();

@@ -10,11 +10,15 @@
 export interface BreakerPolicy {
   /** First probe delay. */
   baseMs: number;
-  /** Probe delays never grow beyond this (the "about 30 s"). */
+  /** Probe delays never grow beyond this. */
   maxMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerPolicy = { baseMs: 1000, maxMs: 30_000 };
+/**
+ * 1 s doubling to 20 s: after a long outage the first probe comes at most 20 s after the restore,
+ * which leaves the backlog time to drain within 30 s of it.
+ */
+export const DEFAULT_BREAKER: BreakerPolicy = { baseMs: 1000, maxMs: 20_000 };
 
 export interface Outage {
   /** When the first failure of this outage happened. */

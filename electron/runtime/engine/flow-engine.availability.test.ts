@@ -105,7 +105,7 @@ describe('FlowEngine when a target is unavailable', () => {
     expect(await t.engine.processBatch()).toEqual({ settled: 0, deferred: 0 });
     expect(t.billing.refusedWrites).toBe(1);
 
-    // Probes back off 1 s, 2 s, 4 s … and stay at 30 s (times 0.75 for the jitter).
+    // Probes back off 1 s, 2 s, 4 s … and stay at 20 s (times 0.75 for the jitter).
     const gaps: number[] = [];
     for (let i = 0; i < 8; i++) {
       const before = t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt;
@@ -113,7 +113,7 @@ describe('FlowEngine when a target is unavailable', () => {
       await t.engine.processBatch();
       gaps.push(t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt - before);
     }
-    expect(gaps).toEqual([1500, 3000, 6000, 12_000, 22_500, 22_500, 22_500, 22_500]);
+    expect(gaps).toEqual([1500, 3000, 6000, 12_000, 15_000, 15_000, 15_000, 15_000]);
     expect(t.billing.refusedWrites).toBe(9);
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
     expect(attemptsOf(t.store)).toEqual(Array(15).fill(0));
