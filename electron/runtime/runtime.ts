@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Start flows that were running when the workspace was last closed (default true). */
   resume?: boolean;
+  /** The most changes a flow's inbox holds before capture slows down (FlowEngine's maxInboxRows). */
+  inboxLimit?: number;
 }
 
 export interface Runtime {
@@ -151,6 +153,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
       entities,
       pollIntervals: polls,
+      ...(opts.inboxLimit !== undefined ? { maxInboxRows: opts.inboxLimit } : {}),
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
     });
     running.set(flowId, { engine, systems });
