@@ -24,6 +24,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-pgunavail-'));
 const children: ChildProcess[] = [];
 /** Short enough for `npm test`; SC_OUTAGE_MS=60000 measures the issue's one-minute outage. */
 const OUTAGE_MS = Number(process.env.SC_OUTAGE_MS ?? 6_000);
+/** Source changes per second (SC_RATE=500 for the issue's load); by default one client with a 2 ms pause (~200/s). */
+const RATE = Number(process.env.SC_RATE ?? 0);
 const CATCH_UP_MS = 30_000;
 let source: pg.Client;
 let proxy: TcpProxy;
@@ -144,17 +146,27 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
     // While paused (after a restore) the source holds still, so "caught up" is a moment that exists.
     let paused = false;
     let written = 0;
+    let changes = 0;
+    let pausedMs = 0;
+    const began = Date.now();
     const writer = (async () => {
       while (!stop) {
         if (paused) {
           await sleep(20);
+          pausedMs += 20;
           continue;
         }
         await source.query(`INSERT INTO contacts (email, name) VALUES ($1, $2)`, [`p${written}@x.io`, `P ${written}`]);
-        if (written % 3 === 0) await source.query(`UPDATE contacts SET n = n + 1, name = name || '.' WHERE email = $1`, [`p${Math.floor(written / 2)}@x.io`]);
+        changes++;
+        if (written % 3 === 0) {
+          await source.query(`UPDATE contacts SET n = n + 1, name = name || '.' WHERE email = $1`, [`p${Math.floor(written / 2)}@x.io`]);
+          changes++;
+        }
         written++;
-        await sleep(2);
+        if (!RATE) await sleep(2);
+        else if (changes >= ((Date.now() - began - pausedMs) / 1000) * RATE) await sleep(4);
       }
+      return Date.now() - began - pausedMs;
     })();
     const log = () => run.stderrText();
     const catchUps: number[] = [];
@@ -195,8 +207,9 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
       stop = true;
       await writer;
     }
+    const writingMs = await writer;
     expect(log()).toMatch(/Demo Billing reachable again after \d+ s/);
-    console.log(`unavailable target (${OUTAGE_MS / 1000} s outages): ${written} source changes; target equal to source ${catchUps.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')} after the restores`);
+    console.log(`unavailable target (${OUTAGE_MS / 1000} s outages): ${changes} source changes at ${Math.round(changes / (writingMs / 1000))}/s; target equal to source ${catchUps.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')} after the restores`);
 
     run.kill('SIGTERM');
     expect(await exited(run), log()).toBe(0);
@@ -211,5 +224,5 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
     expect(flow.inboxPending).toBe(0);
     expect(flow.syncs[0]!.directions[0]!.errors).toBe(0);
     expect(await targetCount()).toBe((await source.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts')).rows[0]!.n);
-  }, 180_000);
+  }, 2 * OUTAGE_MS + 170_000);
 });

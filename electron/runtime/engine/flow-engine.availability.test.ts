@@ -207,4 +207,22 @@ describe('FlowEngine when a target is unavailable', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(t.ctx().inboxFull!()).toBe(false);
   });
+
+  it('shows a source its capture cannot reach the same way, and clears it when capture runs again', async () => {
+    const t = setup();
+    await t.engine.start();
+    const start = t.now();
+    t.ctx().reportAvailability!({ message: 'replication stream failed: connect ECONNREFUSED 127.0.0.1:5432', retryInMs: 3000 });
+    const status = t.engine.status();
+    expect(status.systems.find((s) => s.systemId === 'crm')?.unreachable).toEqual({ systemId: 'crm', name: 'CRM', since: start, retryAt: start + 3000, message: 'replication stream failed: connect ECONNREFUSED 127.0.0.1:5432' });
+    expect(status.syncs[0]).toMatchObject({ health: 'unreachable', unreachable: [{ systemId: 'crm', name: 'CRM' }] });
+    // A second failed reconnect keeps the start of the outage.
+    t.at(start + 5000);
+    t.ctx().reportAvailability!({ message: 'again', retryInMs: 6000 });
+    expect(t.engine.status().systems.find((s) => s.systemId === 'crm')?.unreachable).toMatchObject({ since: start, retryAt: start + 11_000, message: 'again' });
+    t.ctx().reportAvailability!(null);
+    expect(t.engine.status().systems.find((s) => s.systemId === 'crm')?.unreachable).toBeNull();
+    expect(t.engine.status().syncs[0]!.health).not.toBe('unreachable');
+    expect(t.engine.status().notices.some((n) => n.includes('CRM reachable again after 5 s; capture resumed'))).toBe(true);
+  });
 });

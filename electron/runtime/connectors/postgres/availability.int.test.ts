@@ -3,8 +3,10 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { WriteOp } from '../types.js';
 import { PostgresConnector } from './connector.js';
 import { classifyPgError } from './errors.js';
+import { isLsn } from './lsn.js';
+import { CollectingSink } from './test-support/collecting-sink.js';
 import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.js';
-import { usePostgres } from './test-support/use-postgres.js';
+import { usePostgres, waitFor } from './test-support/use-postgres.js';
 
 /**
  * A Postgres target that cannot be reached (the network cut by a proxy) or is not accepting
@@ -127,5 +129,38 @@ describe('PostgresWriter when the server is unavailable', () => {
 
     await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
     expect(await c.write('t', [upsert('2', 'two')], ORIGIN)).toEqual([{ ok: true, key: '2', created: true }]);
+  });
+});
+
+describe('Postgres capture when the source is unavailable', () => {
+  test('reports the source unreachable while the network is cut, and reachable again once it streams, losing nothing', async () => {
+    const { admin } = db();
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port });
+    const sink = new CollectingSink();
+    const reports: ({ message: string; retryInMs?: number } | null)[] = [];
+    const abort = new AbortController();
+    const handle = await c.startCapture({ ...sink.context([t], abort.signal), reportAvailability: (r) => reports.push(r) });
+    cleanups.push(async () => {
+      abort.abort();
+      await handle.stop();
+    });
+    await waitFor(() => sink.checkpoint !== null && isLsn(sink.checkpoint), 10_000, 'snapshot handover');
+    await admin.query(`INSERT INTO ${t} VALUES (1, 'before')`);
+    await waitFor(() => sink.changes.some((ch) => ch.key === '1'), 10_000, 'the first change');
+
+    await p.cut('refuse');
+    const down = await waitFor(() => reports.find((r) => r !== null), 10_000, 'an unavailable report');
+    expect(down.message).toMatch(/replication stream failed/);
+    expect(down.retryInMs).toBeGreaterThan(0);
+    // Changes made during the outage wait on the server, in the slot.
+    await admin.query(`INSERT INTO ${t} VALUES (2, 'during')`);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.changes.some((ch) => ch.key === '2')).toBe(false);
+
+    await p.restore();
+    await waitFor(() => reports.at(-1) === null, 30_000, 'a reachable-again report');
+    await waitFor(() => sink.changes.some((ch) => ch.key === '2'), 10_000, 'the change made during the outage');
   });
 });
