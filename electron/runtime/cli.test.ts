@@ -62,6 +62,8 @@ describe('synccanvas CLI arguments and flow validation', () => {
     [['dlq', 'replay'], /say which entries to replay/],
     [['dlq', 'explode'], /unknown dlq action "explode"/],
     [['serve', '--port', 'abc'], /--port must be a whole number from 0 to 65535/],
+    [['run', 'x.json', '--inbox-limit', '5'], /--inbox-limit must be a whole number from 100 to 100000000/],
+    [['serve', '--inbox-limit', 'lots'], /--inbox-limit must be a whole number from 100 to 100000000/],
     [['preview', 'x.json'], /missing --sync ID/],
   ])('rejects bad arguments %j with exit 2 and a hint', async (argv, message) => {
     const c = capture();

@@ -10,7 +10,7 @@ import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
 import { startHttpServer } from './api/http-server.js';
 import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
-import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
+import { ConflictResolutionError, DEFAULT_MAX_INBOX_ROWS, FlowEngine } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
@@ -26,8 +26,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 const USAGE = `SyncCanvas ${pkg.version} — keep your business systems in sync.
 
 Usage:
-  synccanvas run <flow.json> [--workspace DIR]          run a flow until Ctrl+C (SIGINT/SIGTERM), then drain and exit
-  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo]
+  synccanvas run <flow.json> [--workspace DIR] [--inbox-limit N]
+                                                        run a flow until Ctrl+C (SIGINT/SIGTERM), then drain and exit
+  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo] [--inbox-limit N]
                                                         serve the app and the API on 127.0.0.1 (browser mode)
   synccanvas validate <flow.json> [--json]              check a flow file
   synccanvas status [--workspace DIR] [--json]          flows, lag, counters, DLQ depth
@@ -44,6 +45,7 @@ Usage:
   synccanvas secrets check [<flow.json>] [--json]      which source answers each secret the flow (or the workspace's flows) needs
 
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
+--inbox-limit: the most changes a flow holds waiting (default ${DEFAULT_MAX_INBOX_ROWS}); beyond it capture slows down.
 Exit codes: 0 ok, 1 the operation failed, 2 bad arguments, 3 workspace unavailable.`;
 
 class UsageError extends Error {}
@@ -172,13 +174,14 @@ async function cmdValidate(argv: string[], io: Io): Promise<number> {
 }
 
 async function cmdRun(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { workspace: { type: 'string' } }, { min: 1, max: 1, names: 'the flow file: synccanvas run <flow.json>' });
+  const { values, positionals } = parse(argv, { workspace: { type: 'string' }, 'inbox-limit': { type: 'string' } }, { min: 1, max: 1, names: 'the flow file: synccanvas run <flow.json>' });
+  const inboxLimit = intOption(values, 'inbox-limit', DEFAULT_MAX_INBOX_ROWS, 100, 100_000_000);
   const file = readFlowFile(positionals[0]!);
   if (!file.ok) {
     io.err(file.message);
     return EXIT.failed;
   }
-  const runtime = await openRuntime({ workspaceDir: workspaceOf(values), log: logger(io), resume: false });
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values), log: logger(io), resume: false, inboxLimit });
   try {
     const saved = await runtime.api['flows.save']({ flow: file.flow });
     if (!saved.ok) throw new Error(formatIssues(saved.issues));
@@ -200,11 +203,12 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
 async function cmdServe(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
     argv,
-    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'allow-remote': { type: 'boolean' } },
+    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'allow-remote': { type: 'boolean' }, 'inbox-limit': { type: 'string' } },
     { min: 0, max: 0, names: '' },
   );
   const port = intOption(values, 'port', 0, 0, 65535);
-  const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io) });
+  const inboxLimit = intOption(values, 'inbox-limit', DEFAULT_MAX_INBOX_ROWS, 100, 100_000_000);
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io), inboxLimit });
   let server;
   try {
     const { dir, built } = staticDir();

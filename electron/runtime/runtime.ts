@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   log?: Logger;
   /** Start flows that were running when the workspace was last closed (default true). */
   resume?: boolean;
+  /** The most changes a flow's inbox holds before capture slows down (FlowEngine's maxInboxRows). */
+  inboxLimit?: number;
 }
 
 export interface Runtime {
@@ -157,6 +159,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
       discovery,
       pollIntervals: polls,
+      ...(opts.inboxLimit !== undefined ? { maxInboxRows: opts.inboxLimit } : {}),
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
       hooks: stepPauseHooks(process.env),
     });

@@ -6,6 +6,7 @@ import { useAppStore } from '../state/store-context.js';
 import { labelOffset, offsetEdgePath } from './edge-path.js';
 import type { SyncFlowEdge } from './flow-graph.js';
 import { openOperations } from '../ops/ops-store.js';
+import { UnreachableNote } from '../status/UnreachableNote.js';
 
 function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, selected }: EdgeProps<SyncFlowEdge>) {
   // The store itself, not a subscription: 300 edges must not re-run a selector on every store change.
@@ -69,6 +70,7 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
               DLQ {formatCount(data.dlqDepth)}
             </span>
           </span>
+          <UnreachableNote outages={data.unreachable} className="sync-label__unreachable" testId={`edge-unreachable-${id}`} />
         </button>
       </EdgeLabelRenderer>
     </g>

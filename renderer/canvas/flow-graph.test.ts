@@ -81,6 +81,16 @@ describe('buildFlowGraph', () => {
     expect(accounts!.data).toMatchObject({ direction: 'a-to-b', tier: 'batch', health: 'healthy', title: 'Accounts', lags: [{ direction: 'a-to-b', lagP50: null }] });
   });
 
+  it('carries the unreachable systems of an unreachable edge, and none otherwise', () => {
+    const outage = { systemId: 'billing', name: 'Demo Billing', since: 1, retryAt: 20_001, message: 'connect ECONNREFUSED' };
+    const status: FlowStatus = { ...running, syncs: [{ ...syncStatus('contacts', 'unreachable', { 'a-to-b': null, 'b-to-a': null }, 0), unreachable: [outage] }, syncStatus('accounts', 'healthy', { 'a-to-b': null }, 0)] };
+    const { edges } = buildFlowGraph(flow(), status);
+    expect(edges[0]!.data).toMatchObject({ health: 'unreachable', unreachable: [outage] });
+    expect(edges[1]!.data!.unreachable).toEqual([]);
+    // A stopped flow shows no outage, whatever the last status said.
+    expect(buildFlowGraph(flow(), { ...status, running: false }).edges[0]!.data).toMatchObject({ health: 'idle', unreachable: [] });
+  });
+
   it('fans parallel edges out to opposite sides even when they run in opposite directions', () => {
     const { edges } = buildFlowGraph(flow(), running);
     const [a, b] = edges.map((e) => e.data!.offset);

@@ -1,5 +1,5 @@
 import type { Edge, Node } from '@xyflow/react';
-import type { DirectionKey, EdgeHealth, FlowStatus, SyncStatus } from '../../shared/api/contract.js';
+import type { DirectionKey, EdgeHealth, FlowStatus, SyncStatus, UnreachableStatus } from '../../shared/api/contract.js';
 import type { Direction, FlowDocument, SystemNode } from '../../shared/flow/schema.js';
 import { directionsOf, syncTitle, tierLabel } from '../format/sync-labels.js';
 
@@ -29,6 +29,8 @@ export type SyncEdgeData = {
   enabled: boolean;
   lags: DirectionLag[];
   dlqDepth: number | null;
+  /** The edge's systems that cannot be reached now (the edge is paused and retries by itself). */
+  unreachable: UnreachableStatus[];
   /** Perpendicular offset in px so parallel edges between the same two systems do not overlap. */
   offset: number;
   issueCount: number;
@@ -150,6 +152,7 @@ export function buildFlowGraph(
         enabled: sync.enabled,
         lags,
         dlqDepth,
+        unreachable: health === 'unreachable' ? (syncStatus?.unreachable ?? []) : [],
         offset,
         issueCount: options.issueCounts?.syncs[sync.id] ?? 0,
       },

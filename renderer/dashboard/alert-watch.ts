@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { AlertThresholds, ApiTransport, DirectionKey, MetricPoint } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
-import { breaches, newBreaches, type AlertBreach } from './edge-metrics.js';
+import { breaches, newBreaches, unreachableBreaches, type AlertBreach } from './edge-metrics.js';
 
 export const ALERT_POLL_MS = 10_000;
 
@@ -38,13 +38,9 @@ export function watchAlerts(client: ApiTransport, flow: Pick<FlowDocument, 'id' 
     try {
       const thresholds = await client.call('alerts.get', { flowId: flow.id });
       const watched = flow.syncs.filter((s) => thresholds[s.id]);
-      if (watched.length === 0) {
-        alertStore.setState({ thresholds, active: [] });
-        notified = new Set();
-        return;
-      }
       const [status] = await client.call('status.get', { flowId: flow.id });
-      const found: AlertBreach[] = [];
+      // An unreachable system alerts on every edge it touches, thresholds or not.
+      const found: AlertBreach[] = flow.syncs.flatMap((sync) => unreachableBreaches(sync.id, sync.name ?? sync.id, status?.syncs.find((s) => s.syncId === sync.id)));
       for (const sync of watched) {
         const dirs: DirectionKey[] = sync.direction === 'both' ? ['a-to-b', 'b-to-a'] : [sync.direction];
         const recent: Partial<Record<DirectionKey, MetricPoint[]>> = {};

@@ -1,5 +1,6 @@
 import type { AlertThresholds, DirectionKey, MetricPoint, SyncStatus } from '../../shared/api/contract.js';
 import type { SeriesPoint } from './chart-geometry.js';
+import { clockTime } from '../../shared/unreachable.js';
 
 /** metrics.series buckets are 5 s wide. */
 export const BUCKET_MS = 5000;
@@ -31,6 +32,18 @@ export interface AlertBreach {
   key: string;
   syncId: string;
   message: string;
+}
+
+/**
+ * An edge whose system cannot be reached alerts whatever its thresholds: it stopped syncing.
+ * Keyed per system, so an outage notifies once while it lasts.
+ */
+export function unreachableBreaches(syncId: string, name: string, status: SyncStatus | undefined): AlertBreach[] {
+  return (status?.unreachable ?? []).map((u) => ({
+    key: `${syncId}:unreachable:${u.systemId}`,
+    syncId,
+    message: `${name}: ${u.name} unreachable since ${clockTime(u.since)}; changes wait and apply by themselves once it answers (${u.message})`,
+  }));
 }
 
 /**

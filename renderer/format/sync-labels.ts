@@ -45,6 +45,7 @@ export const HEALTH_LABEL: Record<EdgeHealth, string> = {
   healthy: 'Healthy',
   lagging: 'Lagging',
   failing: 'Failing',
+  unreachable: 'Unreachable',
 };
 
 /** A readable name for an edge: its own name, or its entity pair. */

@@ -7,6 +7,7 @@ import { useApp } from '../state/store-context.js';
 import { useNow } from '../state/use-now.js';
 import { DirectionStatsView } from './DirectionStatsView.js';
 import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
+import { UnreachableNote } from '../status/UnreachableNote.js';
 
 /** The selected edge (the first one until the user picks another) with live per-direction stats. */
 export function SyncPanel() {
@@ -78,6 +79,13 @@ export function SyncPanel() {
           </dd>
         </div>
       </dl>
+
+      {health === 'unreachable' && (
+        <p className="sync-unreachable">
+          <UnreachableNote outages={syncStatus?.unreachable ?? []} detail className="sync-unreachable__note" testId="sync-unreachable" />
+          <span className="sync-unreachable__hint">Changes wait in the inbox and apply by themselves once it answers; nothing goes to the DLQ for this.</span>
+        </p>
+      )}
 
       <EdgeOperationsBar syncId={sync.id} />
 

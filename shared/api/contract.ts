@@ -106,7 +106,19 @@ export interface DirectionStats {
   lastAppliedAt: number | null;
 }
 
-export type EdgeHealth = 'idle' | 'healthy' | 'lagging' | 'failing';
+export type EdgeHealth = 'idle' | 'healthy' | 'lagging' | 'failing' | 'unreachable';
+
+/** A system that cannot be reached or is not accepting work: its edges pause and resume by themselves. */
+export interface UnreachableStatus {
+  systemId: string;
+  name: string;
+  /** When the outage began (first failure). */
+  since: number;
+  /** When the runtime tries again (the next probe, or the capture's next reconnect). */
+  retryAt: number;
+  /** The system's last error. */
+  message: string;
+}
 
 export interface SyncStatus {
   syncId: string;
@@ -115,6 +127,8 @@ export interface SyncStatus {
   tombstoneTtlMs: number;
   directions: DirectionStats[];
   unknownFields: { system: string; field: string; firstSeen: number; count: number }[];
+  /** The edge's systems that are unreachable now (health is then 'unreachable'). */
+  unreachable?: UnreachableStatus[];
 }
 
 export interface SystemStatus {
@@ -122,6 +136,8 @@ export interface SystemStatus {
   capturing: boolean;
   error: string | null;
   detail: Record<string, unknown>;
+  /** Set while the system cannot be reached (writes to it or its capture). */
+  unreachable?: UnreachableStatus | null;
 }
 
 export interface FlowStatus {

@@ -65,6 +65,16 @@ export interface CaptureContext {
   signal: AbortSignal;
   /** Report capture health (e.g. replication-slot WAL retained) to status/UI. */
   reportStatus?: (status: Record<string, unknown>) => void;
+  /**
+   * Report that the source cannot be reached (with when capture tries again), or null once it can:
+   * the edge then shows "X unreachable since …" and an alert fires, as for an unavailable target.
+   */
+  reportAvailability?: (problem: { message: string; retryInMs?: number } | null) => void;
+  /**
+   * True while the flow's inbox is over its bound. A receiver that must answer at once (webhooks)
+   * refuses with 503 + Retry-After; capture that reads at its own pace is held back by `sink`.
+   */
+  inboxFull?: () => boolean;
 }
 
 export interface CaptureHandle {

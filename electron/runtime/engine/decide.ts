@@ -1,6 +1,6 @@
 import type { DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
-import type { SyncError } from '../../../shared/errors.js';
+import type { ErrorClass, SyncError } from '../../../shared/errors.js';
 import type { FieldMapping, SyncEdge } from '../../../shared/flow/schema.js';
 import type { FieldInfo, WriteOp } from '../connectors/types.js';
 import type { RecordShadow } from '../store/shadows.js';
@@ -60,7 +60,8 @@ export interface Decision {
   op?: WriteOp;
   /** An ownership revert: the owner's values written back to the source record. */
   revert?: WriteOp;
-  error?: SyncError;
+  /** A record-level error (it goes to the DLQ): a decision never finds a system unavailable. */
+  error?: SyncError & { errorClass: ErrorClass };
   /** The mapped payload (for the DLQ inspector). */
   payload: Record<string, unknown> | null;
   conflicts: FieldConflict[];

@@ -27,7 +27,9 @@ type Cmd =
   | { t: 'redeliver'; back: number }
   | { t: 'process' }
   | { t: 'crash'; step: EngineStep }
-  | { t: 'fail' };
+  | { t: 'fail' }
+  | { t: 'outage'; steps: number }
+  | { t: 'wait'; ms: number };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant('edit' as const), rec: fc.integer({ min: 0, max: 5 }), field: fc.constantFrom('name' as const, 'plan' as const), value: fc.constantFrom('a', 'b', 'c', 'd') }) },
@@ -40,6 +42,10 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ t: 'process' as const }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('crash' as const), step: fc.constantFrom(...STEPS) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'fail' as const }) },
+  // The target unreachable for a while (every write and read refused), and time passing so the
+  // breaker's probes come due during and after it.
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('outage' as const), steps: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('wait' as const), ms: fc.constantFrom(500, 2_000, 40_000) }) },
 );
 
 /** Few records, many partial edits and the rejected name "d": a record fails, later changes of it arrive. */
@@ -59,6 +65,8 @@ const linkedRecords: Cmd[] = [
   { t: 'capture', n: 2 },
   { t: 'process' },
 ];
+
+const OUTAGE = 'simulated outage: connect ECONNREFUSED';
 
 class Crash extends Error {}
 
@@ -124,9 +132,15 @@ async function scenario(cmds: Cmd[], tagsOrigin: boolean, batchSize: number): Pr
     });
   const sourceKeyOf = (idempotencyKey: string) => crm.log[Number(idempotencyKey.split('|')[0]!.split(':')[1]) - 1]!.key;
   const email = (rec: number, upper = false) => (upper ? `User${rec}@Example.com ` : `user${rec}@example.com`);
+  let downFor = 0;
+  const noAvailabilityInDlq = () => {
+    const wrong = store.dlq.select({ filter: { flowId: 'f1' } }).filter((e) => e.message.includes(OUTAGE));
+    expect(wrong.map((e) => `${e.errorClass} ${e.key}: ${e.message}`), 'an unavailable target never puts a change in the DLQ').toEqual([]);
+  };
 
   for (const c of cmds) {
     now += 7;
+    if (downFor > 0 && --downFor === 0) billing.down = null;
     switch (c.t) {
       case 'edit': {
         const key = `c${c.rec}`;
@@ -168,12 +182,21 @@ async function scenario(cmds: Cmd[], tagsOrigin: boolean, batchSize: number): Pr
       case 'fail':
         billing.failNext = { count: 1, errorClass: 'transient' };
         break;
+      case 'outage':
+        billing.down = OUTAGE;
+        downFor = c.steps;
+        break;
+      case 'wait':
+        now += c.ms;
+        break;
     }
+    noAvailabilityInDlq();
   }
 
   // Quiesce: no more crashes or failures; deliver everything, let retries come due, replay the DLQ.
   armed = null;
   billing.failNext = null;
+  billing.down = null;
   billing.reject = null; // the user fixes the target's rule, then replays the DLQ
   for (let round = 0; round < 50; round++) {
     await capture(1000);
@@ -183,6 +206,7 @@ async function scenario(cmds: Cmd[], tagsOrigin: boolean, batchSize: number): Pr
   }
   expect(store.inbox.pending('f1')).toBe(0);
   expect(store.dlq.depthOfFlow('f1')).toBe(0);
+  noAvailabilityInDlq();
 
   // Nothing lost: the target holds exactly the source's live records, field for field.
   const norm = (v: unknown) => String(v).trim().toLowerCase();

@@ -1,7 +1,7 @@
-import type { DirectionKey, DirectionStats, FlowStatus, SyncStatus, SystemStatus, EdgeHealth } from '../../../shared/api/contract.js';
+import type { DirectionKey, DirectionStats, FlowStatus, SyncStatus, SystemStatus, EdgeHealth, UnreachableStatus } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';
-import type { SyncError } from '../../../shared/errors.js';
+import type { ErrorClass, SyncError } from '../../../shared/errors.js';
 import type { FlowDocument, Side, SyncEdge } from '../../../shared/flow/schema.js';
 import type { CapturedBatch, CaptureHandle, Connector, EntityInfo, FieldInfo, WriteOp, WriteResult } from '../connectors/types.js';
 import type { InboxRow } from '../store/inbox.js';
@@ -21,6 +21,8 @@ import { sourceSide, targetSide, directionsOf } from './sides.js';
 import { normalizeMatch } from './values.js';
 import { commitCapturedBatch, type CaptureCommitResult } from './capture-commit.js';
 import { applyWaitMs } from './apply-yield.js';
+import { CircuitBreakers, DEFAULT_BREAKER, type BreakerPolicy, type Outage } from './circuit-breaker.js';
+import { unreachableText } from '../../../shared/unreachable.js';
 
 export class ConflictResolutionError extends Error {}
 
@@ -48,6 +50,13 @@ export interface FlowEngineOptions {
   hooks?: EngineHooks;
   batchSize?: number;
   retry?: RetryPolicy;
+  /** Probe backoff while a system is unavailable (1 s … 30 s by default). */
+  breaker?: BreakerPolicy;
+  /**
+   * The most changes a flow's inbox holds before capture is asked to slow down (Postgres stops
+   * reading, polling waits, webhooks answer 503 with Retry-After). Default 200,000.
+   */
+  maxInboxRows?: number;
   /**
    * While senders wait for their acknowledgement (a webhook's 2xx after the fsync), the apply loop
    * waits for a gap in that traffic, at most this long, so that the answers are not queued behind a
@@ -85,6 +94,11 @@ const systemClock: Clock = { now: () => Date.now() };
 const PRUNE_EVERY_MS = 60 * 60_000;
 const DEDUPE_KEEP_MS = 14 * 24 * 60 * 60_000;
 const METRICS_KEEP_MS = 30 * 24 * 60 * 60_000;
+export const DEFAULT_MAX_INBOX_ROWS = 200_000;
+/** How stale the inbox count behind back-pressure may be: a COUNT per captured batch would cost more than the batch. */
+const INBOX_CHECK_MS = 250;
+/** How often capture that is held back looks again whether the inbox has room. */
+const ROOM_POLL_MS = 200;
 
 /**
  * Runs one flow: capture → durable inbox → dedupe → map → resolve → apply → checkpoint.
@@ -112,6 +126,13 @@ export class FlowEngine {
   private readonly captures = new Map<string, CaptureHandle>();
   private readonly systemErrors = new Map<string, string | null>();
   private readonly systemDetail = new Map<string, Record<string, unknown>>();
+  /** Targets that are unavailable: their edges pause and their changes wait in the inbox. */
+  private readonly breakers: CircuitBreakers;
+  /** Sources whose capture cannot reach them (reported by the connector). */
+  private readonly sourceOutages = new Map<string, Outage>();
+  private readonly maxInboxRows: number;
+  /** Pending rows counted at the last check; refreshed at most every INBOX_CHECK_MS. */
+  private inboxCount = { at: -Infinity, n: 0 };
   private readonly notices: string[] = [];
   /** Systems seen tagging our writes with our origin: their echoes never reach decide(). */
   private readonly taggingSystems = new Set<string>();
@@ -150,6 +171,8 @@ export class FlowEngine {
     this.batchSize = opts.batchSize ?? 1000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.yieldMs = opts.applyYieldMs ?? 20;
+    this.breakers = new CircuitBreakers(opts.breaker ?? DEFAULT_BREAKER, this.random);
+    this.maxInboxRows = opts.maxInboxRows ?? DEFAULT_MAX_INBOX_ROWS;
     this.learnEntities(opts.entities ?? new Map());
     for (const sync of opts.flow.syncs) {
       const longest = Math.max(sync.pollIntervalMs, opts.pollIntervals?.get(sync.a.system) ?? 0, opts.pollIntervals?.get(sync.b.system) ?? 0);
@@ -207,7 +230,9 @@ export class FlowEngine {
   /** Process one batch of ready inbox rows. Exposed for tests, which drive the engine step by step. */
   async processBatch(): Promise<BatchOutcome> {
     const now = this.clock.now();
-    const rows = this.store.inbox.ready(this.flowId, now, this.batchSize);
+    const paused = this.pausedRoutes(now);
+    if (paused === 'all') return { settled: 0, deferred: 0 };
+    const rows = this.store.inbox.ready(this.flowId, now, this.batchSize, paused);
     if (rows.length === 0) return { settled: 0, deferred: 0 };
 
     this.prefetchState(rows);
@@ -297,6 +322,87 @@ export class FlowEngine {
     this.hooks.step?.('apply:after-commit');
     this.opts.onActivity?.();
     return { settled, deferred };
+  }
+
+  /**
+   * The routes (`sync|direction`) whose target is unavailable and not due for a probe: their rows
+   * stay in the inbox, untouched, and are not read. 'all' when no route may run.
+   */
+  private pausedRoutes(now: number): string[] | 'all' {
+    if (!this.breakers.anyOpen()) return [];
+    const blocked = this.breakers.blockedSystems(now);
+    if (blocked.size === 0) return [];
+    const paused: string[] = [];
+    let open = 0;
+    for (const sync of this.flow.syncs) {
+      if (!sync.enabled) continue;
+      for (const direction of directionsOf(sync)) {
+        if (blocked.has(sync[targetSide(direction)].system)) paused.push(`${sync.id}|${direction}`);
+        else open++;
+      }
+    }
+    return open === 0 ? 'all' : paused;
+  }
+
+  /** Book a write group's outcome on its system's breaker; log the outage's start, each failed probe and its end. */
+  private noteAvailability(system: string, results: readonly WriteResult[]): void {
+    const down = results.find((r): r is Extract<WriteResult, { ok: false }> => !r.ok && r.error.errorClass === 'unavailable');
+    const now = this.clock.now();
+    // Some writes landing while others hit a 429/503 is still a system asking us to back off.
+    if (down) {
+      const outage = this.breakers.failed(system, now, down.error.message, down.error.retryAfterMs);
+      const text = unreachableText(this.systemName(system), outage, now);
+      if (outage.failures === 1) this.notice(`${text}: ${down.error.message}`);
+      else this.opts.log?.('warn', `${text} (probe ${outage.failures - 1} failed: ${down.error.message})`);
+      return;
+    }
+    const over = this.breakers.succeeded(system);
+    if (over) this.notice(`${this.systemName(system)} reachable again after ${Math.round((now - over.since) / 1000)} s; applying the ${this.store.inbox.pending(this.flowId)} waiting changes`);
+  }
+
+  private systemName(systemId: string): string {
+    return this.flow.systems.find((s) => s.id === systemId)?.name ?? systemId;
+  }
+
+  /** A capture connector says whether its source is reachable (null: it is again). */
+  private sourceAvailability(systemId: string, problem: { message: string; retryInMs?: number } | null): void {
+    const now = this.clock.now();
+    const prev = this.sourceOutages.get(systemId);
+    if (!problem) {
+      if (prev) {
+        this.sourceOutages.delete(systemId);
+        this.notice(`${this.systemName(systemId)} reachable again after ${Math.round((now - prev.since) / 1000)} s; capture resumed`);
+      }
+      return;
+    }
+    const outage: Outage = { since: prev?.since ?? now, retryAt: now + (problem.retryInMs ?? 0), failures: (prev?.failures ?? 0) + 1, message: problem.message };
+    this.sourceOutages.set(systemId, outage);
+    if (!prev) this.notice(`${unreachableText(this.systemName(systemId), outage, now)}: ${problem.message}`);
+    this.opts.onActivity?.();
+  }
+
+  /** The outage of a system, whether writes to it fail or its capture cannot reach it. */
+  private outageOf(systemId: string): Outage | null {
+    return this.breakers.outage(systemId) ?? this.sourceOutages.get(systemId) ?? null;
+  }
+
+  /** True while the inbox holds more than its bound: capture should stop taking changes. */
+  inboxFull(): boolean {
+    const now = performance.now();
+    if (now - this.inboxCount.at >= INBOX_CHECK_MS) this.inboxCount = { at: now, n: this.store.inbox.pending(this.flowId) };
+    return this.inboxCount.n >= this.maxInboxRows;
+  }
+
+  /** Resolves once the inbox is below its bound (or the flow stops): how capture that reads at its own pace is held back. */
+  private async room(): Promise<void> {
+    let warned = false;
+    while (this.running && this.inboxFull()) {
+      if (!warned) {
+        this.notice(`the inbox holds ${this.inboxCount.n} changes (bound ${this.maxInboxRows}): capture waits until the targets catch up`);
+        warned = true;
+      }
+      await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+    }
   }
 
   /**
@@ -468,6 +574,7 @@ export class FlowEngine {
             results = g.ops.map(() => ({ ok: false, error }) as WriteResult);
           }
         }
+        if (connector) this.noteAvailability(g.system, results);
         const done = this.clock.now();
         results.forEach((r, i) => g.sinks[i]!(r));
         for (const p of planned) if (p.finishedAt === undefined && (p.opResult || p.revertResult)) p.finishedAt = done;
@@ -506,12 +613,16 @@ export class FlowEngine {
 
         if (decision.kind === 'write' && decision.op && p.opResult && !p.opResult.ok) {
           const err = p.opResult.error;
+          // The target is unavailable, not this record: its rows stay as they are (no attempt
+          // used) and the route waits for the breaker's probe.
+          if (err.errorClass === 'unavailable') continue;
+          const errorClass: ErrorClass = err.errorClass;
           const attempts = first.attempts + 1;
           if (err.errorClass === 'transient' && attempts < this.retry.maxAttempts) {
             const delay = retryDelay(attempts, this.retry, this.random, err.retryAfterMs);
             for (const r of p.rows) this.store.inbox.reschedule(r.seq, attempts, now + delay, err.message, now);
           } else {
-            this.deadLetter(first, event, err.errorClass, err.message, err.response ?? null, decision.payload, now, attempts);
+            this.deadLetter(first, event, errorClass, err.message, err.response ?? null, decision.payload, now, attempts);
             for (const r of p.rows) done.push(r.seq);
             d.errors++;
             metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
@@ -657,7 +768,7 @@ export class FlowEngine {
   private deadLetter(
     row: InboxRow,
     event: ChangeEvent,
-    errorClass: SyncError['errorClass'],
+    errorClass: ErrorClass,
     message: string,
     response: string | null,
     payload: Record<string, unknown> | null,
@@ -818,12 +929,19 @@ export class FlowEngine {
         signal,
         sink: async (batch) => {
           this.commitCaptured(systemId, batch);
-          if (!batch.durable) return;
-          this.lastAckedCapture = performance.now();
-          await this.durable();
+          if (batch.durable) {
+            this.lastAckedCapture = performance.now();
+            await this.durable();
+          }
+          // Back-pressure: a capture that reads at its own pace waits here until the inbox has
+          // room (one batch past the bound at most). A receiver whose sender waits for the answer
+          // (durable batches) must not be held: it asks inboxFull() first and answers 503.
+          else if (this.inboxFull()) await this.room();
         },
         durable: () => this.durable(),
+        inboxFull: () => this.inboxFull(),
         reportStatus: (status) => this.systemDetail.set(systemId, status),
+        reportAvailability: (problem) => this.sourceAvailability(systemId, problem),
       });
       if (!this.running || signal.aborted) {
         // Stopped while capture was starting.
@@ -931,7 +1049,9 @@ export class FlowEngine {
     if (!this.running) return;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     const now = this.clock.now();
-    const next = this.fatal ? now + 1000 : this.store.inbox.nextWake(this.flowId, now);
+    const wake = this.fatal ? now + 1000 : this.store.inbox.nextWake(this.flowId, now);
+    const probe = this.breakers.nextProbe();
+    const next = probe === null ? wake : Math.min(wake ?? Infinity, probe);
     // Periodic wake-up also keeps metrics and housekeeping flowing when idle.
     const at = Math.min(next ?? Infinity, now + BUCKET_MS);
     this.wakeTimer = setTimeout(() => {
@@ -962,6 +1082,12 @@ export class FlowEngine {
 
   // ---------------------------------------------------------------- status
 
+  private unreachableStatus(systemId: string, now: number): UnreachableStatus | null {
+    const o = this.outageOf(systemId);
+    if (!o) return null;
+    return { systemId, name: this.systemName(systemId), since: o.since, retryAt: Math.max(o.retryAt, now), message: o.message };
+  }
+
   status(): FlowStatus {
     const now = this.clock.now();
     const systems: SystemStatus[] = this.flow.systems.map((s) => ({
@@ -969,6 +1095,7 @@ export class FlowEngine {
       capturing: this.captures.has(s.id),
       error: this.systemErrors.get(s.id) ?? null,
       detail: this.systemDetail.get(s.id) ?? {},
+      unreachable: this.unreachableStatus(s.id, now),
     }));
     const unknown = this.store.unknownFields.list(this.flowId);
     const syncs: SyncStatus[] = this.flow.syncs.map((sync) => {
@@ -990,9 +1117,14 @@ export class FlowEngine {
           lastAppliedAt: c.lastAppliedAt,
         };
       });
+      const unreachable = [sync.a.system, sync.b.system]
+        .filter((id, i, all) => all.indexOf(id) === i)
+        .map((id) => this.unreachableStatus(id, now))
+        .filter((u): u is UnreachableStatus => u !== null);
       return {
         syncId: sync.id,
-        health: edgeHealth(directions, this.running),
+        health: unreachable.length > 0 && this.running ? 'unreachable' : edgeHealth(directions, this.running),
+        unreachable,
         tombstoneTtlMs: this.tombstoneTtl(sync.id),
         directions,
         unknownFields: unknown

@@ -64,7 +64,8 @@ type Cmd =
   | { t: 'redeliver'; side: Side; back: number }
   | { t: 'process' }
   | { t: 'crash'; step: EngineStep }
-  | { t: 'tick'; ms: number };
+  | { t: 'tick'; ms: number }
+  | { t: 'outage'; side: Side; steps: number };
 
 const side = fc.constantFrom<Side>('a', 'b');
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -76,7 +77,10 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ t: 'process' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('crash' as const), step: fc.constantFrom(...STEPS) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('tick' as const), ms: fc.constantFrom(1, 50, 1_000, 4_000, 12_000) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('outage' as const), side, steps: fc.integer({ min: 1, max: 15 }) }) },
 );
+
+const OUTAGE = 'simulated outage: connect ECONNREFUSED';
 
 class Crash extends Error {}
 
@@ -149,9 +153,16 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
     });
   const keysOf = (s: Side) => [...sys[s].table(table[s]).keys()].sort();
   let nextId = 0;
+  // Commands left before a system that went down comes back.
+  const downFor: Record<Side, number> = { a: 0, b: 0 };
+  const noAvailabilityInDlq = () => {
+    const wrong = store.dlq.select({ filter: { flowId: 'f2' } }).filter((e) => e.message.includes(OUTAGE));
+    expect(wrong.map((e) => `${e.errorClass} ${e.key}: ${e.message}`), 'an unavailable system never puts a change in the DLQ').toEqual([]);
+  };
 
   for (const c of cmds) {
     now += 3;
+    for (const s of ['a', 'b'] as const) if (downFor[s] > 0 && --downFor[s] === 0) sys[s].down = null;
     switch (c.t) {
       case 'create': {
         const email = `u${c.u}@x.com`;
@@ -191,11 +202,18 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
       case 'tick':
         now += c.ms;
         break;
+      case 'outage':
+        sys[c.side].down = OUTAGE;
+        downFor[c.side] = c.steps;
+        break;
     }
+    noAvailabilityInDlq();
   }
 
   // Quiesce: deliver everything from both sides and apply until nothing moves.
   armed = null;
+  sys.a.down = null;
+  sys.b.down = null;
   const quiesce = async () => {
     for (let round = 0; round < 100; round++) {
       await deliver('a', 10_000, false);
@@ -207,6 +225,7 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
     throw new Error(`did not quiesce: inbox ${JSON.stringify(store.inbox.ready('f2', now + 1e12, 10).map((r) => [r.seq, r.direction, r.event.key, r.event.op]))}, a log ${sys.a.log.length}, b log ${sys.b.log.length}`);
   };
   await quiesce();
+  noAvailabilityInDlq();
 
   // Every shared-field disagreement must be in the review queue; resolve them all (keep a), then converge.
   const conflicts = store.dlq.select({ filter: { flowId: 'f2', errorClass: 'conflict' } });

@@ -80,6 +80,7 @@ export class InboxRepo {
   private readonly insertRow;
   private readonly selectReady;
   private readonly selectReadySimple;
+  private readonly selectReadyExcept;
   private readonly anyWaiting;
   private readonly insertRowAt;
   private readonly countHeld;
@@ -103,6 +104,17 @@ export class InboxRepo {
     // across retries and failures: a partial change never lands on top of a missing one.
     this.selectReady = db.prepare(
       `SELECT ${READY_COLUMNS} FROM inbox i INDEXED BY inbox_flow_seq WHERE i.flow_id = @flowId AND i.not_before <= @now
+         AND NOT EXISTS (SELECT 1 FROM inbox w WHERE w.flow_id = i.flow_id AND w.sync_id = i.sync_id AND w.direction = i.direction
+                           AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
+         AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id AND d.direction = i.direction
+                           AND d.key = i.key AND d.error_class <> 'conflict')
+       ORDER BY i.seq LIMIT @limit`,
+    ).raw();
+    // While a target is unavailable its routes are paused: their rows are skipped as a whole (they
+    // neither apply nor block), so the ordering check only looks within the routes that run.
+    this.selectReadyExcept = db.prepare(
+      `SELECT ${READY_COLUMNS} FROM inbox i INDEXED BY inbox_flow_seq WHERE i.flow_id = @flowId AND i.not_before <= @now
+         AND (i.sync_id || '|' || i.direction) NOT IN (SELECT value FROM json_each(@paused))
          AND NOT EXISTS (SELECT 1 FROM inbox w WHERE w.flow_id = i.flow_id AND w.sync_id = i.sync_id AND w.direction = i.direction
                            AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
          AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id AND d.direction = i.direction
@@ -169,9 +181,15 @@ export class InboxRepo {
     return this.countHeld.get(flowId) as number;
   }
 
-  ready(flowId: string, now: number, limit: number): InboxRow[] {
+  /** Rows that may be applied now, in inbox order; `paused` lists routes (`sync|direction`) to leave alone. */
+  ready(flowId: string, now: number, limit: number, paused: readonly string[] = []): InboxRow[] {
     // Usually nothing waits (real-time, no retries, no failed records): then plain inbox order is the answer.
-    const rows = this.anyWaiting.get({ flowId, now }) ? this.selectReady.all({ flowId, now, limit }) : this.selectReadySimple.all(flowId, now, limit);
+    const rows =
+      paused.length > 0
+        ? this.selectReadyExcept.all({ flowId, now, limit, paused: JSON.stringify(paused) })
+        : this.anyWaiting.get({ flowId, now })
+          ? this.selectReady.all({ flowId, now, limit })
+          : this.selectReadySimple.all(flowId, now, limit);
     return (rows as RawRow[]).map(toRow);
   }
 

@@ -130,13 +130,13 @@ describe('HubSpot-like contacts (contract server)', () => {
     expect(hub.contacts.get('5')!.archived).toBe(true);
   });
 
-  it('classifies write failures: 4xx validation with the response, 429 transient with Retry-After, 5xx transient', async () => {
+  it('classifies write failures: 4xx validation with the response, 429 unavailable with Retry-After, 500 transient', async () => {
     const [bad] = await connector.write('contacts', [upsert({ email: 'not-an-email' })], 'synccanvas:f1');
     expect(bad).toMatchObject({ ok: false, error: { errorClass: 'validation' } });
     expect((bad as { error: { response: string } }).error.response).toContain('not a valid email');
     hub.rateLimit(1, 7);
     const [limited] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '1' })], 'o');
-    expect(limited).toMatchObject({ ok: false, error: { errorClass: 'transient', retryAfterMs: 7000 } });
+    expect(limited).toMatchObject({ ok: false, error: { errorClass: 'unavailable', retryAfterMs: 7000 } });
     hub.serverErrors(1, 500);
     const [failed] = await connector.write('contacts', [upsert({ email: 'x@acme.io' }, { key: '1' })], 'o');
     expect(failed).toMatchObject({ ok: false, error: { errorClass: 'transient' } });

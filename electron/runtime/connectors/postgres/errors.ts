@@ -16,17 +16,34 @@ function asPgError(err: unknown): PgErrorLike {
   return { message: String(err) };
 }
 
-const TRANSIENT_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
-const TRANSIENT_SQLSTATE = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '55006']);
+const UNREACHABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+/**
+ * The server is there but not taking work: 55000 (e.g. "database is not currently accepting
+ * connections"), 57P01–57P05 (admin shutdown, crash shutdown, cannot connect now, database
+ * dropped, idle session timeout), and serialization failures and deadlocks, which a busy server
+ * causes, not the record.
+ */
+const UNAVAILABLE_SQLSTATE = new Set(['55000', '57P01', '57P02', '57P03', '57P04', '57P05', '40001', '40P01']);
+/** A lock or an object held by another session: about the record, retried a few times, then the DLQ. */
+const TRANSIENT_SQLSTATE = new Set(['55P03', '55006']);
 
-export function isTransientPgError(err: unknown): boolean {
+/**
+ * True when the server (or the way to it) is unavailable rather than the record at fault: the
+ * engine pauses the edge and keeps the change, never dead-letters it.
+ */
+export function isUnavailablePgError(err: unknown): boolean {
   const e = asPgError(err);
   const code = e.code ?? '';
-  if (TRANSIENT_SOCKET.has(code)) return true;
-  if (TRANSIENT_SQLSTATE.has(code)) return true;
+  if (UNREACHABLE_SOCKET.has(code)) return true;
+  if (UNAVAILABLE_SQLSTATE.has(code)) return true;
   // 08: connection exception, 53: insufficient resources (too many connections, disk full).
   if (/^(08|53)/.test(code)) return true;
   return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error/i.test(e.message);
+}
+
+/** Worth retrying at all (unavailable, or a record-level lock conflict). */
+export function isTransientPgError(err: unknown): boolean {
+  return isUnavailablePgError(err) || TRANSIENT_SQLSTATE.has(asPgError(err).code ?? '');
 }
 
 /** The server's own words plus where it points (column, constraint, the failing key). */
@@ -39,11 +56,15 @@ export function describePgError(err: unknown): string {
   return parts.join(' — ');
 }
 
-/** Connection trouble, serialization failures and deadlocks retry; bad data is a validation error. */
+/**
+ * Connection trouble, a server not accepting connections, serialization failures and deadlocks
+ * make the system unavailable (the edge pauses); a held lock retries; bad data is a validation error.
+ */
 export function classifyPgError(err: unknown): SyncError {
   const e = asPgError(err);
   const code = e.code ?? '';
   const message = describePgError(err);
+  if (isUnavailablePgError(err)) return syncError('unavailable', message, code ? { response: code } : {});
   if (isTransientPgError(err)) return syncError('transient', message, { response: code || undefined });
   // 22: data exception (bad value for the type), 23: integrity constraint, 42703: no such column.
   if (/^(22|23)/.test(code) || code === '42703' || code === '42804') return syncError('validation', message, { response: code });

@@ -5,7 +5,7 @@ import type { TableInfo } from './catalog.js';
 import { ChangeDecoder, type DecodedSegment } from './change-decoder.js';
 import { readSlotStatus } from './capture-resources.js';
 import { clientConfig, type PostgresConfig } from './config.js';
-import { describePgError } from './errors.js';
+import { describePgError, isUnavailablePgError } from './errors.js';
 import { compareLsn, formatLsn, parseLsn } from './lsn.js';
 import type { CaptureResourceNames } from './names.js';
 import { StreamPlugin } from './pgoutput-stream.js';
@@ -120,6 +120,7 @@ export class SlotStream {
       if (gen !== this.generation) return;
       this.phase = 'streaming';
       this.lastError = null;
+      this.opts.ctx.reportAvailability?.(null);
     });
     service.subscribe(plugin, this.opts.names.slot, this.committedLsn).then(
       () => {
@@ -242,6 +243,7 @@ export class SlotStream {
     this.generation++;
     this.phase = 'reconnecting';
     this.lastError = `${context}: ${describePgError(err)}`;
+    if (isUnavailablePgError(err)) this.opts.ctx.reportAvailability?.({ message: this.lastError, retryInMs: this.backoffMs });
     void this.reportStatus();
     const old = this.service;
     this.service = null;

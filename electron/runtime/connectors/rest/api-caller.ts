@@ -50,7 +50,7 @@ export class ApiCaller {
       } catch (e) {
         if (e instanceof HttpSyncError) throw e;
         const err = errorForException(e, what);
-        if (err.errorClass === 'transient' && attempt < (opts.retries ?? 0) && !opts.signal?.aborted) {
+        if ((err.errorClass === 'transient' || err.errorClass === 'unavailable') && attempt < (opts.retries ?? 0) && !opts.signal?.aborted) {
           await wait(Math.min(MAX_WAIT_MS, 250 * 2 ** attempt), opts.signal);
           attempt++;
           continue;
@@ -63,7 +63,7 @@ export class ApiCaller {
       }
       const err = errorForResponse(res, what);
       if (err) {
-        if (err.errorClass === 'transient' && attempt < (opts.retries ?? 0) && !opts.signal?.aborted) {
+        if ((err.errorClass === 'transient' || err.errorClass === 'unavailable') && attempt < (opts.retries ?? 0) && !opts.signal?.aborted) {
           const backoff = 250 * 2 ** attempt * (0.5 + Math.random());
           await wait(Math.min(MAX_WAIT_MS, err.retryAfterMs ?? backoff), opts.signal);
           attempt++;

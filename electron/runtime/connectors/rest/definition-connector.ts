@@ -189,6 +189,7 @@ export function createDefinitionConnector(def: Definition, opts: ConnectionOptio
           eventIdPrefix: `${prefix}wh:`,
           sink: cctx.sink,
           ...(cctx.reportStatus ? { reportStatus: cctx.reportStatus } : {}),
+          ...(cctx.inboxFull ? { inboxFull: cctx.inboxFull } : {}),
         });
         const r = receiver;
         handles.push({ stop: () => r.close() });

@@ -100,21 +100,27 @@ export function snippet(text: string, max = 300): string {
   return t.length > max ? `${t.slice(0, max)}…` : t;
 }
 
-/** The error class a response means: 429/5xx/408 transient (with Retry-After), 400/422 validation, other 4xx permanent. */
+/**
+ * The error class a response means: 429/502/503/504 unavailable (the service is not taking work;
+ * the edge pauses, honouring Retry-After), other 5xx and 408 transient (may be this record),
+ * 400/422 validation, other 4xx permanent.
+ */
 export function errorForResponse(res: HttpResponse, what: string): SyncError | null {
   const s = res.status;
   if (s >= 200 && s < 300) return null;
   const response = snippet(res.text);
   const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-  if (s === 429) return syncError('transient', `${what}: rate limited (429)`, { response, retryAfterMs: retryAfterMs ?? 1000 });
-  if (s >= 500 || s === 408) return syncError('transient', `${what}: the server failed (${s})`, { response, ...(retryAfterMs !== null ? { retryAfterMs } : {}) });
+  const after = retryAfterMs !== null ? { retryAfterMs } : {};
+  if (s === 429) return syncError('unavailable', `${what}: rate limited (429)`, { response, retryAfterMs: retryAfterMs ?? 1000 });
+  if (s === 502 || s === 503 || s === 504) return syncError('unavailable', `${what}: the service is unavailable (${s})`, { response, ...after });
+  if (s >= 500 || s === 408) return syncError('transient', `${what}: the server failed (${s})`, { response, ...after });
   if (s === 400 || s === 422) return syncError('validation', `${what}: the server rejected the data (${s})`, { response });
   if (s === 401 || s === 403) return syncError('permanent', `${what}: the credentials were refused (${s}); check the API token and its permissions`, { response });
   if (s === 404) return syncError('permanent', `${what}: not found (404)`, { response });
   return syncError('permanent', `${what}: unexpected status ${s}`, { response });
 }
 
-/** Network failures (refused, reset, timeout, TLS) are transient, except a TLS version/certificate refusal, which no retry fixes. */
+/** Network failures (refused, reset, timeout) make the service unavailable; a TLS version/certificate refusal is permanent (no retry fixes it). */
 export function errorForException(e: unknown, what: string): SyncError {
   const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = err.code ?? err.cause?.code ?? '';
@@ -122,7 +128,7 @@ export function errorForException(e: unknown, what: string): SyncError {
   if (/TLS|SSL|CERT|PROTOCOL/i.test(code) || /protocol version|certificate/i.test(message)) {
     return syncError('permanent', `${what}: TLS failed (${code || message}); the server must offer TLS 1.2 or newer with a trusted certificate`);
   }
-  return syncError('transient', `${what}: ${code ? `${code} ` : ''}${message}`);
+  return syncError('unavailable', `${what}: ${code ? `${code} ` : ''}${message}`);
 }
 
 /** Thrown inside the connector to carry a classified error up to the WriteResult or capture loop. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextLink } from './pagination.js';
 import { parseRetryAfter } from './retry-after.js';
-import { errorForResponse } from './http-client.js';
+import { errorForException, errorForResponse } from './http-client.js';
 
 describe('HTTP header parsing', () => {
   it('Retry-After: seconds, decimals, HTTP dates, garbage', () => {
@@ -20,15 +20,29 @@ describe('HTTP header parsing', () => {
     expect(nextLink(undefined)).toBeNull();
   });
 
-  it('classifies responses: 429/5xx transient, 400/422 validation, 401/404 permanent', () => {
+  it('classifies responses: 429/502/503/504 unavailable, other 5xx and 408 transient, 400/422 validation, 401/404 permanent', () => {
     const r = (status: number, headers: Record<string, string> = {}) => errorForResponse({ status, headers, text: `  body\n of ${status} ` }, 'op');
     expect(r(200)).toBeNull();
-    expect(r(429, { 'retry-after': '5' })).toMatchObject({ errorClass: 'transient', retryAfterMs: 5000, response: 'body of 429' });
-    expect(r(429)).toMatchObject({ errorClass: 'transient', retryAfterMs: 1000 });
-    expect(r(503, { 'retry-after': '2' })).toMatchObject({ errorClass: 'transient', retryAfterMs: 2000 });
+    expect(r(429, { 'retry-after': '5' })).toMatchObject({ errorClass: 'unavailable', retryAfterMs: 5000, response: 'body of 429' });
+    expect(r(429)).toMatchObject({ errorClass: 'unavailable', retryAfterMs: 1000 });
+    expect(r(503, { 'retry-after': '2' })).toMatchObject({ errorClass: 'unavailable', retryAfterMs: 2000 });
+    expect(r(502)).toMatchObject({ errorClass: 'unavailable' });
+    expect(r(504)).toMatchObject({ errorClass: 'unavailable' });
+    expect(r(503, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() })!.retryAfterMs).toBeGreaterThan(55_000);
     expect(r(500)).toMatchObject({ errorClass: 'transient' });
+    expect(r(501)).toMatchObject({ errorClass: 'transient' });
+    expect(r(408)).toMatchObject({ errorClass: 'transient' });
     expect(r(422)).toMatchObject({ errorClass: 'validation', response: 'body of 422' });
     expect(r(401)!.message).toMatch(/check the API token/);
     expect(r(404)).toMatchObject({ errorClass: 'permanent' });
+  });
+
+  it('classifies network failures as unavailable and a TLS refusal as permanent', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']) {
+      expect(errorForException(Object.assign(new Error('fetch failed'), { cause: { code, message: `${code} 127.0.0.1:9` } }), 'op'), code).toMatchObject({ errorClass: 'unavailable' });
+      expect(errorForException(Object.assign(new Error(`connect ${code}`), { code }), 'op').errorClass, code).toBe('unavailable');
+    }
+    expect(errorForException(Object.assign(new Error('x'), { code: 'ERR_SSL_UNSUPPORTED_PROTOCOL' }), 'op').errorClass).toBe('permanent');
+    expect(errorForException(new Error('unable to verify the first certificate'), 'op').errorClass).toBe('permanent');
   });
 });

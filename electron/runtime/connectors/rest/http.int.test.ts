@@ -213,7 +213,7 @@ describe('"Any REST API" connector', () => {
     expect(verifyPayload({ scheme: 'hmac', signatureHeader: 'X-SyncCanvas-Signature', timestampHeader: 'X-SyncCanvas-Timestamp', prefix: 'sha256=', encoding: 'hex', separator: '.', timestampFormat: 'unix' }, 'out-secret', w.headers as Record<string, string>, Buffer.from(w.body), 300_000)).toMatchObject({ ok: true });
     limit429 = 1;
     const [limited] = await c.write('items', [{ kind: 'upsert', key: null, fields: { sku: 'S9', qty: 2 }, idempotencyKey: 'ik-2', sourceTime: 1 }], 'o');
-    expect(limited).toMatchObject({ ok: false, error: { errorClass: 'transient', retryAfterMs: 3000, response: '{"error":"slow down"}' } });
+    expect(limited).toMatchObject({ ok: false, error: { errorClass: 'unavailable', retryAfterMs: 3000, response: '{"error":"slow down"}' } });
     await c.close();
   });
 });

@@ -102,12 +102,14 @@ export async function startPoller(o: PollerOptions, ctx: CaptureContext): Promis
         () => {
           failures = 0;
           ctx.reportStatus?.({ poll: 'ok', at: Date.now() });
+          ctx.reportAvailability?.(null);
         },
         (e: unknown) => {
           if (signal.aborted) return;
           failures++;
           const err = e instanceof HttpSyncError ? e.error : { errorClass: 'transient', message: (e as Error).message };
           ctx.reportStatus?.({ poll: 'failed', errorClass: err.errorClass, message: err.message, failures });
+          if (err.errorClass === 'unavailable') ctx.reportAvailability?.({ message: err.message, retryInMs: Math.min(1000 * 2 ** failures, 300_000) });
         },
       )
       .finally(() => {

@@ -179,7 +179,7 @@ describe('sqlite writes', () => {
     await c.close();
   });
 
-  it('returns a transient error for every op when another program holds the write lock, and writes nothing', () => {
+  it('returns an unavailable error for every op when another program holds the write lock, and writes nothing', () => {
     t = tempDb(SCHEMA);
     const db = openUserDatabase(t.file);
     db.pragma('busy_timeout = 20');
@@ -188,7 +188,7 @@ describe('sqlite writes', () => {
     t.outside.exec('BEGIN IMMEDIATE');
     try {
       const res = writer.write('contacts', [upsert('2', { email: 'a@x.com' }), upsert('3', { email: 'b@x.com' })], ORIGIN);
-      expect(res.map((r) => r.ok === false && r.error.errorClass)).toEqual(['transient', 'transient']);
+      expect(res.map((r) => r.ok === false && r.error.errorClass)).toEqual(['unavailable', 'unavailable']);
       expect(res[0]!.ok === false && res[0]!.error.message).toMatch(/database is locked/);
     } finally {
       t.outside.exec('ROLLBACK');

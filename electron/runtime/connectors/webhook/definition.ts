@@ -75,6 +75,7 @@ export const webhookConnector: ConnectorDefinition<WebhookConfig> = {
             }
           },
           ...(cctx.reportStatus ? { reportStatus: cctx.reportStatus } : {}),
+          ...(cctx.inboxFull ? { inboxFull: cctx.inboxFull } : {}),
         });
         const onAbort = () => void receiver.close();
         cctx.signal.addEventListener('abort', onAbort, { once: true });

@@ -165,6 +165,23 @@ describe('webhook receiver', () => {
     expect([...s.committed]).toEqual(['crm:wh:d-retry']);
   });
 
+  it('answers 503 with Retry-After while the inbox is over its bound, stores nothing, and takes the same delivery once there is room', async () => {
+    const s = recordingSink();
+    let full = true;
+    const r = await start(s.sink, { inboxFull: () => full });
+    const body = envelope('evt-full', { id: 'c1', email: 'a@x.io' });
+    const res = await fetch(r.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-delivery': 'evt-full', ...signPayload(HMAC, SECRET, body, Date.now()) } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('10');
+    expect(await res.json()).toMatchObject({ ok: false, error: 'inbox-full' });
+    expect(s.batches).toHaveLength(0);
+    expect(r.stats['inbox-full']).toBe(1);
+    full = false;
+    // The sender's retry of the same delivery is taken: the refusal did not mark it as seen.
+    expect((await post(r.url, body, { 'X-Delivery': 'evt-full' })).status).toBe(200);
+    expect([...s.committed]).toEqual(['crm:wh:evt-full']);
+  });
+
   it('puts the record version on each change so out-of-order deliveries resolve per key', async () => {
     const s = recordingSink();
     const r = await start(s.sink);

@@ -9,6 +9,9 @@ import { changesFromPayload } from './payload-changes.js';
 import { ReplayGuard } from './replay-guard.js';
 import { verifyPayload, type SignatureScheme } from './signature.js';
 
+/** What a full inbox asks senders to wait; every webhook sender we know retries on 503. */
+export const INBOX_FULL_RETRY_S = 10;
+
 export interface WebhookReceiverOptions {
   host: string;
   /** 0 picks a free port. */
@@ -25,6 +28,8 @@ export interface WebhookReceiverOptions {
   eventIdPrefix: string;
   sink: CaptureSink;
   reportStatus?: (status: Record<string, unknown>) => void;
+  /** True while the inbox is over its bound: deliveries are refused with 503 + Retry-After until it drains. */
+  inboxFull?: () => boolean;
 }
 
 export interface WebhookReceiver {
@@ -35,7 +40,7 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-type Outcome = 'accepted' | 'ignored' | 'not-found' | 'method' | 'too-large' | 'unsigned' | 'bad-signature' | 'stale' | 'bad-json' | 'no-delivery-id' | 'replay' | 'invalid' | 'commit-failed' | 'closing';
+type Outcome = 'accepted' | 'ignored' | 'not-found' | 'method' | 'too-large' | 'unsigned' | 'bad-signature' | 'stale' | 'bad-json' | 'no-delivery-id' | 'replay' | 'invalid' | 'commit-failed' | 'closing' | 'inbox-full';
 
 /**
  * The inbound webhook listener. A request is answered 2xx only after its change is committed to
@@ -69,6 +74,8 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
     if ((q < 0 ? url : url.slice(0, q)) !== opts.path) return reject(res, 404, 'not-found', `webhooks are received at ${opts.path}`);
     if (req.method !== 'POST') return reject(res, 405, 'method', 'send webhooks with POST', { allow: 'POST' });
     if (closing) return reject(res, 503, 'closing', 'the receiver is shutting down; retry shortly', { 'retry-after': '5' });
+    // Back-pressure: refused before the body is read, so a full inbox costs the sender one round trip.
+    if (opts.inboxFull?.()) return reject(res, 503, 'inbox-full', 'SyncCanvas is catching up (its inbox is at its bound); retry later', { 'retry-after': String(INBOX_FULL_RETRY_S) });
     let body: Buffer;
     try {
       body = await readBody(req, opts.maxBodyBytes);

@@ -37,7 +37,11 @@ export class MemorySystem {
   private readonly createdBy = new Map<string, string>();
   private versions = new Map<string, number>();
   /** Make the next N write calls fail with this error class (transient/permanent). */
-  failNext: { count: number; errorClass: 'transient' | 'permanent' | 'validation' } | null = null;
+  failNext: { count: number; errorClass: 'transient' | 'permanent' | 'validation' | 'unavailable' } | null = null;
+  /** While set, the system is down: every write and read fails as unavailable (like a refused connection). */
+  down: string | null = null;
+  /** Write calls refused while down (probes included). */
+  refusedWrites = 0;
   /** A validation rule of the target: writes setting `field` to `value` are rejected, deterministically. */
   reject: { field: string; value: unknown } | null = null;
 
@@ -123,10 +127,12 @@ export class MemorySystem {
         return [...self.table(entity)].slice(0, limit).map(([key, fields]) => ({ key, fields }));
       },
       async readByKeys(entity: string, keys: string[]): Promise<SourceRecord[]> {
+        if (self.down) throw new Error(self.down);
         const t = self.table(entity);
         return keys.filter((k) => t.has(k)).map((k) => ({ key: k, fields: t.get(k)! }));
       },
       async findByField(entity, field, values, normalize): Promise<SourceRecord[]> {
+        if (self.down) throw new Error(self.down);
         const want = new Set(values.map((v) => normalizeMatch(v, normalize)));
         return [...self.table(entity)].filter(([, r]) => want.has(normalizeMatch(r[field], normalize))).map(([key, fields]) => ({ key, fields }));
       },
@@ -134,6 +140,11 @@ export class MemorySystem {
         return { stop: async () => {} };
       },
       async write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]> {
+        if (self.down) {
+          self.refusedWrites++;
+          const message = self.down;
+          return ops.map(() => ({ ok: false, error: { errorClass: 'unavailable', message } }));
+        }
         if (self.failNext && self.failNext.count > 0) {
           self.failNext.count--;
           const errorClass = self.failNext.errorClass;
