@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
-import { trustLoopbackRole } from './connectors/postgres/test-support/loopback-role.js';
+import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
 import { startTcpProxy, type TcpProxy } from './connectors/postgres/test-support/tcp-proxy.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 
 /**
- * Adds a superuser role that the server trusts on loopback (pg_hba): a spawned `synccanvas` reads
- * secrets only from the OS keychain, which a test cannot rely on, so its flow must need no secret.
+ * Adds a superuser role that the server trusts on loopback (pg_hba), so a spawned `synccanvas`
+ * needs no password for it (cli-secrets.int.test.ts covers passwords given by the environment).
  */
 export async function trustLoopbackRole(admin: pg.Client, role: string): Promise<void> {
   await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role} LOGIN SUPERUSER REPLICATION; END IF; END $$`);
