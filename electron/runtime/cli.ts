@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DlqEntry, DlqFilter, FlowStatus } from '../../shared/api/contract.js';
 import { ERROR_CLASSES, type ErrorClass } from '../../shared/errors.js';
 import { SecretRefSchema, type FlowDocument } from '../../shared/flow/schema.js';
+import { ROLES, type Role } from '../../shared/api/roles.js';
 import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
 import { startHttpServer } from './api/http-server.js';
@@ -28,8 +29,12 @@ const USAGE = `SyncCanvas ${pkg.version} — keep your business systems in sync.
 Usage:
   synccanvas run <flow.json> [--workspace DIR] [--inbox-limit N]
                                                         run a flow until Ctrl+C (SIGINT/SIGTERM), then drain and exit
-  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo] [--inbox-limit N]
-                                                        serve the app and the API on 127.0.0.1 (browser mode)
+  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo] [--inbox-limit N] [--tls-cert FILE --tls-key FILE]
+                                                        serve the app and the API on 127.0.0.1 (browser mode); another
+                                                        address needs TLS and users with roles
+  synccanvas users add <name> --role viewer|operator|editor|admin   a person who may use serve; prints their token once
+  synccanvas users list | users remove <name>
+  synccanvas audit [--limit N] [--json]                 who changed what through the API (newest first)
   synccanvas validate <flow.json> [--json]              check a flow file
   synccanvas status [--workspace DIR] [--json]          flows, lag, counters, DLQ depth
   synccanvas dlq list [--flow ID] [--sync ID] [--class C] [--text T] [--limit N] [--json]
@@ -203,11 +208,23 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
 async function cmdServe(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
     argv,
-    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'allow-remote': { type: 'boolean' }, 'inbox-limit': { type: 'string' } },
+    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'inbox-limit': { type: 'string' } },
     { min: 0, max: 0, names: '' },
   );
   const port = intOption(values, 'port', 0, 0, 65535);
   const inboxLimit = intOption(values, 'inbox-limit', DEFAULT_MAX_INBOX_ROWS, 100, 100_000_000);
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('give both --tls-cert FILE and --tls-key FILE (PEM), or neither');
+  const readPem = (flag: 'tls-cert' | 'tls-key'): string | null => {
+    const file = values[flag] as string | undefined;
+    if (!file) return null;
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--${flag} ${file}: cannot read it (${(e as Error).message})`);
+    }
+  };
+  const cert = readPem('tls-cert');
+  const key = readPem('tls-key');
   const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io), inboxLimit });
   let server;
   try {
@@ -219,7 +236,9 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
       port,
       staticDir: dir,
       subscribe: (l) => runtime.subscribe(l),
-      allowRemote: Boolean(values['allow-remote']),
+      ...(cert && key ? { tls: { cert, key } } : {}),
+      users: runtime.store.users,
+      audit: (entry) => runtime.store.audit.add(entry),
       logError: (method, error) => io.err(`API ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
   } catch (e) {
@@ -592,6 +611,85 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
   throw new UsageError(action ? `unknown secrets action "${action}": use set, list, delete or check` : 'missing the secrets action: set, list, delete or check');
 }
 
+/**
+ * `synccanvas users …`: the people who may call a shared runtime. Writes go straight to the
+ * workspace database; a running `serve` reads users on every request (nothing is cached), so
+ * adding or removing someone takes effect at once.
+ */
+async function cmdUsers(argv: string[], io: Io): Promise<number> {
+  const [action, ...rest] = argv;
+  const options = { workspace: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } } as const;
+  const withStore = async <T>(values: Values, fn: (store: Store) => T): Promise<T> => {
+    const workspace = workspaceOf(values);
+    fs.mkdirSync(workspace, { recursive: true });
+    const store = Store.open(path.join(workspace, 'workspace.db'));
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  };
+  if (action === 'add') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the person: synccanvas users add <name> --role R' });
+    const name = positionals[0]!.trim();
+    if (!/^[\p{L}\p{N} ._@-]{1,80}$/u.test(name)) throw new UsageError(`"${positionals[0]}" is not a usable name: 1–80 letters, digits, spaces and . _ @ -`);
+    const role = values.role as string | undefined;
+    if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    let token: string;
+    try {
+      token = await withStore(values, (store) => store.users.add(name, role as Role, Date.now()));
+    } catch (e) {
+      io.err(`synccanvas: ${(e as Error).message}`);
+      return EXIT.failed;
+    }
+    if (values.json) io.out(JSON.stringify({ name, role, token }));
+    else {
+      io.out(token);
+      io.err(`added ${name} as ${role}. The line above is their API token: give it to them now, it is not shown again (only a hash is kept).`);
+    }
+    return EXIT.ok;
+  }
+  if (action === 'list') {
+    const { values } = parse(rest, options, { min: 0, max: 0, names: '' });
+    const users = await withStore(values, (store) => store.users.list());
+    if (values.json) io.out(JSON.stringify(users));
+    else if (users.length === 0) io.out('no users: serve is reachable with the printed local token only');
+    else for (const u of users) io.out(`${u.name}  ${u.role}  added ${new Date(u.createdAt).toISOString()}`);
+    return EXIT.ok;
+  }
+  if (action === 'remove') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the person: synccanvas users remove <name>' });
+    const removed = await withStore(values, (store) => store.users.remove(positionals[0]!));
+    if (!removed) {
+      io.err(`synccanvas: there is no user "${positionals[0]}"`);
+      return EXIT.failed;
+    }
+    io.out(`removed ${positionals[0]}; their token no longer works`);
+    return EXIT.ok;
+  }
+  throw new UsageError(action ? `unknown users action "${action}": use add, list or remove` : 'missing the users action: add, list or remove');
+}
+
+async function cmdAudit(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { workspace: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
+  const limit = intOption(values, 'limit', 50, 1, 1000);
+  const store = openStoreFor(workspaceOf(values));
+  try {
+    const { total, entries } = store.audit.list(limit, 0);
+    if (values.json) io.out(JSON.stringify({ total, entries }, null, 2));
+    else if (entries.length === 0) io.out('the audit log is empty');
+    else {
+      for (const e of entries) {
+        io.out(`${new Date(e.at).toISOString()}  ${e.who} (${e.role})  ${e.method}  ${JSON.stringify(e.target)}${e.reason ? `  reason: ${e.reason}` : ''}  ${e.ok ? 'ok' : `failed: ${e.error}`}`);
+      }
+      if (total > entries.length) io.out(`(${total - entries.length} older entries: raise --limit)`);
+    }
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}
+
 function checkSecretName(name: string): string {
   const parsed = SecretRefSchema.safeParse(name);
   if (!parsed.success) throw new UsageError(`"${name}" is not a secret name: ${parsed.error.issues[0]?.message}`);
@@ -619,6 +717,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdMatch(rest, io);
       case 'secrets':
         return await cmdSecrets(rest, io);
+      case 'users':
+        return await cmdUsers(rest, io);
+      case 'audit':
+        return await cmdAudit(rest, io);
       case '--version':
       case 'version':
         io.out(pkg.version);

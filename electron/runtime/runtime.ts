@@ -469,6 +469,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       store.alerts.set(flowId, syncId, thresholds, Date.now());
       return { ok: true };
     },
+    'audit.list': async ({ limit, offset }) => store.audit.list(limit, offset),
   };
 
   const pushStatus = () => {

@@ -72,6 +72,7 @@ export const ApiInputs = {
   'dlq.undoDiscard': z.object({ ids: z.array(z.number().int()).min(1).max(100_000) }),
   'alerts.get': z.object({ flowId }),
   'alerts.set': z.object({ flowId, syncId: z.string().min(1), thresholds: AlertThresholdsSchema }),
+  'audit.list': z.object({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }),
 } as const;
 
 export type ApiMethod = keyof typeof ApiInputs;
@@ -276,6 +277,22 @@ export interface ApiOutputs {
   'dlq.undoDiscard': { restored: number; expired: number[] };
   'alerts.get': Record<string, AlertThresholds>;
   'alerts.set': { ok: true };
+  'audit.list': { total: number; entries: AuditEntry[] };
+}
+
+/** One mutating API call on a shared runtime: who, when, what (ids and names, never values), and how it ended. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  who: string;
+  role: 'viewer' | 'operator' | 'editor' | 'admin';
+  method: string;
+  /** What the call was about: flow, sync, DLQ ids, a secret's name… never secret or record values. */
+  target: Record<string, unknown>;
+  /** An override's reason (go-live despite preflight), when the call gave one. */
+  reason: string | null;
+  ok: boolean;
+  error: string | null;
 }
 
 export interface HistoryPreviewRow extends PreviewRow {
@@ -330,7 +347,7 @@ export interface GoLiveRecord {
 
 /** An error the API returns as a value: `code` is stable, `message` says what to fix. */
 export interface ApiErrorBody {
-  error: { code: 'bad_request' | 'not_found' | 'unauthorized' | 'conflict' | 'unavailable' | 'internal'; message: string; issues?: ValidationIssue[] };
+  error: { code: 'bad_request' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable' | 'internal'; message: string; issues?: ValidationIssue[] };
 }
 
 /** What a transport implements; the renderer picks IPC or HTTP in one place. */

@@ -57,6 +57,7 @@ function defaultLogError(method: string, error: unknown): void {
 export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   unavailable: 503,

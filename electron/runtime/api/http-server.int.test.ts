@@ -266,8 +266,10 @@ describe('startHttpServer', () => {
     expect((await raw(server.port, 'GET', '/a%00.js')).status).toBe(400);
   });
 
-  it('refuses to bind anywhere but loopback unless allowRemote is set', async () => {
-    await expect(startHttpServer({ handlers: handlerTable([]), host: '0.0.0.0' })).rejects.toThrow(/binds only to loopback/);
+  it('refuses to bind anywhere but loopback without TLS and users', async () => {
+    await expect(startHttpServer({ handlers: handlerTable([]), host: '0.0.0.0' })).rejects.toThrow(/without TLS: give a certificate and key/);
+    const tls = { cert: 'not checked before the users', key: 'x' };
+    await expect(startHttpServer({ handlers: handlerTable([]), host: '0.0.0.0', tls, users: { authenticate: () => null, count: () => 0 } })).rejects.toThrow(/with no users: add the people/);
     await expect(startHttpServer({ handlers: handlerTable([]), token: 'short' })).rejects.toThrow(/at least 16/);
     const generated = await startHttpServer({ handlers: handlerTable([]) });
     try {

@@ -1,15 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { HTTP_CALL_PREFIX, HTTP_EVENTS_PATH, type ApiErrorBody, type RuntimeEvent } from '../../../shared/api/contract.js';
+import { HTTP_CALL_PREFIX, HTTP_EVENTS_PATH, type ApiErrorBody, type AuditEntry, type RuntimeEvent } from '../../../shared/api/contract.js';
+import { METHOD_ACCESS, roleAllows, type Role } from '../../../shared/api/roles.js';
+import { auditTarget } from './audit-target.js';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy.js';
-import { dispatchApiCall, HTTP_STATUS_OF, type DispatchOptions } from './dispatch.js';
+import { dispatchApiCall, HTTP_STATUS_OF, isApiMethod, type DispatchOptions } from './dispatch.js';
 import type { ApiHandlers } from './handlers.js';
 import { lookupStaticFile, openStaticFile } from './http-static.js';
 import { createApiToken, tokenMatches } from './http-token.js';
 
 export interface HttpServerOptions {
   handlers: ApiHandlers;
-  /** Loopback only unless `allowRemote` is set: the API drives the user's systems. */
+  /**
+   * Loopback by default: the API drives the user's systems. Any other address needs `tls` and at
+   * least one user with a role (`users`), so nobody reaches it in the clear or without a name.
+   */
   host?: string;
   port?: number;
   /** The bearer token every /api request must carry; a fresh random one when omitted. */
@@ -17,8 +23,15 @@ export interface HttpServerOptions {
   /** The built renderer (dist/renderer), served with an SPA fallback to index.html. */
   staticDir?: string;
   subscribe?: (listener: (event: RuntimeEvent) => void) => () => void;
-  /** Bind a non-loopback address. Only for a server behind a firewall or a TLS proxy that the team runs. */
-  allowRemote?: boolean;
+  /** HTTPS with this certificate and key (PEM). Required off loopback. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * People with their own tokens and roles (synccanvas users add). The printed token stays the
+   * local admin's, for whoever started the server.
+   */
+  users?: { authenticate(token: string): { name: string; role: Role } | null; count(): number };
+  /** Receives every mutating call (who, what, outcome): the audit log. */
+  audit?: (entry: Omit<AuditEntry, 'id'>) => void;
   maxBodyBytes?: number;
   /** How often an idle event stream gets a comment line, so proxies and browsers keep it open. */
   heartbeatMs?: number;
@@ -54,11 +67,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const token = options.token ?? createApiToken();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  if (!options.allowRemote && !isLoopbackHost(host)) {
-    throw new Error(
-      `Refusing to serve the SyncCanvas API on "${host}": it binds only to loopback (127.0.0.1, ::1, localhost). ` +
-        'Set allowRemote (`--allow-remote`) only behind a firewall or a TLS proxy you control.',
-    );
+  const remote = !isLoopbackHost(host);
+  if (remote && !options.tls) {
+    throw new Error(`Refusing to serve the SyncCanvas API on "${host}" without TLS: give a certificate and key (--tls-cert FILE --tls-key FILE), or bind 127.0.0.1.`);
+  }
+  if (remote && !(options.users && options.users.count() > 0)) {
+    throw new Error(`Refusing to serve the SyncCanvas API on "${host}" with no users: add the people who will use it first (synccanvas users add NAME --role viewer|operator|editor|admin).`);
   }
   if (token.length < MIN_TOKEN_LENGTH) throw new Error(`The API token must be at least ${MIN_TOKEN_LENGTH} characters; omit it to get a random one.`);
 
@@ -66,22 +80,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const sockets = new Set<Socket>();
   const dispatchOptions: DispatchOptions = options.logError ? { logError: options.logError } : {};
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     handle(req, res).catch((error: unknown) => {
       (options.logError ?? ((m, e) => console.error(`[synccanvas] ${m} failed:`, e)))(`${req.method} ${req.url}`, error);
       if (!res.headersSent) sendError(res, 500, { code: 'internal', message: 'Internal error; the runtime log has the details.' });
       else res.destroy();
     });
-  });
-  server.on('connection', (socket) => {
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest);
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!options.allowRemote && !hostHeaderIsLoopback(req.headers.host)) {
+    if (!remote && !hostHeaderIsLoopback(req.headers.host)) {
       // DNS rebinding: a web page on evil.example resolving to 127.0.0.1 still sends its own Host.
       sendError(res, 403, { code: 'unauthorized', message: 'This server answers only requests addressed to 127.0.0.1, localhost or [::1].' });
       return;
@@ -95,7 +110,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const given = bearerToken(req.headers.authorization) ?? (url.pathname === HTTP_EVENTS_PATH ? url.searchParams.get('token') : null);
-    if (!tokenMatches(token, given)) {
+    const principal = tokenMatches(token, given) ? { name: 'local admin', role: 'admin' as const } : given ? (options.users?.authenticate(given) ?? null) : null;
+    if (!principal) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       sendError(res, 401, {
         code: 'unauthorized',
@@ -139,7 +155,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return;
       }
     }
+    if (isApiMethod(method) && !roleAllows(principal.role, method)) {
+      sendError(res, 403, { code: 'forbidden', message: `${method} needs the ${METHOD_ACCESS[method].role} role; ${principal.name} is ${principal.role === 'admin' || principal.role === 'editor' || principal.role === 'operator' ? 'an' : 'a'} ${principal.role}. Ask an admin.` });
+      return;
+    }
     const result = await dispatchApiCall(options.handlers, method, input, dispatchOptions);
+    if (isApiMethod(method) && METHOD_ACCESS[method].mutates && options.audit) {
+      const { target, reason } = auditTarget(input);
+      options.audit({ at: Date.now(), who: principal.name, role: principal.role, method, target, reason, ok: result.ok, error: result.ok ? null : result.error.message });
+    }
     if (result.ok) {
       let json: string;
       try {
@@ -213,7 +237,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${urlHost(host)}:${port}/#token=${token}`,
+    url: `${options.tls ? 'https' : 'http'}://${urlHost(host)}:${port}/#token=${token}`,
     port,
     token,
     close() {

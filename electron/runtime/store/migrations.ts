@@ -192,6 +192,27 @@ export const STORE_MIGRATIONS: readonly string[] = [
   ALTER TABLE dlq ADD COLUMN inbox_seq INTEGER;
   CREATE INDEX dlq_record ON dlq(flow_id, sync_id, direction, key);
   `,
+  // 6: a shared runtime (synccanvas serve): people's API tokens with their roles (only a SHA-256 of
+  // each token is kept) and the audit log of every mutating call.
+  `
+  CREATE TABLE api_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'editor', 'admin')),
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    who TEXT NOT NULL,
+    role TEXT NOT NULL,
+    method TEXT NOT NULL,
+    target TEXT NOT NULL,
+    reason TEXT,
+    ok INTEGER NOT NULL,
+    error TEXT
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

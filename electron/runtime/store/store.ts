@@ -16,6 +16,8 @@ import { DlqDiscardRepo } from './dlq-discards.js';
 import { EdgeHistoryRepo } from './edge-history.js';
 import { GoLiveRepo } from './operations-log.js';
 import { AlertThresholdRepo } from './alert-thresholds.js';
+import { ApiUserRepo } from './api-users.js';
+import { AuditLogRepo } from './audit-log.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -33,6 +35,8 @@ export class Store {
   readonly history: EdgeHistoryRepo;
   readonly goLive: GoLiveRepo;
   readonly alerts: AlertThresholdRepo;
+  readonly users: ApiUserRepo;
+  readonly audit: AuditLogRepo;
 
   private readonly synchronous: string;
   // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
@@ -57,6 +61,8 @@ export class Store {
     this.history = new EdgeHistoryRepo(db);
     this.goLive = new GoLiveRepo(db);
     this.alerts = new AlertThresholdRepo(db);
+    this.users = new ApiUserRepo(db);
+    this.audit = new AuditLogRepo(db);
   }
 
   private barrier: DurabilityBarrier | null = null;
