@@ -4,6 +4,7 @@
 //   electron/preload/preload.ts → dist/electron/preload.cjs (CJS: a sandboxed preload cannot be ESM
 //                                                           nor require packages, so it is fully bundled)
 //   electron/runtime/cli.ts     → dist/runtime/cli.js      (ESM; packages external, run by bin/synccanvas.mjs)
+//   electron/runtime/host-main.ts → dist/runtime/host.js   (ESM; the runtime process the desktop app forks)
 //   renderer/ (vite.config.ts)  → dist/renderer
 // `--watch` keeps rebuilding on change (npm run dev).
 import { existsSync, rmSync } from 'node:fs';
@@ -40,6 +41,18 @@ const bundles = [
     target: nodeTarget,
     external: ['electron'],
     sourcemap: 'inline',
+  },
+  {
+    // The runtime's own process under the desktop app (Electron utilityProcess; see electron/main/runtime-process.ts).
+    name: 'host',
+    entryPoints: ['electron/runtime/host-main.ts'],
+    outfile: 'dist/runtime/host.js',
+    format: 'esm',
+    platform: 'node',
+    target: nodeTarget,
+    packages: 'external',
+    banner: { js: requireBanner },
+    sourcemap: true,
   },
   {
     name: 'cli',

@@ -1,7 +1,8 @@
 import { createStore } from 'zustand/vanilla';
-import type { AlertThresholds, ApiTransport, DirectionKey, MetricPoint } from '../../shared/api/contract.js';
+import type { AlertThresholds, ApiTransport } from '../../shared/api/contract.js';
+import { checkFlowAlerts } from '../../shared/alerts/check-flow-alerts.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
-import { breaches, newBreaches, unreachableBreaches, type AlertBreach } from './edge-metrics.js';
+import { newBreaches, type AlertBreach } from '../../shared/alerts/breaches.js';
 
 export const ALERT_POLL_MS = 10_000;
 
@@ -19,6 +20,8 @@ export type Notify = (b: AlertBreach) => void;
 
 /** Raise a desktop notification (the web Notification API works in Electron's renderer and in browsers). */
 export const desktopNotify: Notify = (b) => {
+  // In the desktop app the shell notifies, window open or not (electron/main/alert-notifier.ts): not twice.
+  if ('synccanvas' in globalThis) return;
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   try {
     new Notification('SyncCanvas alert', { body: b.message, tag: b.key });
@@ -36,17 +39,7 @@ export function watchAlerts(client: ApiTransport, flow: Pick<FlowDocument, 'id' 
   let stopped = false;
   const check = async () => {
     try {
-      const thresholds = await client.call('alerts.get', { flowId: flow.id });
-      const watched = flow.syncs.filter((s) => thresholds[s.id]);
-      const [status] = await client.call('status.get', { flowId: flow.id });
-      // An unreachable system alerts on every edge it touches, thresholds or not.
-      const found: AlertBreach[] = flow.syncs.flatMap((sync) => unreachableBreaches(sync.id, sync.name ?? sync.id, status?.syncs.find((s) => s.syncId === sync.id)));
-      for (const sync of watched) {
-        const dirs: DirectionKey[] = sync.direction === 'both' ? ['a-to-b', 'b-to-a'] : [sync.direction];
-        const recent: Partial<Record<DirectionKey, MetricPoint[]>> = {};
-        for (const d of dirs) recent[d] = await client.call('metrics.series', { flowId: flow.id, syncId: sync.id, direction: d, sinceMs: 60_000 });
-        found.push(...breaches(sync.id, sync.name ?? sync.id, thresholds[sync.id], status?.syncs.find((s) => s.syncId === sync.id), recent, now()));
-      }
+      const { thresholds, found } = await checkFlowAlerts(client, flow, now());
       if (stopped) return;
       const next = newBreaches(notified, found);
       notified = next.active;

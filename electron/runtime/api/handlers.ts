@@ -6,7 +6,7 @@ export type ApiHandlers = { [M in ApiMethod]: (input: ApiParsedInput<M>) => Prom
 /** An error the handlers throw to give the caller a stable code and a message that says what to fix. */
 export class ApiError extends Error {
   constructor(
-    readonly code: 'bad_request' | 'not_found' | 'unauthorized' | 'conflict' | 'unavailable' | 'internal',
+    readonly code: 'bad_request' | 'not_found' | 'unauthorized' | 'forbidden' | 'conflict' | 'unavailable' | 'internal',
     message: string,
     readonly issues?: { path: string; message: string }[],
   ) {
