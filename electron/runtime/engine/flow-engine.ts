@@ -937,6 +937,9 @@ export class FlowEngine {
     this.wakeTimer = null;
     await Promise.allSettled([...this.captures.values()].map((h) => h.stop()));
     this.captures.clear();
+    // A stopped flow reaches nothing, so it reports no outage; a new start probes at once.
+    this.breakers.clear();
+    this.sourceOutages.clear();
     await this.draining;
     if (opts.drainMs) {
       const until = Date.now() + opts.drainMs;
