@@ -44,7 +44,7 @@ export interface FlowEngineOptions {
   hooks?: EngineHooks;
   batchSize?: number;
   retry?: RetryPolicy;
-  /** Probe backoff while a system is unavailable (1 s … 30 s by default). */
+  /** Probe backoff while a system is unavailable (1 s doubling to 20 s by default). */
   breaker?: BreakerPolicy;
   /**
    * The most changes a flow's inbox holds before capture is asked to slow down (Postgres stops
