@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
@@ -26,6 +27,9 @@ const children: ChildProcess[] = [];
 const OUTAGE_MS = Number(process.env.SC_OUTAGE_MS ?? 6_000);
 /** Source changes per second (SC_RATE=500 for the issue's load); by default one client with a 2 ms pause (~200/s). */
 const RATE = Number(process.env.SC_RATE ?? 0);
+/** Small enough that the outage fills it: capture must hold back (one batch past it at most). */
+const INBOX_LIMIT = 500;
+const MAX_CAPTURE_BATCH = 5_000;
 const CATCH_UP_MS = 30_000;
 let source: pg.Client;
 let proxy: TcpProxy;
@@ -90,7 +94,7 @@ afterAll(async () => {
 });
 
 function startRun(): ChildProcess & { stderrText: () => string } {
-  const child = spawn(process.execPath, [bin, 'run', path.join(work, 'pg.flow.json'), '--workspace', path.join(work, 'ws')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'run', path.join(work, 'pg.flow.json'), '--workspace', path.join(work, 'ws'), '--inbox-limit', String(INBOX_LIMIT)], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -126,6 +130,18 @@ async function differences(): Promise<number> {
     return d[0]!.n;
   } finally {
     await target.end().catch(() => {});
+  }
+}
+
+/** Changes waiting in the runtime's inbox, read from its workspace store (another process may read it). */
+function inboxPending(): number {
+  const file = path.join(work, 'ws', 'workspace.db');
+  if (!fs.existsSync(file)) return 0;
+  const ws = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (ws.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n;
+  } finally {
+    ws.close();
   }
 }
 
@@ -170,6 +186,7 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
     })();
     const log = () => run.stderrText();
     const catchUps: number[] = [];
+    let heldBack = '';
     try {
       await until('changes to reach the target', async () => (await targetCount()) > 50, 60_000);
 
@@ -177,8 +194,22 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
       await proxy.cut('refuse');
       await until('the runtime to report the target unreachable', async () => /Demo Billing unreachable since \d\d:\d\d — retrying in \d+ s/.test(log()), OUTAGE_MS);
       const frozen = await targetCount();
-      await sleep(OUTAGE_MS);
+      const changesAtCut = changes;
+      let mostPending = 0;
+      const restoreAt = Date.now() + OUTAGE_MS;
+      while (Date.now() < restoreAt) {
+        mostPending = Math.max(mostPending, inboxPending());
+        await sleep(200);
+      }
       expect(await targetCount(), 'nothing reaches the target while the network is cut').toBe(frozen);
+      // Back-pressure: the inbox stops near its bound; the rest waits in the source's replication slot.
+      const changesDuringCut = changes - changesAtCut;
+      expect(changesDuringCut).toBeGreaterThan(INBOX_LIMIT + 600);
+      expect(mostPending).toBeLessThanOrEqual(INBOX_LIMIT + MAX_CAPTURE_BATCH);
+      // Without back-pressure the inbox would hold (nearly) every change made during the cut.
+      expect(mostPending).toBeLessThanOrEqual(changesDuringCut - 500);
+      expect(log()).toMatch(/the inbox holds \d+ changes \(bound 500\): capture waits until the targets catch up/);
+      heldBack = `inbox at most ${mostPending} of ${changesDuringCut} changes made during the cut`;
       const writtenDuringCut = written;
       await proxy.restore();
       let restoredAt = Date.now();
@@ -209,7 +240,7 @@ describe('synccanvas run when the Postgres target is unavailable', () => {
     }
     const writingMs = await writer;
     expect(log()).toMatch(/Demo Billing reachable again after \d+ s/);
-    console.log(`unavailable target (${OUTAGE_MS / 1000} s outages): ${changes} source changes at ${Math.round(changes / (writingMs / 1000))}/s; target equal to source ${catchUps.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')} after the restores`);
+    console.log(`unavailable target (${OUTAGE_MS / 1000} s outages): ${changes} source changes at ${Math.round(changes / (writingMs / 1000))}/s; target equal to source ${catchUps.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')} after the restores; ${heldBack}`);
 
     run.kill('SIGTERM');
     expect(await exited(run), log()).toBe(0);

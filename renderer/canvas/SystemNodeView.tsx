@@ -7,6 +7,7 @@ const CAPTURE_LABEL: Record<CaptureHealth, string> = {
   starting: 'Starting capture…',
   stopped: 'Not capturing',
   error: 'Capture error',
+  unreachable: 'Unreachable, retrying',
   unknown: 'Not running yet',
 };
 

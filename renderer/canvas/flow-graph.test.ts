@@ -119,6 +119,15 @@ describe('captureHealth', () => {
     const system = flow().systems[0]!;
     expect(captureHealth(system, { ...running, systems: [] })).toEqual({ capture: 'starting', error: null });
   });
+
+  it('says "unreachable" with since when and why, while the flow runs', () => {
+    const system = flow().systems[1]!;
+    const since = new Date(2026, 11, 7, 12, 1).getTime();
+    const outage = { systemId: 'billing', name: 'Demo Billing', since, retryAt: since + 20_000, message: 'connect ECONNREFUSED 10.0.0.7:5432' };
+    const status: FlowStatus = { ...running, systems: [{ systemId: 'billing', capturing: true, error: null, detail: {}, unreachable: outage }] };
+    expect(captureHealth(system, status)).toEqual({ capture: 'unreachable', error: 'Unreachable since 12:01: connect ECONNREFUSED 10.0.0.7:5432' });
+    expect(captureHealth(system, { ...status, running: false })).toEqual({ capture: 'stopped', error: null });
+  });
 });
 
 describe('handleSides', () => {

@@ -2,8 +2,9 @@ import type { Edge, Node } from '@xyflow/react';
 import type { DirectionKey, EdgeHealth, FlowStatus, SyncStatus, UnreachableStatus } from '../../shared/api/contract.js';
 import type { Direction, FlowDocument, SystemNode } from '../../shared/flow/schema.js';
 import { directionsOf, syncTitle, tierLabel } from '../format/sync-labels.js';
+import { clockTime } from '../../shared/unreachable.js';
 
-export type CaptureHealth = 'capturing' | 'starting' | 'stopped' | 'error' | 'unknown';
+export type CaptureHealth = 'capturing' | 'starting' | 'stopped' | 'error' | 'unreachable' | 'unknown';
 
 export type SystemNodeData = {
   name: string;
@@ -49,6 +50,8 @@ export function captureHealth(system: SystemNode, status: FlowStatus | null): { 
   const s = status.systems.find((x) => x.systemId === system.id);
   if (s?.error) return { capture: 'error', error: s.error };
   if (!status.running) return { capture: 'stopped', error: null };
+  // Writes to it or its capture cannot reach it: the runtime retries by itself.
+  if (s?.unreachable) return { capture: 'unreachable', error: `Unreachable since ${clockTime(s.unreachable.since)}: ${s.unreachable.message}` };
   if (s?.capturing) return { capture: 'capturing', error: null };
   return { capture: 'starting', error: null };
 }

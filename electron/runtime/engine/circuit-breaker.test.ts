@@ -18,6 +18,10 @@ describe('CircuitBreakers', () => {
     expect(b.blocked('billing', 10_500)).toBe(false);
     expect(b.anyOpen()).toBe(false);
     expect(b.succeeded('billing')).toBeNull();
+    b.failed('billing', 0, 'x');
+    b.clear();
+    expect(b.anyOpen()).toBe(false);
+    expect(b.blocked('billing', 1)).toBe(false);
   });
 
   test('failed probes back off exponentially up to the cap and keep the start of the outage', () => {

@@ -90,4 +90,9 @@ export class CircuitBreakers {
   anyOpen(): boolean {
     return this.open.size > 0;
   }
+
+  /** Forget every outage (the flow stopped: a new start probes at once). */
+  clear(): void {
+    this.open.clear();
+  }
 }

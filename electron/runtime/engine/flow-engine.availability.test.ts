@@ -183,6 +183,11 @@ describe('FlowEngine when a target is unavailable', () => {
     expect(sync.health).toBe('unreachable');
     expect(sync.unreachable?.map((u) => u.name)).toEqual(['Billing']);
     expect(t.engine.status().dlqDepth).toBe(0);
+    // Stopped, it reports no outage; the changes wait in the inbox for the next start.
+    await t.engine.stop();
+    expect(t.engine.status().systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
+    expect(t.engine.status().syncs[0]).toMatchObject({ health: 'idle', unreachable: [] });
+    expect(t.store.inbox.pending('f1')).toBe(3);
   });
 
   it('holds capture back while the inbox is over its bound, and lets it go once the target caught up', async () => {

@@ -50,7 +50,7 @@ export interface FlowEngineOptions {
   hooks?: EngineHooks;
   batchSize?: number;
   retry?: RetryPolicy;
-  /** Probe backoff while a system is unavailable (1 s … 30 s by default). */
+  /** Probe backoff while a system is unavailable (1 s doubling to 20 s by default). */
   breaker?: BreakerPolicy;
   /**
    * The most changes a flow's inbox holds before capture is asked to slow down (Postgres stops
@@ -968,6 +968,9 @@ export class FlowEngine {
     this.wakeTimer = null;
     await Promise.allSettled([...this.captures.values()].map((h) => h.stop()));
     this.captures.clear();
+    // A stopped flow reaches nothing, so it reports no outage; a new start probes at once.
+    this.breakers.clear();
+    this.sourceOutages.clear();
     await this.draining;
     if (opts.drainMs) {
       const until = Date.now() + opts.drainMs;

@@ -160,7 +160,7 @@ describe('auth', () => {
 });
 
 describe('"Any REST API" connector', () => {
-  it('is configured by a definition: offset pages, signed outbound writes with origin header, 429 → transient', async () => {
+  it('is configured by a definition: offset pages, signed outbound writes with origin header, 429 → unavailable', async () => {
     const rows = Array.from({ length: 7 }, (_, i) => ({ sku: `S${i}`, qty: i, updated: 1_700_000_000 + i }));
     const writes: { headers: Record<string, unknown>; body: string }[] = [];
     let limit429 = 0;

@@ -15,8 +15,16 @@ afterEach(async () => {
   await new Promise((r) => (server ? server.close(r) : r(null)));
 });
 
-async function api(records: () => unknown[]) {
-  server = createServer((_q, r) => r.end(JSON.stringify({ data: records() })));
+async function api(records: () => unknown[], status: () => number = () => 200) {
+  server = createServer((_q, r) => {
+    const code = status();
+    if (code !== 200) {
+      r.writeHead(code, { 'retry-after': '2' });
+      r.end('{"error":"down for maintenance"}');
+      return;
+    }
+    r.end(JSON.stringify({ data: records() }));
+  });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   http = new HttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   return new ApiCaller(http, new Authenticator({ type: 'none' }, {}, {}, http), {});
@@ -70,5 +78,23 @@ describe('poll schedule', () => {
     await p2.pollNow();
     await p2.stop();
     expect(again.changes().map((c) => c.eventId)).toEqual([rec.changes()[2]!.eventId]);
+  });
+
+  it('reports its source unreachable while the API answers 503, and reachable again once a poll succeeds', async () => {
+    let code = 503;
+    const caller = await api(() => [{ id: 'a', at: 1_000_000 }], () => code);
+    const rec = captureRecorder(['rows']);
+    const reports: ({ message: string; retryInMs?: number } | null)[] = [];
+    const p = await startPoller({ api: caller, entities: [entity], vars: {}, eventIdPrefix: 's:', schedule: { mode: 'off' } }, { ...rec.ctx, reportAvailability: (r) => reports.push(r) });
+    await p.pollNow();
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).toMatch(/unavailable \(503\)/);
+    expect(reports[0]!.retryInMs).toBeGreaterThan(0);
+    expect(rec.changes()).toHaveLength(0);
+    code = 200;
+    await p.pollNow();
+    expect(reports.at(-1)).toBeNull();
+    expect(rec.changes().map((c) => c.key)).toEqual(['a']);
+    await p.stop();
   });
 });
