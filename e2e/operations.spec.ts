@@ -179,6 +179,12 @@ test('preview, preflight and go live, then fix failed changes from the DLQ with 
     await expect(page.getByTestId('chart-lag').locator('path').first()).toHaveAttribute('d', /M/, { timeout: 30_000 });
     // An alert threshold on the edge raises a notification when crossed.
     const alerts = page.getByRole('form', { name: 'Alert thresholds for Contacts ↔ Customers' });
+    // A threshold that cannot be right is refused next to its field, not silently dropped.
+    await alerts.getByLabel('DLQ depth above').fill('-5');
+    await alerts.getByRole('button', { name: 'Save thresholds' }).click();
+    await expect(alerts.getByRole('alert')).toHaveText('DLQ depth: must be 0 or more');
+    await expect(alerts.getByRole('button', { name: 'Saved' })).toHaveCount(0);
+    await alerts.getByLabel('DLQ depth above').fill('');
     await alerts.getByLabel('Lag p99 above (ms)').fill('1');
     await alerts.getByRole('button', { name: 'Save thresholds' }).click();
     await expect(page.getByTestId('dashboard-alert').first()).toContainText('lag p99', { timeout: 20_000 });

@@ -145,17 +145,29 @@ const FIELDS: { key: keyof AlertThresholds; label: string; unit: string }[] = [
 function AlertForm({ name, value, onSave }: { name: string; value: AlertThresholds; onSave: (t: AlertThresholds) => Promise<void> }) {
   const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(FIELDS.map((f) => [f.key, value[f.key] === undefined ? '' : String(value[f.key])])));
   const [saved, setSaved] = useState(false);
+  const [problems, setProblems] = useState<Record<string, string>>({});
   return (
     <form
       className="alert-form"
       aria-label={`Alert thresholds for ${name}`}
+      // Our own check says what is wrong next to the field; the browser's bubble is easy to miss and
+      // used to leave a negative number silently unsaved.
+      noValidate
       onSubmit={(e) => {
         e.preventDefault();
         const t: AlertThresholds = {};
+        const found: Record<string, string> = {};
         for (const f of FIELDS) {
           const v = draft[f.key]?.trim();
-          if (v) t[f.key] = Number(v);
+          if (!v) continue;
+          const n = Number(v);
+          if (!Number.isFinite(n)) found[f.key] = 'enter a number, or leave it empty for no alert';
+          else if (f.key === 'lagP99Ms' ? n <= 0 : n < 0) found[f.key] = f.key === 'lagP99Ms' ? 'must be more than 0 ms' : 'must be 0 or more';
+          else if (f.key === 'dlqDepth' && !Number.isInteger(n)) found[f.key] = 'must be a whole number';
+          else t[f.key] = n;
         }
+        setProblems(found);
+        if (Object.keys(found).length > 0) return;
         void onSave(t).then(() => setSaved(true));
       }}
     >
@@ -168,7 +180,21 @@ function AlertForm({ name, value, onSave }: { name: string; value: AlertThreshol
               {f.label}
               {f.unit ? ` (${f.unit})` : ''}
             </span>
-            <input className="input" type="number" min={0} step="any" value={draft[f.key]} onChange={(e) => (setSaved(false), setDraft({ ...draft, [f.key]: e.target.value }))} />
+            <input
+              className="input"
+              type="number"
+              min={0}
+              step="any"
+              value={draft[f.key]}
+              aria-invalid={problems[f.key] ? true : undefined}
+              aria-describedby={problems[f.key] ? `alert-${f.key}-problem` : undefined}
+              onChange={(e) => (setSaved(false), setDraft({ ...draft, [f.key]: e.target.value }))}
+            />
+            {problems[f.key] && (
+              <span className="field-problem" id={`alert-${f.key}-problem`} role="alert">
+                {f.label.replace(/ above$/, '')}: {problems[f.key]}
+              </span>
+            )}
           </label>
         ))}
         <button type="submit" className="button button--secondary">

@@ -26,12 +26,15 @@ describe('chart geometry', () => {
 });
 
 describe('edge metrics and alerts', () => {
-  it('turns 5 s buckets into rates', () => {
+  it('turns 5 s buckets into rates; errors and conflicts are counted over the last minute, not extrapolated', () => {
     const d = deriveSeries([point(0, { events: 10, errors: 1, conflicts: 2, lagP99: 40 })]);
     expect(d.eventsPerSec[0]!.v).toBe(2);
-    expect(d.errorsPerMin[0]!.v).toBe(12);
-    expect(d.conflictsPerMin[0]!.v).toBe(24);
+    // One failed record is one error per minute (it once showed as 12: one 5 s bucket × 12).
+    expect(d.errorsPerMin[0]!.v).toBe(1);
+    expect(d.conflictsPerMin[0]!.v).toBe(2);
     expect(d.lagP99[0]!.v).toBe(40);
+    const later = deriveSeries([point(0, { errors: 1 }), point(30_000, { errors: 2 }), point(65_000, {})]);
+    expect(later.errorsPerMin.map((p) => p.v)).toEqual([1, 3, 2]);
   });
 
   it('reports each broken threshold once while it lasts', () => {

@@ -713,7 +713,9 @@ export class FlowEngine {
           else this.pendingHistory.set(hk, [event]);
           d.applied += p.rows.length;
           d.lastAppliedAt = p.finishedAt ?? now;
-          const lag = (p.finishedAt ?? now) - event.sourceTime;
+          // A replay applies an old change on purpose: its age is not lag, and counting it would keep
+          // the p99 (and a lag alert) up for a minute after someone fixed a record.
+          const lag = p.rows.every((r) => r.replay) ? null : (p.finishedAt ?? now) - event.sourceTime;
           metricEvents.push(() => this.metrics.applied(sync.id, direction, p.finishedAt ?? now, lag));
         } else if (decision.skipReason === 'echo') {
           d.echoes++;
@@ -1126,7 +1128,7 @@ export class FlowEngine {
         .filter((u): u is UnreachableStatus => u !== null);
       return {
         syncId: sync.id,
-        health: unreachable.length > 0 && this.running ? 'unreachable' : edgeHealth(directions, this.running),
+        health: unreachable.length > 0 && this.running ? 'unreachable' : edgeHealth(directions, this.running, directionsOf(sync).map((d) => this.metrics.recent(sync.id, d, now))),
         unreachable,
         tombstoneTtlMs: this.tombstoneTtl(sync.id),
         directions,
@@ -1162,10 +1164,13 @@ function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: numb
 }
 
 /** Lagging: p95 over 10 s or a backlog; failing: recent errors with a growing DLQ. */
-export function edgeHealth(directions: DirectionStats[], running: boolean): EdgeHealth {
+/**
+ * Failing: changes failed in the last minute and none got through. Records parked in the DLQ while
+ * everything else syncs do not make an edge failing (the DLQ count says they wait): the edge works.
+ */
+export function edgeHealth(directions: DirectionStats[], running: boolean, recent: readonly { errors: number; events: number }[] = []): EdgeHealth {
   if (!running) return 'idle';
-  if (directions.some((d) => d.dlqDepth > 0 && d.errors > 0 && d.applied === 0)) return 'failing';
-  if (directions.some((d) => d.dlqDepth > 0)) return 'failing';
+  if (recent.some((r) => r.errors > 0 && r.events === 0)) return 'failing';
   if (directions.some((d) => (d.lagMs.p95 ?? 0) > 10_000 || d.pending > 5_000)) return 'lagging';
   if (directions.every((d) => d.applied === 0 && d.pending === 0)) return 'idle';
   return 'healthy';

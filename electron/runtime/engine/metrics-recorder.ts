@@ -39,10 +39,23 @@ export class MetricsRecorder {
     return last;
   }
 
-  applied(syncId: string, direction: DirectionKey, now: number, lagMs: number): void {
+  /** An applied change; `lagMs` null for one whose age is not lag (a replay). */
+  applied(syncId: string, direction: DirectionKey, now: number, lagMs: number | null): void {
     const b = this.bucket(syncId, direction, now);
     b.events++;
-    b.lag.record(Math.max(0, lagMs));
+    if (lagMs !== null) b.lag.record(Math.max(0, lagMs));
+  }
+
+  /** Changes applied and failed over the last minute. */
+  recent(syncId: string, direction: DirectionKey, now: number): { errors: number; events: number } {
+    let errors = 0;
+    let events = 0;
+    for (const b of this.series.get(`${syncId}|${direction}`) ?? []) {
+      if (b.t < now - LIVE_WINDOW_MS) continue;
+      errors += b.errors;
+      events += b.events;
+    }
+    return { errors, events };
   }
 
   count(syncId: string, direction: DirectionKey, now: number, what: 'errors' | 'conflicts' | 'echoes', n = 1): void {
