@@ -199,8 +199,13 @@ describe('two-way sync between two SQLite databases', () => {
     const { entries } = await runtime.api['dlq.list']({ filter: { flowId: 'two-way', errorClass: 'validation' }, limit: 10, offset: 0 });
     expect(entries.map((e) => e.message)).toContain('field "seats" expects a whole number but got "many" (string)');
     expect(s.syncs[0]!.directions.find((d) => d.direction === 'b-to-a')!.dlqDepth).toBeGreaterThanOrEqual(1);
-    // Fix the data at the source; the next change flows again.
+    // Fix the data at the source: the change waits behind the failed one of its record (per-record
+    // order), and the entry says so; discarding the failed change lets it flow.
     billing.prepare("UPDATE customers SET seat_count = '7' WHERE contact_email = 'dee@x.com'").run();
+    const failed = entries.find((e) => e.message.includes('"many"'))!;
+    await until('the fix to wait behind the failed change', async () => (await runtime.api['dlq.get']({ id: failed.id })).waitingBehind === 1);
+    expect(crm.prepare("SELECT seats FROM contacts WHERE email = 'dee@x.com'").get()).not.toEqual({ seats: 7 });
+    expect(await runtime.api['dlq.discard']({ ids: [failed.id] })).toEqual({ discarded: 1 });
     await settle();
     expect(crm.prepare("SELECT seats FROM contacts WHERE email = 'dee@x.com'").get()).toEqual({ seats: 7 });
   });

@@ -42,6 +42,27 @@ export interface CapturedBatch {
    * Without it the commit is fast but may be lost on a power cut until `ctx.durable()` resolves.
    */
   durable?: boolean;
+  /**
+   * The batch belongs to a full read (initial snapshot) of `entities`, identified by `id`; the one
+   * with `done` ends it. The runtime remembers which keys the read saw, and when it ends, deletes the
+   * records it synced earlier (an interrupted read, a lost slot) that the read no longer found.
+   */
+  snapshot?: SnapshotMark;
+}
+
+export interface SnapshotMark {
+  id: string;
+  entities: string[];
+  done?: boolean;
+  /** The source time and version the full read stands for (the reconciling deletes carry them). */
+  sourceTime: number;
+  version?: number;
+  /**
+   * The runtime's clock before the read's consistent point. Records linked after it may have been
+   * created (by our own writes on a two-way sync) after that point, so the read cannot vouch for
+   * them: they are left alone.
+   */
+  startedAt: number;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { ChangeEvent } from '../../../shared/events.js';
-import type { CapturedBatch } from '../connectors/types.js';
+import type { CapturedBatch, SnapshotMark } from '../connectors/types.js';
 import { emptyDelta } from '../store/counters.js';
 import type { Store } from '../store/store.js';
 import { readyTime, routesKey, type FlowRoute } from './routes.js';
+import { sourceSide } from './sides.js';
 
 export interface CaptureCommitResult {
   stored: number;
@@ -55,6 +56,10 @@ export function commitCapturedBatch(
         stored++;
       }
     }
+    if (batch.snapshot) {
+      store.snapshotKeys.record(flowId, systemId, batch.snapshot.id, batch.changes.map((c) => [c.entity, c.key] as const));
+      if (batch.snapshot.done) stored += reconcileSnapshot(store, flowId, routes, systemId, batch.snapshot, now);
+    }
     if (batch.checkpoint !== null) store.checkpoints.put(flowId, systemId, batch.checkpoint, now);
     for (const [k, n] of echoCounts) {
       const [syncId, direction] = k.split('|') as [string, string];
@@ -64,4 +69,43 @@ export function commitCapturedBatch(
     // the source awaits before it acknowledges (the sink awaits it for a batch acknowledged at once).
   }, { relaxed: true });
   return { stored, duplicates, echoes, echoCounts: [...echoCounts], sawOwnOrigin };
+}
+
+/**
+ * A full read of the source ended: every record a route synced from it (linked) or is about to sync
+ * (an upsert waiting in the inbox) that the read did not see is gone at the source, and gets a
+ * delete, applied per the sync's delete policy after whatever waits for that record. Records the
+ * flow never synced have no link and no waiting change, so they are never touched.
+ */
+function reconcileSnapshot(store: Store, flowId: string, routes: ReadonlyMap<string, FlowRoute[]>, systemId: string, mark: SnapshotMark, now: number): number {
+  let stored = 0;
+  const fresh = new Set<string>();
+  for (const entity of mark.entities) {
+    for (const r of routes.get(routesKey(systemId, entity)) ?? []) {
+      const keys = store.snapshotKeys.unseen(flowId, systemId, entity, { syncId: r.sync.id, direction: r.direction, side: sourceSide(r.direction) }, mark.startedAt);
+      for (const key of keys) {
+        const event: ChangeEvent = {
+          eventId: `${systemId}:snapshot-reconcile:${mark.id}:${entity}:${key}`,
+          system: systemId,
+          entity,
+          key,
+          op: 'delete',
+          fields: {},
+          sourceTime: mark.sourceTime,
+          captureTime: now,
+          origin: 'user',
+        };
+        if (mark.version !== undefined) event.version = mark.version;
+        // One event per record, routed to each sync that reads the entity (seen once, like any change).
+        if (!fresh.has(event.eventId)) {
+          if (!store.inbox.markSeen(flowId, event.eventId, now)) continue;
+          fresh.add(event.eventId);
+        }
+        store.inbox.add(flowId, event, { syncId: r.sync.id, direction: r.direction, notBefore: readyTime(r.sync, now) });
+        stored++;
+      }
+    }
+  }
+  store.snapshotKeys.finish(flowId, systemId);
+  return stored;
 }

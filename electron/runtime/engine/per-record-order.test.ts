@@ -86,6 +86,36 @@ describe('per-record order across failures', () => {
     expect(c1.map((w) => (w.op.kind === 'upsert' ? w.op.fields : null))).toEqual([{ full_name: 'Ann B' }, { plan_code: 'pro' }, { plan_code: 'team' }]);
   });
 
+  it('a change older than the failed one by the source version (delivered late) is not held', async () => {
+    const { crm, billing, store, engine, capture, target } = setup();
+    crm.userUpsert('contacts', 'c1', { email: 'ann@x.io', name: 'Ann', plan: 'free' });
+    capture();
+    await engine.drainNow();
+    billing.reject = { field: 'full_name', value: 'Bad' };
+    const whole = (version: number, name: string, plan: string) => ({
+      eventId: `hook:${version}`,
+      entity: 'contacts',
+      key: 'c1',
+      op: 'upsert' as const,
+      fields: { email: 'ann@x.io', name, plan },
+      sourceTime: 2_000_000 + version,
+      origin: 'user',
+      version,
+    });
+    engine.commitCaptured('crm', { changes: [whole(3, 'Bad', 'pro')], checkpoint: null });
+    await engine.drainNow();
+    // Version 2 arrives after 3 failed (a webhook sender reordered them), then version 4.
+    engine.commitCaptured('crm', { changes: [whole(2, 'Ann', 'team'), whole(4, 'Ann C', 'pro')], checkpoint: null });
+    await engine.drainNow();
+    const [entry] = store.dlq.select({ filter: { flowId: 'f1' } });
+    expect(entry).toMatchObject({ waitingBehind: 1 });
+    expect(target()).toEqual([{ contact_email: 'ann@x.io', full_name: 'Ann', plan_code: 'team' }]);
+    billing.reject = null;
+    engine.replay({ ids: [entry!.id] });
+    await engine.drainNow();
+    expect(target()).toEqual([{ contact_email: 'ann@x.io', full_name: 'Ann C', plan_code: 'pro' }]);
+  });
+
   it('a discard releases the held changes in order; a conflict holds nothing', async () => {
     const { crm, billing, store, engine, capture, target } = setup();
     crm.userUpsert('contacts', 'c1', { email: 'ann@x.io', name: 'Ann', plan: 'free' });

@@ -15,7 +15,9 @@ import { MemorySystem } from './test-support/memory-system.js';
  * and delayed deliveries, clock skew within and beyond the tolerance window, deletes and re-creates,
  * and crashes with restarts. After quiescence (and resolving the review queue) it proves:
  * convergence to the owner-defined state, zero echo writes, zero lost owned changes, and that every
- * shared-field disagreement was recorded as a conflict rather than silently dropped.
+ * shared-field disagreement was recorded as a conflict rather than silently dropped. Each side
+ * refuses one value until it is fixed and the DLQ replayed; meanwhile no later change of a failed
+ * record reaches the target (per-record order across failures).
  */
 
 const WINDOW = 5_000;
@@ -59,6 +61,7 @@ const billingEntities = entity('customers', ['contact_email', 'full_name', 'plan
 type Cmd =
   | { t: 'create'; side: Side; u: number }
   | { t: 'edit'; side: Side; rec: number; shared: boolean; value: string }
+  | { t: 'patch'; side: Side; rec: number; shared: boolean; value: string }
   | { t: 'delete'; side: Side; rec: number }
   | { t: 'deliver'; side: Side; n: number; shuffle: boolean }
   | { t: 'redeliver'; side: Side; back: number }
@@ -71,6 +74,9 @@ const side = fc.constantFrom<Side>('a', 'b');
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('create' as const), side, u: fc.integer({ min: 0, max: 4 }) }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('edit' as const), side, rec: fc.nat(), shared: fc.boolean(), value: fc.constantFrom('x', 'y', 'z', 'w') }) },
+  // A change carrying only the field it changed; "bad" in an owned field is refused by the other side
+  // until the user fixes it: a record fails, its later (partial) changes arrive.
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('patch' as const), side, rec: fc.nat(), shared: fc.boolean(), value: fc.constantFrom('x', 'bad') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), side, rec: fc.nat() }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('deliver' as const), side, n: fc.integer({ min: 1, max: 5 }), shuffle: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('redeliver' as const), side, back: fc.integer({ min: 1, max: 4 }) }) },
@@ -104,6 +110,9 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
     ['crm', sys.a.connector(crmEntities)],
     ['billing', sys.b.connector(billingEntities)],
   ]);
+  // Each side's validation refuses one value of a field the other side owns, until fixed.
+  sys.b.reject = { field: 'full_name', value: 'BAD' };
+  sys.a.reject = { field: 'plan', value: 'bad' };
   let armed: EngineStep | null = null;
   const make = () =>
     new FlowEngine({
@@ -146,7 +155,10 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
     guard(() => {
       const changes = sys[s].changesSince(delivered[s], n);
       if (changes.length === 0) return;
-      if (shuffle) changes.reverse(); // a webhook sender's out-of-order deliveries (records carry versions)
+      // A webhook sender's out-of-order deliveries (records carry versions). Such senders send whole
+      // records; a source that sends only what changed (Postgres) delivers in commit order.
+      const partial = sys[s].log.slice(delivered[s], delivered[s] + changes.length).some((l) => l.partial);
+      if (shuffle && !partial) changes.reverse();
       const to = delivered[s] + changes.length;
       engine.commitCaptured(systemId[s], { changes, checkpoint: String(to) });
       delivered[s] = to;
@@ -178,6 +190,12 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
         sys[c.side].userUpsert(table[c.side], key, { [field]: c.value });
         break;
       }
+      case 'patch': {
+        const keys = keysOf(c.side);
+        if (keys.length === 0) break;
+        sys[c.side].userPatch(table[c.side], keys[c.rec % keys.length]!, { [c.shared ? sharedField[c.side] : ownedField[c.side]]: c.value });
+        break;
+      }
       case 'delete': {
         const keys = keysOf(c.side);
         if (keys.length) sys[c.side].userDelete(table[c.side], keys[c.rec % keys.length]!);
@@ -193,9 +211,28 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
           if (changes.length) engine.commitCaptured(systemId[c.side], { changes, checkpoint: String(delivered[c.side]) });
         });
         break;
-      case 'process':
+      case 'process': {
+        // While a record has a failed change in the DLQ, none of its later changes in that direction is
+        // written (a change older by the source's version, delivered late, may go first).
+        const failed = new Map<string, number>();
+        for (const e of store.dlq.select({ filter: { flowId: 'f2' } })) {
+          const k = `${e.direction}:${e.key}`;
+          if (e.errorClass !== 'conflict') failed.set(k, Math.min(failed.get(k) ?? Infinity, Number((e.event as { version?: number }).version ?? -Infinity)));
+        }
+        const before = { a: sys.a.writes.length, b: sys.b.writes.length };
         await guard(() => engine.processBatch());
+        for (const s of ['a', 'b'] as const) {
+          for (const w of sys[s].writes.slice(before[s])) {
+            const [eventId, , direction] = w.op.idempotencyKey.split('|');
+            const m = /^(crm|billing):(\d+)$/.exec(eventId ?? '');
+            if (!m || direction !== (s === 'b' ? 'a-to-b' : 'b-to-a')) continue;
+            const change = sys[m[1] === 'crm' ? 'a' : 'b'].log[Number(m[2]) - 1]!;
+            const failedAt = failed.get(`${direction}:${change.key}`) ?? Infinity;
+            expect(change.version >= failedAt, `a write to ${s} ${w.key} while its record had a failed change`).toBe(false);
+          }
+        }
         break;
+      }
       case 'crash':
         armed = c.step;
         break;
@@ -220,12 +257,19 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
       await deliver('b', 10_000, false);
       now += 60_000;
       await engine.drainNow();
-      if (store.inbox.pending('f2') === 0 && delivered.a === sys.a.log.length && delivered.b === sys.b.log.length) return;
+      // Changes held behind a failed one wait for its replay.
+      if (store.inbox.pending('f2') === store.inbox.held('f2') && delivered.a === sys.a.log.length && delivered.b === sys.b.log.length) return;
     }
     throw new Error(`did not quiesce: inbox ${JSON.stringify(store.inbox.ready('f2', now + 1e12, 10).map((r) => [r.seq, r.direction, r.event.key, r.event.op]))}, a log ${sys.a.log.length}, b log ${sys.b.log.length}`);
   };
   await quiesce();
   noAvailabilityInDlq();
+  // The user fixes the rules and replays the failed changes (conflicts stay for review).
+  sys.a.reject = null;
+  sys.b.reject = null;
+  engine.replay({ filter: {} });
+  await quiesce();
+  expect(store.inbox.pending('f2'), 'nothing is held once the failed changes are replayed').toBe(0);
 
   // Every shared-field disagreement must be in the review queue; resolve them all (keep a), then converge.
   const conflicts = store.dlq.select({ filter: { flowId: 'f2', errorClass: 'conflict' } });

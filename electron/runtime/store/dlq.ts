@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import type { DlqEntry, DlqFilter, DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { ErrorClass } from '../../../shared/errors.js';
+import { holdsBack } from './record-hold.js';
 
 export interface NewDlqEntry {
   flowId: string;
@@ -74,9 +75,7 @@ function toEntry(r: RawDlq): StoredDlqEntry {
  * The columns of an entry plus how many later changes of its record wait in the inbox behind it (a
  * conflict holds none back). Every read of entries goes through this, so callers never see a stale count.
  */
-const SELECT_ENTRY = `SELECT dlq.*, CASE WHEN dlq.error_class = 'conflict' THEN 0 ELSE
-  (SELECT COUNT(*) FROM inbox i WHERE i.flow_id = dlq.flow_id AND i.sync_id = dlq.sync_id AND i.direction = dlq.direction AND i.key = dlq.key)
-  END AS waiting FROM dlq`;
+const SELECT_ENTRY = `SELECT dlq.*, (SELECT COUNT(*) FROM inbox i WHERE ${holdsBack('dlq', 'i')}) AS waiting FROM dlq`;
 
 function whereClause(filter: DlqFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];

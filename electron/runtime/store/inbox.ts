@@ -1,6 +1,7 @@
 import type { Db } from './database.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { DirectionKey } from '../../../shared/api/contract.js';
+import { holdsBack } from './record-hold.js';
 
 /** One change routed to one sync direction; the unit the engine applies, retries and dead-letters. */
 export interface InboxRow {
@@ -99,15 +100,14 @@ export class InboxRepo {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     // A row is ready when its time has come, no earlier row of the same record on the same route is
-    // still waiting (retry backoff), and no earlier change of that record is in the DLQ (a conflict
-    // holds nothing: its change was applied but for the contested fields). Per-record order holds
-    // across retries and failures: a partial change never lands on top of a missing one.
+    // still waiting (retry backoff), and no earlier change of that record failed into the DLQ (see
+    // holdsBack). Per-record order holds across retries and failures: a partial change never lands
+    // on top of a missing one.
     this.selectReady = db.prepare(
       `SELECT ${READY_COLUMNS} FROM inbox i INDEXED BY inbox_flow_seq WHERE i.flow_id = @flowId AND i.not_before <= @now
          AND NOT EXISTS (SELECT 1 FROM inbox w WHERE w.flow_id = i.flow_id AND w.sync_id = i.sync_id AND w.direction = i.direction
                            AND w.key = i.key AND w.seq < i.seq AND w.not_before > @now)
-         AND NOT EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id AND d.direction = i.direction
-                           AND d.key = i.key AND d.error_class <> 'conflict')
+         AND NOT EXISTS (SELECT 1 FROM dlq d WHERE ${holdsBack('d', 'i')})
        ORDER BY i.seq LIMIT @limit`,
     ).raw();
     // While a target is unavailable its routes are paused: their rows are skipped as a whole (they
@@ -130,8 +130,7 @@ export class InboxRepo {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.countHeld = db.prepare(
-      `SELECT COUNT(*) FROM inbox i WHERE i.flow_id = ? AND EXISTS (SELECT 1 FROM dlq d WHERE d.flow_id = i.flow_id AND d.sync_id = i.sync_id
-         AND d.direction = i.direction AND d.key = i.key AND d.error_class <> 'conflict')`,
+      `SELECT COUNT(*) FROM inbox i WHERE i.flow_id = ? AND EXISTS (SELECT 1 FROM dlq d WHERE ${holdsBack('d', 'i')})`,
     ).pluck();
     this.deleteRow = db.prepare('DELETE FROM inbox WHERE seq = ?');
     this.deleteRows = db.prepare('DELETE FROM inbox WHERE seq IN (SELECT value FROM json_each(?))');

@@ -213,6 +213,30 @@ export const STORE_MIGRATIONS: readonly string[] = [
     error TEXT
   );
   `,
+  // 7: the keys a full read of a source (initial snapshot) has seen so far, to reconcile deletes
+  // when it ends; one running read per flow and system.
+  `
+  CREATE TABLE snapshot_runs (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    snapshot_id TEXT NOT NULL,
+    PRIMARY KEY (flow_id, system)
+  ) WITHOUT ROWID;
+  CREATE TABLE snapshot_keys (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (flow_id, system, entity, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE snapshot_candidates (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (flow_id, system, entity, key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

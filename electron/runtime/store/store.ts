@@ -18,6 +18,7 @@ import { GoLiveRepo } from './operations-log.js';
 import { AlertThresholdRepo } from './alert-thresholds.js';
 import { ApiUserRepo } from './api-users.js';
 import { AuditLogRepo } from './audit-log.js';
+import { SnapshotKeyRepo } from './snapshot-keys.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -37,6 +38,7 @@ export class Store {
   readonly alerts: AlertThresholdRepo;
   readonly users: ApiUserRepo;
   readonly audit: AuditLogRepo;
+  readonly snapshotKeys: SnapshotKeyRepo;
 
   private readonly synchronous: string;
   // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
@@ -63,6 +65,7 @@ export class Store {
     this.alerts = new AlertThresholdRepo(db);
     this.users = new ApiUserRepo(db);
     this.audit = new AuditLogRepo(db);
+    this.snapshotKeys = new SnapshotKeyRepo(db);
   }
 
   private barrier: DurabilityBarrier | null = null;

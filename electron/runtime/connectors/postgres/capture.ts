@@ -1,9 +1,9 @@
 import pg from 'pg';
-import type { CaptureContext, CaptureHandle } from '../types.js';
+import type { CaptureContext, CaptureHandle, SnapshotMark } from '../types.js';
 import { readArrayElementTypes, readTables, type TableInfo } from './catalog.js';
 import { createSlot, dropSlot, ensurePublication, readSlot } from './capture-resources.js';
 import { clientConfig, type PostgresConfig } from './config.js';
-import { isLsn } from './lsn.js';
+import { isLsn, parseLsn } from './lsn.js';
 import { captureResourceNames, type CaptureResourceNames } from './names.js';
 import { SlotStream } from './slot-stream.js';
 import { readSnapshot } from './snapshot.js';
@@ -59,8 +59,12 @@ async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: Capt
     } finally {
       await clock.end().catch(() => {});
     }
+    // Before the consistent point: records linked later may be our own writes made after it.
+    const startedAt = Date.now();
     const created = await createSlot(replication, names.slot, setup.config.initialSnapshot);
+    let snapshot: SnapshotMark | undefined;
     if (setup.config.initialSnapshot && created.snapshotName) {
+      snapshot = { id: created.consistentPoint, entities: tables.map((t) => t.entity), sourceTime: Math.floor(snapshotTime), version: Number(parseLsn(created.consistentPoint)), startedAt };
       // The exported snapshot lives as long as `replication` stays open and idle, so it is held
       // until the copy is done.
       const reader = new pg.Client(clientConfig(setup.config, setup.password));
@@ -77,14 +81,15 @@ async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: Capt
           versionColumn: setup.config.versionColumn,
           batchSize: SNAPSHOT_BATCH_ROWS,
           signal: ctx.signal,
-          onBatch: (changes) => ctx.sink({ changes, checkpoint: `${SNAPSHOT_CHECKPOINT_PREFIX}${created.consistentPoint}`, notices: notices.length ? notices.splice(0) : undefined }),
+          onBatch: (changes) => ctx.sink({ changes, checkpoint: `${SNAPSHOT_CHECKPOINT_PREFIX}${created.consistentPoint}`, notices: notices.length ? notices.splice(0) : undefined, snapshot }),
         });
       } finally {
         await reader.end().catch(() => {});
       }
     }
-    // Committing the consistent point ends the snapshot: from here the stream takes over.
-    await ctx.sink({ changes: [], checkpoint: created.consistentPoint, notices: notices.length ? notices.splice(0) : undefined });
+    // Committing the consistent point ends the snapshot: from here the stream takes over. The runtime
+    // deletes what an interrupted earlier snapshot (or a lost slot) left behind in the same commit.
+    await ctx.sink({ changes: [], checkpoint: created.consistentPoint, notices: notices.length ? notices.splice(0) : undefined, ...(snapshot ? { snapshot: { ...snapshot, done: true } } : {}) });
     return created.consistentPoint;
   } finally {
     await replication.end().catch(() => {});
@@ -120,7 +125,7 @@ export async function startPostgresCapture(setup: CaptureSetup, ctx: CaptureCont
       if (ctx.checkpoint && isLsn(ctx.checkpoint)) {
         notices.push(`Replication slot ${names.slot} was missing (dropped on the server?), so changes made while it was gone cannot be streamed: all rows are read again by a new snapshot.`);
       } else if (ctx.checkpoint?.startsWith(SNAPSHOT_CHECKPOINT_PREFIX)) {
-        notices.push('The initial snapshot was interrupted; it starts over (rows already copied are written again, idempotently).');
+        notices.push('The initial snapshot was interrupted; it starts over (rows already copied are written again, idempotently, and rows deleted meanwhile are deleted in the target when it ends).');
       }
       if (slot) await dropSlot(control, names.slot);
       startLsn = await initialLoad(setup, ctx, names, tables, arrays, notices);

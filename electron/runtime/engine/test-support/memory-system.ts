@@ -20,6 +20,8 @@ export interface LoggedChange {
   byRuntime: boolean;
   /** For a runtime write: the idempotency key of the op that made it. */
   opKey?: string;
+  /** The change carries only the fields it changed (userPatch). */
+  partial?: boolean;
 }
 
 export interface AppliedWrite {
@@ -58,12 +60,13 @@ export class MemorySystem {
     return t;
   }
 
-  private append(entity: string, key: string, op: 'upsert' | 'delete', fields: Record<string, unknown>, origin: string, opKey?: string): void {
+  private append(entity: string, key: string, op: 'upsert' | 'delete', fields: Record<string, unknown>, origin: string, opKey?: string, partial = false): void {
     const vk = `${entity}:${key}`;
     const version = (this.versions.get(vk) ?? 0) + 1;
     this.versions.set(vk, version);
     const entry: LoggedChange = { pos: this.log.length + 1, entity, key, op, fields: { ...fields }, time: this.clock(), origin, version, byRuntime: opKey !== undefined };
     if (opKey !== undefined) entry.opKey = opKey;
+    if (partial) entry.partial = true;
     this.log.push(entry);
   }
 
@@ -89,7 +92,7 @@ export class MemorySystem {
     const prev = t.get(key);
     if (!prev) return;
     t.set(key, { ...prev, ...patch });
-    this.append(entity, key, 'upsert', patch, 'user');
+    this.append(entity, key, 'upsert', patch, 'user', undefined, true);
   }
 
   userDelete(entity: string, key: string): void {
