@@ -406,7 +406,7 @@ function decideUpsert(input: DecideInput): Decision {
       const info = input.targetFields.get(tf);
       if (!info) return invalid(d, `the target has no field "${tf}": fix the mapping (the target's fields are ${[...input.targetFields.keys()].join(', ')})`, write);
       const why = typeMismatch(v, info.type, info.nullable || info.primaryKey);
-      if (why) return invalid(d, `field "${tf}" ${why}`, write);
+      if (why) return invalid(d, `field "${tf}" ${why}${info.nativeType ? `; the target column is ${info.nativeType}` : ''}`, write);
     }
   }
 

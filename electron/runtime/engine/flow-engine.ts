@@ -151,6 +151,11 @@ export class FlowEngine {
     }
   }
 
+  /** Newly discovered field types (e.g. before a replay, after the user fixed a column). */
+  updateEntities(systemId: string, entities: readonly EntityInfo[]): void {
+    for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+  }
+
   /** The tombstone TTL of a sync (shown to the user). */
   tombstoneTtl(syncId: string): number {
     return this.ttl.get(syncId) ?? tombstoneTtlMs(0);

@@ -41,3 +41,23 @@ describe('typeMismatch', () => {
     expect(typeMismatch(null, 'string', false)).toMatch(/is required \(the target column is NOT NULL\)/);
   });
 });
+
+describe('typeMismatch on values beyond what a JS number or Date holds', () => {
+  it('accepts every value the source types can hold', () => {
+    const ok: [unknown, Parameters<typeof typeMismatch>[1]][] = [
+      ['NaN', 'number'], ['Infinity', 'number'], ['-Infinity', 'number'],
+      [{ $pg: 'numeric', text: 'NaN' }, 'number'], [{ $pg: 'float8', text: '-0' }, 'number'],
+      [{ $dec: '12345678901234567890.123456789' }, 'number'], [{ $dec: '123456789012345678901234567890' }, 'integer'],
+      ['123456789012345678901234567890', 'integer'],
+      ['infinity', 'datetime'], ['-infinity', 'datetime'], ['0044-03-15 BC', 'date'],
+      ['0044-03-15T10:00:00.123456Z BC', 'datetime'], ['2024-02-29T23:59:59.999999Z', 'datetime'], ['12024-01-01', 'date'],
+      [{ $pg: 'array', text: '[0:1]={x,y}' }, 'array'], [{ $json: 'null' }, 'json'], [{ $json: '{"a":1}' }, 'string'],
+    ];
+    for (const [v, type] of ok) expect(typeMismatch(v, type, false), `${JSON.stringify(v)} as ${type}`).toBeNull();
+  });
+
+  it('names the exact value when refusing (digits, not a rounded double)', () => {
+    expect(typeMismatch({ $dec: '1.5000000000000000001' }, 'integer', true)).toBe('expects a whole number but got 1.5000000000000000001 (decimal)');
+    expect(typeMismatch({ $pg: 'float8', text: 'NaN' }, 'integer', true)).toBe('expects a whole number but got NaN (float8)');
+  });
+});
