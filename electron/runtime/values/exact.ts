@@ -9,6 +9,7 @@
  *   its decimal text.
  * - `{ $pg, text }`: a Postgres value whose text has no exact plain JS form (float NaN/±Infinity/-0,
  *   numeric NaN/±Infinity, an array with explicit lower bounds), as Postgres printed it.
+ * - `{ $blob }`: bytes (a SQLite BLOB), as upper-case hex.
  */
 
 export interface JsonText {
@@ -25,7 +26,11 @@ export interface PgText {
   text: string;
 }
 
-export type TaggedValue = JsonText | ExactDecimal | PgText;
+export interface BlobHex {
+  $blob: string;
+}
+
+export type TaggedValue = JsonText | ExactDecimal | PgText | BlobHex;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -43,8 +48,12 @@ export function isPgText(v: unknown): v is PgText {
   return isObject(v) && typeof v.$pg === 'string' && typeof v.text === 'string';
 }
 
+export function isBlobHex(v: unknown): v is BlobHex {
+  return isObject(v) && typeof v.$blob === 'string';
+}
+
 export function isTagged(v: unknown): v is TaggedValue {
-  return isJsonText(v) || isExactDecimal(v) || isPgText(v);
+  return isJsonText(v) || isExactDecimal(v) || isPgText(v) || isBlobHex(v);
 }
 
 export const jsonText = (text: string): JsonText => ({ $json: text });
@@ -56,6 +65,8 @@ export function exactText(v: unknown): string | null {
   if (isJsonText(v)) return v.$json;
   if (isExactDecimal(v)) return v.$dec;
   if (isPgText(v)) return v.text;
+  // Postgres's bytea input reads this spelling; a text column gets the same readable form.
+  if (isBlobHex(v)) return `\\x${v.$blob.toLowerCase()}`;
   return null;
 }
 

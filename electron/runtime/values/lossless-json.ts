@@ -1,5 +1,5 @@
 import { isExactDouble } from './decimal.js';
-import { exactDecimal, isExactDecimal, isJsonText, isPgText } from './exact.js';
+import { exactDecimal, isBlobHex, isExactDecimal, isJsonText, isPgText } from './exact.js';
 
 /**
  * JSON that keeps every number exactly: a number a double cannot hold (an integer beyond 2^53, a
@@ -10,11 +10,35 @@ import { exactDecimal, isExactDecimal, isJsonText, isPgText } from './exact.js';
 /** Could the text hold a number JSON.parse would round? (16+ digits in a row, an exponent, a minus zero.) */
 const RISKY = /[\d.]{16}|\d[eE][+-]?\d|(?:^|[:,[])\s*-0(?![1-9])/;
 
+/** SQLite's json_object() prints a REAL with a dot or exponent (`1.0`, `1.0e+20`) and 17 digits. */
+const RISKY_SQLITE = /\d{16}|\d\.0(?!\d)|\d[eE][+-]?\d/;
+
 export class JsonSyntaxError extends SyntaxError {}
 
-export function parseLosslessJson(text: string): unknown {
-  if (!RISKY.test(text)) return JSON.parse(text) as unknown;
-  return new Parser(text).parseDocument();
+/**
+ * How number tokens become values. `decimal` (JSON from HTTP): a token is a decimal; exact as a
+ * double or kept as `{ $dec }`. `sqlite` (rows printed by json_object): a token with a dot or an
+ * exponent is a REAL, whose double is its value (17 digits name it), kept as `{ $dec }` when it is
+ * whole so it stays a REAL (`1.0` is not the INTEGER `1`); an integer beyond 2^53 is `{ $dec }`.
+ */
+export type NumberMode = 'decimal' | 'sqlite';
+
+export function parseLosslessJson(text: string, mode: NumberMode = 'decimal'): unknown {
+  if (!(mode === 'sqlite' ? RISKY_SQLITE : RISKY).test(text)) return JSON.parse(text) as unknown;
+  return new Parser(text, mode).parseDocument();
+}
+
+function sqliteNumber(token: string): unknown {
+  if (/[.eE]/.test(token)) {
+    const n = Number(token);
+    if (!Number.isFinite(n)) return exactDecimal(token);
+    if (!Number.isInteger(n)) return n;
+    // The double's own shortest spelling, still with a dot or exponent so it stays a REAL.
+    const shortest = String(n);
+    return exactDecimal(/e/.test(shortest) ? shortest : `${shortest}.0`);
+  }
+  const n = Number(token);
+  return Number.isSafeInteger(n) ? n : exactDecimal(token);
 }
 
 const WS = new Set([' ', '\t', '\n', '\r']);
@@ -22,7 +46,10 @@ const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 class Parser {
   private pos = 0;
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    private readonly mode: NumberMode,
+  ) {}
 
   parseDocument(): unknown {
     const v = this.value();
@@ -60,6 +87,7 @@ class Parser {
     const m = NUMBER.exec(this.src);
     if (!m) this.fail('malformed number');
     this.pos += m[0].length;
+    if (this.mode === 'sqlite') return sqliteNumber(m[0]);
     return isExactDouble(m[0]) ? Number(m[0]) : exactDecimal(m[0]);
   }
 
@@ -143,6 +171,7 @@ export function stringifyLossless(v: unknown): string {
       if (isExactDecimal(v)) return v.$dec;
       if (isJsonText(v)) return v.$json;
       if (isPgText(v)) throw new NotJsonError(`the ${v.$pg} value ${v.text} has no exact JSON form`);
+      if (isBlobHex(v)) throw new NotJsonError('bytes have no JSON form');
       if (v instanceof Date) return JSON.stringify(v.toISOString());
       const parts: string[] = [];
       for (const [k, x] of Object.entries(v)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${stringifyLossless(x)}`);

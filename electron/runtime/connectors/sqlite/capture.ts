@@ -5,6 +5,7 @@ import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
 import { Sleeper } from './sleeper.js';
 import { keyColumnOf, type SchemaCache, type TableSchema } from './table-schema.js';
+import { parseLosslessJson } from '../../values/lossless-json.js';
 
 export const CAPTURE_BATCH_SIZE = 2000;
 /** Consumed change-log rows are deleted at most this often (or when this many piled up): one small write instead of one per batch. */
@@ -136,7 +137,8 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
       if (!captured.has(r.tbl)) continue;
       let fields: Record<string, unknown>;
       try {
-        fields = JSON.parse(r.row_json) as Record<string, unknown>;
+        // Storage classes kept: an INTEGER beyond 2^53 and a whole REAL (1.0) stay exact (docs/values.md).
+        fields = parseLosslessJson(r.row_json, 'sqlite') as Record<string, unknown>;
       } catch {
         pendingNotices.push(`change ${r.id} on "${r.tbl}" has an unreadable row and was skipped`);
         continue;

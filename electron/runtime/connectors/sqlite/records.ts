@@ -24,7 +24,7 @@ export class SqliteRecordReader {
   samples(entity: string, limit: number): SourceRecord[] {
     const { table, key } = this.table(entity);
     const n = Math.max(0, Math.min(Math.floor(limit), 10_000));
-    const rows = this.db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(key.name)} LIMIT ?`).all(n) as Record<string, unknown>[];
+    const rows = this.db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(key.name)} LIMIT ?`).safeIntegers(true).all(n) as Record<string, unknown>[];
     return rows.map((r) => this.record(key, r));
   }
 
@@ -51,7 +51,7 @@ export class SqliteRecordReader {
     for (let i = 0; i < values.length; i += IN_CHUNK) {
       const chunk = values.slice(i, i + IN_CHUNK);
       const sql = `SELECT * FROM ${quoteIdent(table.name)} WHERE ${expr} IN (${chunk.map(() => '?').join(', ')}) ORDER BY ${quoteIdent(key.name)}`;
-      for (const r of this.db.prepare(sql).all(...chunk) as Record<string, unknown>[]) out.push(this.record(key, r));
+      for (const r of this.db.prepare(sql).safeIntegers(true).all(...chunk) as Record<string, unknown>[]) out.push(this.record(key, r));
     }
     return out;
   }
