@@ -81,3 +81,10 @@ describe('sameValue on exact values', () => {
     expect(sameValue({ $pg: 'float8', text: 'NaN' }, { $pg: 'float8', text: 'NaN' })).toBe(true);
   });
 });
+
+describe('normalizeMatch on exact values', () => {
+  it('matches by the exact digits or text, never "[object Object]"', () => {
+    expect(normalizeMatch({ $dec: '123456789012345678901234567890' }, 'exact')).toBe('123456789012345678901234567890');
+    expect(normalizeMatch({ $json: '"A"' }, 'lowercase-trim')).toBe('"a"');
+  });
+});

@@ -1,5 +1,5 @@
 import { isExactDouble } from '../values/decimal.js';
-import { isExactDecimal, isJsonText, isPgText } from '../values/exact.js';
+import { exactText, isExactDecimal, isJsonText, isPgText } from '../values/exact.js';
 
 /**
  * Value comparison across systems. Systems spell the same value differently (SQLite stores true as 1,
@@ -44,7 +44,7 @@ export function stableJson(v: unknown): string {
 
 export function normalizeMatch(v: unknown, mode: 'exact' | 'lowercase-trim'): string | null {
   if (v === undefined || v === null) return null;
-  const s = typeof v === 'string' ? v : String(v);
+  const s = typeof v === 'string' ? v : (exactText(v) ?? (typeof v === 'object' ? stableJson(v) : String(v)));
   const out = mode === 'lowercase-trim' ? s.trim().toLowerCase() : s;
   return out === '' ? null : out;
 }
