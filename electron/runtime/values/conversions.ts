@@ -32,12 +32,6 @@ function nativeOf(side: FieldSide): string {
   return (side.field.nativeType ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-/** Postgres's numeric(p,s) typmod, when the column has one. */
-function numericScale(native: string): number | null {
-  const m = /^numeric\((\d+),\s*(\d+)\)$/.exec(native);
-  return m ? Number(m[2]) : /^numeric\(\d+\)$/.test(native) ? 0 : null;
-}
-
 /** How values of the source field arrive in the target field. */
 export function conversionOf(from: FieldSide, to: FieldSide): Conversion {
   const ff = familyOf(from.kind);
