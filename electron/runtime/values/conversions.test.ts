@@ -15,7 +15,8 @@ describe('conversionOf', () => {
 
   it('marks conversions that refuse some values instead of changing them', () => {
     expect(conversionOf(f('postgres', 'number', 'numeric'), f('sqlite', 'number', 'REAL')).exactness).toBe('refuses');
-    expect(conversionOf(f('postgres', 'integer', 'bigint'), f('postgres', 'integer', 'integer')).exactness).toBe('exact');
+    expect(conversionOf(f('postgres', 'integer', 'integer'), f('postgres', 'integer', 'bigint')).exactness).toBe('exact');
+    expect(conversionOf(f('postgres', 'integer', 'bigint'), f('postgres', 'integer', 'integer')).exactness).toBe('refuses');
     expect(conversionOf(f('postgres', 'integer', 'int8'), f('postgres', 'integer', 'int4')).exactness).toBe('refuses');
     expect(conversionOf(f('webhook', 'integer', 'integer'), f('postgres', 'integer', 'int8')).exactness).toBe('refuses');
     expect(conversionOf(f('postgres', 'number', 'numeric'), f('stripe', 'number', 'number')).exactness).toBe('refuses');

@@ -22,6 +22,8 @@ function normalize(text: string): { neg: boolean; digits: string; exp: number } 
 export function isExactDouble(text: string): boolean {
   const n = Number(text);
   if (!Number.isFinite(n)) return false;
+  // The common case, without normalizing: the text is the double's own shortest spelling.
+  if (String(n) === text) return !Object.is(n, -0);
   const a = normalize(text);
   if (!a) return false;
   if (a.digits === '') return !a.neg; // -0 has no JSON/Number round trip that keeps its sign

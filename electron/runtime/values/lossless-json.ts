@@ -8,7 +8,7 @@ import { exactDecimal, isBlobHex, isExactDecimal, isJsonText, isPgText } from '.
  */
 
 /** Could the text hold a number JSON.parse would round? (16+ digits in a row, an exponent, a minus zero.) */
-const RISKY = /[\d.]{16}|\d[eE][+-]?\d|(?:^|[:,[])\s*-0(?![1-9])/;
+const RISKY = /\d[\d.]{15}|\d[eE][+-]?\d|(?:^|[:,[])\s*-0(?![1-9])/;
 
 /** SQLite's json_object() prints a REAL with a dot or exponent (`1.0`, `1.0e+20`) and 17 digits. */
 const RISKY_SQLITE = /\d{16}|\d\.0(?!\d)|\d[eE][+-]?\d/;

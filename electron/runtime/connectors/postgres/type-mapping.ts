@@ -1,5 +1,4 @@
 import type { FieldType } from '../types.js';
-import { isExactDouble } from '../../values/decimal.js';
 import { exactText, isJsonText, jsonText, pgText } from '../../values/exact.js';
 import { stringifyLossless } from '../../values/lossless-json.js';
 import { formatArrayLiteral, parseArrayLiteral } from './array-literal.js';
@@ -49,8 +48,12 @@ export function parseTimestamp(text: string): string {
 }
 
 function floatParser(type: string): ValueParser {
-  // A double holds every float4/float8 Postgres prints, except NaN, ±Infinity and -0 (no JSON form).
-  return (t) => (isExactDouble(t) ? Number(t) : pgText(type, t));
+  // Postgres prints a float's shortest round-trip text, so its double is the value exactly; only
+  // NaN, ±Infinity and -0 have no exact JSON form. (No String(n) round trip: it would triple the cost.)
+  return (t) => {
+    const n = Number(t);
+    return Number.isFinite(n) && !(n === 0 && t.startsWith('-')) ? n : pgText(type, t);
+  };
 }
 
 function parseNumeric(text: string): unknown {
