@@ -1,6 +1,6 @@
 import type { FieldType } from '../types.js';
 import { exactText, isJsonText, jsonText, pgText } from '../../values/exact.js';
-import { stringifyLossless } from '../../values/lossless-json.js';
+import { parseLosslessJson, stringifyLossless } from '../../values/lossless-json.js';
 import { formatArrayLiteral, parseArrayLiteral } from './array-literal.js';
 
 /**
@@ -143,8 +143,20 @@ export function encodeForColumn(value: unknown, shape: ColumnShape): string | nu
     if (!Array.isArray(value)) {
       const text = exactText(value);
       if (text !== null) return text;
-      // Already an array literal in text form (e.g. copied from another Postgres as text).
-      if (typeof value === 'string' && (value.startsWith('{') || value.startsWith('['))) return value;
+      if (typeof value === 'string') {
+        // Already an array literal in text form (e.g. copied from another Postgres as text).
+        if (value.startsWith('{') || /^\[-?\d+:-?\d+\]/.test(value)) return value;
+        // A JSON array kept as text (e.g. a Postgres array that went through a SQLite TEXT column).
+        if (value.startsWith('[')) {
+          let parsed: unknown = null;
+          try {
+            parsed = parseLosslessJson(value);
+          } catch {
+            parsed = null;
+          }
+          if (Array.isArray(parsed)) return formatArrayLiteral(parsed, (v) => encodeScalar(v, shape.elementJson));
+        }
+      }
       return formatArrayLiteral([value], (v) => encodeScalar(v, shape.elementJson));
     }
     return formatArrayLiteral(value, (v) => encodeScalar(v, shape.elementJson));

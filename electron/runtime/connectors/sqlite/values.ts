@@ -46,6 +46,10 @@ function decimalFor(text: string, column: string, declaredType: string, affinity
   if (inf) return affinity === 'TEXT' ? text : inf[1] ? -Infinity : Infinity;
   if (INTEGER_TEXT.test(text)) {
     const n = BigInt(text.trim());
+    if (n === 0n && text.trim().startsWith('-')) {
+      if (affinity === 'TEXT' || affinity === 'BLOB') return text;
+      return refuse(column, declaredType, original, 'SQLite stores -0 as 0; map it to a TEXT column');
+    }
     if (n >= INT64_MIN && n <= INT64_MAX) return affinity === 'TEXT' ? text.trim() : n;
     if (affinity === 'TEXT' || affinity === 'BLOB') return text;
     return refuse(column, declaredType, original, 'SQLite integers end at ±2^63; map it to a TEXT column');
@@ -68,13 +72,16 @@ export function toSqliteValue(value: unknown, column: string, declaredType = '')
       return value;
     case 'number':
       if (!Number.isFinite(value)) throw new UnstorableValueError(`column "${column}" cannot store ${value}: send a finite number or null`);
+      // A TEXT column would print a REAL with 15 digits (0.30000000000000004 → "0.3"): give it the exact text.
+      if (affinity === 'TEXT') return Object.is(value, -0) ? '-0' : String(value);
       return Number.isSafeInteger(value) && !Object.is(value, -0) ? BigInt(value) : value;
     case 'boolean':
       return value ? 1n : 0n;
     case 'object':
       if (isBlobHex(value)) return Buffer.from(value.$blob, 'hex');
       if (isExactDecimal(value)) return decimalFor(value.$dec, column, declaredType, affinity, value);
-      if (isJsonText(value)) return value.$json;
+      // A number document in a numeric column (a JSON column has NUMERIC affinity) becomes a number: only when exact.
+      if (isJsonText(value)) return affinity !== 'TEXT' && affinity !== 'BLOB' && NUMBER_TEXT.test(value.$json) ? decimalFor(value.$json, column, declaredType, affinity, value) : value.$json;
       if (isPgText(value)) {
         if (affinity === 'TEXT' || affinity === 'BLOB') return value.text;
         // NaN would be stored as NULL; an array literal would be stored as its text in a numeric column.
@@ -101,8 +108,31 @@ function fromSqliteValue(v: unknown): unknown {
   return v;
 }
 
-/** Record values as the change log shows them, so reads and captured changes agree. */
-export function fromSqliteRow(row: Record<string, unknown>): Record<string, unknown> {
-  for (const k in row) row[k] = fromSqliteValue(row[k]);
+/** Columns declared JSON, whose text is a JSON document rather than a string. */
+export function jsonColumnsOf(columns: ReadonlyArray<{ name: string; declaredType: string }>): string[] {
+  return columns.filter((c) => /JSON/i.test(c.declaredType)).map((c) => c.name);
+}
+
+/**
+ * A JSON column's valid document text as `{ $json }`, so it reaches a json/jsonb column or a JSON
+ * body as the document, not as a string holding it. Other text in it stays a string.
+ */
+export function tagJsonColumns(row: Record<string, unknown>, jsonColumns: readonly string[]): Record<string, unknown> {
+  for (const c of jsonColumns) {
+    const v = row[c];
+    if (typeof v !== 'string') continue;
+    try {
+      JSON.parse(v);
+      row[c] = { $json: v };
+    } catch {
+      // not a JSON document: keep the text
+    }
+  }
   return row;
+}
+
+/** Record values as the change log shows them, so reads and captured changes agree. */
+export function fromSqliteRow(row: Record<string, unknown>, jsonColumns: readonly string[] = []): Record<string, unknown> {
+  for (const k in row) row[k] = fromSqliteValue(row[k]);
+  return jsonColumns.length > 0 ? tagJsonColumns(row, jsonColumns) : row;
 }

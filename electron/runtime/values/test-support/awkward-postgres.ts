@@ -121,8 +121,8 @@ export const AWKWARD_COLUMNS: AwkwardColumn[] = [
   { name: 'jb', type: 'jsonb', values: nullable(jsonDoc), comparable: true },
 ];
 
-export function createAwkwardTable(table: string): string {
-  return `CREATE TABLE ${table} (id bigint PRIMARY KEY, ${AWKWARD_COLUMNS.map((c) => `${c.name} ${c.type}`).join(', ')}, toasted text)`;
+export function createAwkwardTable(table: string, columns: AwkwardColumn[] = AWKWARD_COLUMNS): string {
+  return `CREATE TABLE ${table} (id bigint PRIMARY KEY, ${columns.map((c) => `${c.name} ${c.type}`).join(', ')}, toasted text)`;
 }
 
 export interface AwkwardRow {
@@ -130,14 +130,14 @@ export interface AwkwardRow {
   values: Array<string | null>;
 }
 
-export const awkwardRow = (id: fc.Arbitrary<bigint>): fc.Arbitrary<AwkwardRow> =>
-  fc.tuple(id, fc.tuple(...AWKWARD_COLUMNS.map((c) => c.values))).map(([i, values]) => ({ id: String(i), values }));
+export const awkwardRow = (id: fc.Arbitrary<bigint>, columns: AwkwardColumn[] = AWKWARD_COLUMNS): fc.Arbitrary<AwkwardRow> =>
+  fc.tuple(id, fc.tuple(...columns.map((c) => c.values))).map(([i, values]) => ({ id: String(i), values }));
 
 /** Upserts rows (every column given as text, cast by Postgres). */
-export async function writeAwkwardRows(client: pg.ClientBase, table: string, rows: AwkwardRow[]): Promise<void> {
-  const cols = AWKWARD_COLUMNS.map((c) => c.name);
+export async function writeAwkwardRows(client: pg.ClientBase, table: string, rows: AwkwardRow[], columns: AwkwardColumn[] = AWKWARD_COLUMNS): Promise<void> {
+  const cols = columns.map((c) => c.name);
   for (const row of rows) {
-    const params = AWKWARD_COLUMNS.map((c, j) => `$${j + 2}::text::${c.type}`);
+    const params = columns.map((c, j) => `$${j + 2}::text::${c.type}`);
     await client.query(
       `INSERT INTO ${table} (id, ${cols.join(', ')}) VALUES ($1::bigint, ${params.join(', ')}) ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
       [row.id, ...row.values],
@@ -155,8 +155,8 @@ export function seededAwkwardRows(seed: number, count: number, firstId = 1): Awk
  * Rows where source and target differ, compared by Postgres: native equality where the type has
  * one (`IS NOT DISTINCT FROM`) and the printed text too (it tells -0 from 0, bounds, json spelling).
  */
-export async function differences(client: pg.ClientBase, source: string, target: string, ids?: string[]): Promise<Array<{ id: string; column: string; source: string | null; target: string | null }>> {
-  const checks = [...AWKWARD_COLUMNS.map((c) => ({ name: c.name, comparable: c.comparable })), { name: 'toasted', comparable: true }];
+export async function differences(client: pg.ClientBase, source: string, target: string, ids?: string[], columns: AwkwardColumn[] = AWKWARD_COLUMNS): Promise<Array<{ id: string; column: string; source: string | null; target: string | null }>> {
+  const checks = [...columns.map((c) => ({ name: c.name, comparable: c.comparable })), { name: 'toasted', comparable: true }];
   const where = ids ? 'WHERE COALESCE(lhs.id, rhs.id) = ANY($1::bigint[])' : '';
   const res = await client.query(
     `SELECT COALESCE(lhs.id, rhs.id)::text AS id, lhs.id IS NULL AS missing_source, rhs.id IS NULL AS missing_target, ARRAY[${checks
