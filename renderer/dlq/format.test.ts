@@ -6,6 +6,10 @@ describe('DLQ formatting', () => {
     expect(formatValue(null)).toBe('∅');
     expect(formatValue('')).toBe('""');
     expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue({ $dec: '123456789012345678901234567890' })).toBe('123456789012345678901234567890');
+    expect(formatValue({ $json: 'null' })).toBe('null');
+    expect(formatValue({ $pg: 'float8', text: 'NaN' })).toBe('NaN');
+    expect(formatValue({ $blob: '0AFF' })).toBe('\\x0aff');
   });
 
   it('parses edited fields or says what to fix', () => {

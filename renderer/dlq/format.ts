@@ -6,9 +6,17 @@ export function formatTime(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** A value as the user knows it: exact values (docs/values.md) by their text, so digits are never rounded on screen. */
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '∅';
   if (typeof v === 'string') return v === '' ? '""' : v;
+  if (typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.$dec === 'string') return o.$dec;
+    if (typeof o.$json === 'string') return o.$json; // JSON null shows as null; SQL NULL as ∅
+    if (typeof o.$pg === 'string' && typeof o.text === 'string') return o.text;
+    if (typeof o.$blob === 'string') return `\\x${o.$blob.toLowerCase()}`;
+  }
   return JSON.stringify(v);
 }
 
