@@ -24,3 +24,11 @@ describe('DLQ formatting', () => {
     expect(conflictFields({ detail: null } as never)).toEqual([]);
   });
 });
+
+describe('parseEditedFields keeps numbers exact', () => {
+  it('refuses a number a double would round, saying how to write it, and accepts it as an exact value', () => {
+    expect(parseEditedFields('{"id": 123456789012345678901234567890}')).toEqual({ ok: false, message: expect.stringContaining('{"$dec": "123456789012345678901234567890"}') });
+    expect(parseEditedFields('{"id": {"$dec": "123456789012345678901234567890"}, "phone": "12345678901234567890"}')).toEqual({ ok: true, fields: { id: { $dec: '123456789012345678901234567890' }, phone: '12345678901234567890' } });
+    expect(parseEditedFields('{"ratio": 0.1, "n": 9007199254740991}')).toMatchObject({ ok: true });
+  });
+});

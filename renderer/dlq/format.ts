@@ -47,5 +47,14 @@ export function parseEditedFields(text: string): { ok: true; fields: Record<stri
     return { ok: false, message: `not valid JSON: ${(e as Error).message}` };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, message: 'give an object of field → value, e.g. {"last_name": "Smith"}' };
+  // JSON.parse rounds a number a double cannot hold; never replay a rounded value (docs/values.md).
+  const outsideStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const long = /-?\d[\d.]*(?:[eE][+-]?\d+)?/g;
+  for (const m of outsideStrings.matchAll(long)) {
+    const digits = m[0].replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
+    if (digits.length > 15 && String(Number(m[0])) !== m[0]) {
+      return { ok: false, message: `${m[0]} has more digits than a JSON number keeps here: write it as {"$dec": "${m[0]}"}` };
+    }
+  }
   return { ok: true, fields: v as Record<string, unknown> };
 }
