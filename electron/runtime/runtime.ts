@@ -285,6 +285,19 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       let replayed = 0;
       for (const [flowId, flowIds] of byFlow) {
         if (!store.flows.get(flowId)) continue;
+        // A replay follows a fix, often to a target's column type: check against the types as they are now.
+        const live = running.get(flowId);
+        if (live) {
+          await Promise.all(
+            [...live.systems].map(async ([id, s]) => {
+              try {
+                live.engine.updateEntities(id, await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${id}"`));
+              } catch (e) {
+                log('warn', `flow ${flowId}: could not discover "${id}" again before a replay (${(e as Error).message}); the types found at start still apply`);
+              }
+            }),
+          );
+        }
         replayed += detachedEngine(flowId).replay({ ids: flowIds });
       }
       return { replayed };

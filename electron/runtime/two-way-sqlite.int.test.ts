@@ -197,7 +197,7 @@ describe('two-way sync between two SQLite databases', () => {
     const s = await settle();
     expect(s.syncs[0]!.unknownFields).toEqual([expect.objectContaining({ system: 'billing', field: 'fax', count: 1 })]);
     const { entries } = await runtime.api['dlq.list']({ filter: { flowId: 'two-way', errorClass: 'validation' }, limit: 10, offset: 0 });
-    expect(entries.map((e) => e.message)).toContain('field "seats" expects a whole number but got "many" (string)');
+    expect(entries.map((e) => e.message)).toContain('field "seats" expects a whole number but got "many" (string); the target column is INTEGER');
     expect(s.syncs[0]!.directions.find((d) => d.direction === 'b-to-a')!.dlqDepth).toBeGreaterThanOrEqual(1);
     // Fix the data at the source: the change waits behind the failed one of its record (per-record
     // order), and the entry says so; discarding the failed change lets it flow.

@@ -6,6 +6,10 @@ describe('DLQ formatting', () => {
     expect(formatValue(null)).toBe('∅');
     expect(formatValue('')).toBe('""');
     expect(formatValue({ a: 1 })).toBe('{"a":1}');
+    expect(formatValue({ $dec: '123456789012345678901234567890' })).toBe('123456789012345678901234567890');
+    expect(formatValue({ $json: 'null' })).toBe('null');
+    expect(formatValue({ $pg: 'float8', text: 'NaN' })).toBe('NaN');
+    expect(formatValue({ $blob: '0AFF' })).toBe('\\x0aff');
   });
 
   it('says how many later changes of the record wait behind an entry', () => {
@@ -25,5 +29,13 @@ describe('DLQ formatting', () => {
     const base = { detail: { conflicts: [{ a: 'plan', b: 'plan_code', aValue: 'Pro', bValue: 'basic' }, 'junk'] } };
     expect(conflictFields(base as never)).toEqual([{ a: 'plan', b: 'plan_code', aValue: 'Pro', bValue: 'basic' }]);
     expect(conflictFields({ detail: null } as never)).toEqual([]);
+  });
+});
+
+describe('parseEditedFields keeps numbers exact', () => {
+  it('refuses a number a double would round, saying how to write it, and accepts it as an exact value', () => {
+    expect(parseEditedFields('{"id": 123456789012345678901234567890}')).toEqual({ ok: false, message: expect.stringContaining('{"$dec": "123456789012345678901234567890"}') });
+    expect(parseEditedFields('{"id": {"$dec": "123456789012345678901234567890"}, "phone": "12345678901234567890"}')).toEqual({ ok: true, fields: { id: { $dec: '123456789012345678901234567890' }, phone: '12345678901234567890' } });
+    expect(parseEditedFields('{"ratio": 0.1, "n": 9007199254740991}')).toMatchObject({ ok: true });
   });
 });

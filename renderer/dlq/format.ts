@@ -6,9 +6,17 @@ export function formatTime(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/** A value as the user knows it: exact values (docs/values.md) by their text, so digits are never rounded on screen. */
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return '∅';
   if (typeof v === 'string') return v === '' ? '""' : v;
+  if (typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if (typeof o.$dec === 'string') return o.$dec;
+    if (typeof o.$json === 'string') return o.$json; // JSON null shows as null; SQL NULL as ∅
+    if (typeof o.$pg === 'string' && typeof o.text === 'string') return o.text;
+    if (typeof o.$blob === 'string') return `\\x${o.$blob.toLowerCase()}`;
+  }
   return JSON.stringify(v);
 }
 
@@ -49,5 +57,14 @@ export function parseEditedFields(text: string): { ok: true; fields: Record<stri
     return { ok: false, message: `not valid JSON: ${(e as Error).message}` };
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, message: 'give an object of field → value, e.g. {"last_name": "Smith"}' };
+  // JSON.parse rounds a number a double cannot hold; never replay a rounded value (docs/values.md).
+  const outsideStrings = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const long = /-?\d[\d.]*(?:[eE][+-]?\d+)?/g;
+  for (const m of outsideStrings.matchAll(long)) {
+    const digits = m[0].replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '');
+    if (digits.length > 15 && String(Number(m[0])) !== m[0]) {
+      return { ok: false, message: `${m[0]} has more digits than a JSON number keeps here: write it as {"$dec": "${m[0]}"}` };
+    }
+  }
   return { ok: true, fields: v as Record<string, unknown> };
 }

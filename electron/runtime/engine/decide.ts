@@ -409,8 +409,13 @@ function decideUpsert(input: DecideInput): Decision {
     for (const [tf, v] of Object.entries(write)) {
       const info = input.targetFields.get(tf);
       if (!info) return invalid(d, `the target has no field "${tf}": fix the mapping (the target's fields are ${[...input.targetFields.keys()].join(', ')})`, write);
-      const why = typeMismatch(v, info.type, info.nullable || info.primaryKey);
-      if (why) return invalid(d, `field "${tf}" ${why}`, write);
+      // A column of the very type the value comes from holds it (SQLite's INTEGER holds 'many' as
+      // TEXT; Postgres's int4 holds what int4 printed): a same-type move is checked by the target alone.
+      const m = sync.fields.find((x) => x[t] === tf);
+      const from = m && (toTarget(m) ?? []).length === 0 ? input.sourceFields?.get(m[s]) : undefined;
+      const sameType = from?.nativeType !== undefined && from.nativeType === info.nativeType;
+      const why = typeMismatch(v, sameType ? 'unknown' : info.type, info.nullable || info.primaryKey);
+      if (why) return invalid(d, `field "${tf}" ${why}${info.nativeType ? `; the target column is ${info.nativeType}` : ''}`, write);
     }
   }
 

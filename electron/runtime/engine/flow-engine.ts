@@ -180,10 +180,13 @@ export class FlowEngine {
     }
   }
 
-  private learnEntities(entities: ReadonlyMap<string, EntityInfo[]>): void {
-    for (const [systemId, list] of entities) {
-      for (const e of list) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
-    }
+  private learnEntities(entities: ReadonlyMap<string, readonly EntityInfo[]>): void {
+    for (const [systemId, list] of entities) this.updateEntities(systemId, list);
+  }
+
+  /** Newly discovered field types (e.g. before a replay, after the user fixed a column). */
+  updateEntities(systemId: string, entities: readonly EntityInfo[]): void {
+    for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
   }
 
   /** The tombstone TTL of a sync (shown to the user). */

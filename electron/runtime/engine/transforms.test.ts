@@ -115,3 +115,11 @@ describe('applyTransforms', () => {
     expect(applyTransforms(v, [])).toBe(v);
   });
 });
+
+describe('transforms on exact values', () => {
+  it('read an exact value by its digits or text, never "[object Object]"', () => {
+    expect(applyTransforms({ $dec: '123456789012345678901234567890' }, [{ type: 'value-map', map: { '123456789012345678901234567890': 'big' }, otherwise: 'reject' }])).toBe('big');
+    expect(applyTransforms({ $dec: '15551234567' }, [{ type: 'phone', defaultCountryCode: '1' }])).toBe('+15551234567');
+    expect(() => applyTransforms({ $pg: 'timestamptz', text: 'soon' }, [{ type: 'date', format: 'iso-datetime' }])).toThrow('"soon" is not a date');
+  });
+});

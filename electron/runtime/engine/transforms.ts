@@ -1,9 +1,14 @@
 import type { Transform } from '../../../shared/flow/schema.js';
+import { exactText } from '../values/exact.js';
 
 export class TransformError extends Error {}
 
+/** A value's text for text-based transforms: an exact value (docs/values.md) by its digits or text. */
+const textOf = (v: unknown): string => exactText(v) ?? String(v);
+
 function toDate(v: unknown): Date | null {
   if (typeof v === 'number') return new Date(v);
+  if (exactText(v) !== null) return toDate(exactText(v));
   if (typeof v === 'string' && v.trim() !== '') {
     const d = new Date(/^\d+$/.test(v.trim()) ? Number(v) : v);
     return Number.isNaN(d.getTime()) ? null : d;
@@ -34,16 +39,16 @@ export function applyTransform(value: unknown, t: Transform): unknown {
     case 'uppercase':
       return typeof value === 'string' ? value.toUpperCase() : value;
     case 'phone':
-      return value === null || value === undefined || value === '' ? value : formatPhone(String(value), t.defaultCountryCode);
+      return value === null || value === undefined || value === '' ? value : formatPhone(textOf(value), t.defaultCountryCode);
     case 'date': {
       if (value === null || value === undefined || value === '') return value;
       const d = toDate(value);
-      if (!d) throw new TransformError(`"${String(value)}" is not a date`);
+      if (!d) throw new TransformError(`"${textOf(value)}" is not a date`);
       if (t.format === 'epoch-ms') return d.getTime();
       return t.format === 'iso-date' ? d.toISOString().slice(0, 10) : d.toISOString();
     }
     case 'value-map': {
-      const k = value === null || value === undefined ? 'null' : String(value);
+      const k = value === null || value === undefined ? 'null' : textOf(value);
       if (Object.prototype.hasOwnProperty.call(t.map, k)) return t.map[k];
       if (t.otherwise === 'null') return null;
       if (t.otherwise === 'reject') throw new TransformError(`value "${k}" is not in the value map (known: ${Object.keys(t.map).join(', ')}): add it to the map`);

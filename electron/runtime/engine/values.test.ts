@@ -64,3 +64,27 @@ describe('normalizeMatch', () => {
     expect(normalizeMatch('   ', 'lowercase-trim')).toBeNull();
   });
 });
+
+describe('sameValue on exact values', () => {
+  it('never equates a long decimal or big integer with its rounded neighbour', () => {
+    expect(sameValue('12345678901234567890.123456789', 12345678901234567000)).toBe(false);
+    expect(sameValue({ $dec: '12345678901234567890.123456789' }, '12345678901234567890.123456789')).toBe(true);
+    expect(sameValue({ $dec: '123456789012345678901234567890' }, { $dec: '123456789012345678901234567891' })).toBe(false);
+    expect(sameValue('0.30000000000000004', 0.30000000000000004)).toBe(true);
+  });
+
+  it('tells JSON null from SQL NULL and compares kept text exactly', () => {
+    expect(sameValue({ $json: 'null' }, null)).toBe(false);
+    expect(sameValue({ $json: '{"a":1,"a":2}' }, { $json: '{"a":1,"a":2}' })).toBe(true);
+    expect(sameValue({ $json: '{"a":1, "b":2}' }, { $json: '{"a":1,"b":2}' })).toBe(false);
+    expect(sameValue({ $pg: 'float8', text: '-0' }, 0)).toBe(false);
+    expect(sameValue({ $pg: 'float8', text: 'NaN' }, { $pg: 'float8', text: 'NaN' })).toBe(true);
+  });
+});
+
+describe('normalizeMatch on exact values', () => {
+  it('matches by the exact digits or text, never "[object Object]"', () => {
+    expect(normalizeMatch({ $dec: '123456789012345678901234567890' }, 'exact')).toBe('123456789012345678901234567890');
+    expect(normalizeMatch({ $json: '"A"' }, 'lowercase-trim')).toBe('"a"');
+  });
+});

@@ -1,3 +1,6 @@
+import { isExactDouble } from '../values/decimal.js';
+import { exactText, isExactDecimal, isJsonText, isPgText } from '../values/exact.js';
+
 /**
  * Value comparison across systems. Systems spell the same value differently (SQLite stores true as 1,
  * Postgres sends bigint as a string), so "did this field change?" compares canonical forms; a
@@ -9,13 +12,18 @@ export function canonical(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'string') {
     const t = v.trim();
-    if (t !== '' && /^-?\d+(\.\d+)?$/.test(t)) {
-      const n = Number(t);
-      if (Number.isFinite(n) && (Math.abs(n) <= Number.MAX_SAFE_INTEGER || t.includes('.'))) return n;
-    }
+    // Only a spelling of a number a double holds exactly compares as that number: a long decimal or
+    // a big integer compared as a double would equal its neighbours and hide a change.
+    if (t !== '' && /^-?\d+(\.\d+)?$/.test(t) && isExactDouble(t)) return Number(t);
     return v;
   }
   if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'object') {
+    // Kept text compares as text: exact, and the same spelling a string of it would have.
+    if (isExactDecimal(v)) return canonical(v.$dec);
+    if (isPgText(v)) return `${v.text}\u0000${v.$pg}`;
+    if (isJsonText(v)) return `${v.$json}\u0000json`;
+  }
   return v;
 }
 
@@ -36,7 +44,7 @@ export function stableJson(v: unknown): string {
 
 export function normalizeMatch(v: unknown, mode: 'exact' | 'lowercase-trim'): string | null {
   if (v === undefined || v === null) return null;
-  const s = typeof v === 'string' ? v : String(v);
+  const s = typeof v === 'string' ? v : (exactText(v) ?? (typeof v === 'object' ? stableJson(v) : String(v)));
   const out = mode === 'lowercase-trim' ? s.trim().toLowerCase() : s;
   return out === '' ? null : out;
 }

@@ -1,6 +1,7 @@
 import type { MatchingReport, PreflightResult } from '../../../shared/api/contract.js';
 import type { FlowDocument } from '../../../shared/flow/schema.js';
 import { findConnector } from '../connectors/registry.js';
+import type { EntityInfo } from '../connectors/types.js';
 import type { OpenedSystem } from '../connectors/system-connections.js';
 import { DEFAULT_RETRY } from '../engine/backoff.js';
 import { matchingReport } from '../engine/matching-report.js';
@@ -38,18 +39,21 @@ export async function runPreflight(flow: FlowDocument, deps: { store: Store; sec
     }
     let connection: SystemProbe['connection'];
     let pollIntervalMs = 0;
+    let entities: EntityInfo[] | undefined;
     try {
       connection = await deps.withSystems(flow, [system.id], async (opened) => {
         const s = opened.get(system.id);
         if (!s) return { ok: false, message: 'the system could not be opened' };
         pollIntervalMs = s.definition.pollIntervalMs?.(s.config) ?? 0;
         const r = await timeout(s.connector.testConnection(), TEST_TIMEOUT_MS, `system "${system.name}"`);
+        // The field types, for the value check; without them that check says so and passes.
+        if (r.ok) entities = await timeout(s.connector.discover(), TEST_TIMEOUT_MS, `system "${system.name}"`).catch(() => undefined);
         return { ok: r.ok, message: r.message };
       });
     } catch (e) {
       connection = { ok: false, message: (e as Error).message };
     }
-    systems.set(system.id, { connection, secrets: secretChecks, pollIntervalMs });
+    systems.set(system.id, { connection, secrets: secretChecks, pollIntervalMs, kind: system.kind, ...(entities ? { entities } : {}) });
   }
   const matching = new Map<string, MatchingReport | { error: string }>();
   for (const sync of flow.syncs) {

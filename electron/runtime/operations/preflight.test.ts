@@ -31,7 +31,7 @@ describe('preflightEdges', () => {
   it('passes a sound one-way edge', () => {
     const [edge] = preflightEdges(testFlow(), facts());
     expect(edge!.ok).toBe(true);
-    expect(edge!.checks.map((c) => c.id)).toEqual(['ownership', 'match-keys', 'secrets', 'connections', 'dlq', 'loop-prevention', 'tombstone-ttl']);
+    expect(edge!.checks.map((c) => c.id)).toEqual(['ownership', 'match-keys', 'secrets', 'connections', 'dlq', 'loop-prevention', 'tombstone-ttl', 'value-fidelity']);
   });
 
   it('fails on duplicate match keys, missing secrets and failed connections, saying what to fix', () => {
@@ -62,5 +62,19 @@ describe('preflightEdges', () => {
   it('shows the tombstone TTL against the longest poll interval', () => {
     const [edge] = preflightEdges(testFlow({ pollIntervalMs: 2 * 3_600_000 }), facts());
     expect(edge!.checks.find((c) => c.id === 'tombstone-ttl')).toMatchObject({ ok: true, detail: 'deletes are remembered for 26 h; the longest poll interval is 2 h' });
+  });
+
+  it('lists mapped pairs whose values the target would change, and fails on those it would change silently', () => {
+    const field = (name: string, type: 'string' | 'number' | 'integer', nativeType: string) => ({ name, type, nativeType, nullable: true, primaryKey: false });
+    const systems = (planType: [('string' | 'number' | 'integer'), string]) =>
+      new Map([
+        ['crm', probe({ kind: 'postgres', entities: [{ name: 'contacts', keyField: 'id', fields: [field('email', 'string', 'text'), field('name', 'string', 'text'), field('plan', 'number', 'numeric')] }] })],
+        ['billing', probe({ kind: planType[1] === 'REAL' ? 'sqlite' : 'postgres', entities: [{ name: 'customers', keyField: 'id', fields: [field('contact_email', 'string', 'text'), field('full_name', 'string', 'text'), field('plan_code', planType[0], planType[1])] }] })],
+      ]);
+    const check = (f: PreflightFacts) => preflightEdges(testFlow(), f)[0]!.checks.find((c) => c.id === 'value-fidelity')!;
+    expect(check(facts({ systems: systems(['number', 'numeric']) }))).toMatchObject({ ok: true, detail: 'all 3 mapped fields convert exactly' });
+    expect(check(facts({ systems: systems(['number', 'double precision']) }))).toMatchObject({ ok: false, detail: expect.stringContaining('contacts.plan (numeric) → customers.plan_code (double precision): Postgres rounds') });
+    expect(check(facts({ systems: systems(['number', 'REAL']) }))).toMatchObject({ ok: true, detail: expect.stringContaining('go to the DLQ') });
+    expect(check(facts())).toMatchObject({ ok: true, detail: expect.stringContaining('could not be read') });
   });
 });

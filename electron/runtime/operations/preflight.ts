@@ -1,6 +1,8 @@
 import type { MatchingReport, PreflightCheck, PreflightEdge } from '../../../shared/api/contract.js';
 import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
+import type { EntityInfo } from '../connectors/types.js';
 import { tombstoneTtlMs } from '../engine/routes.js';
+import { conversionOf } from '../values/conversions.js';
 import { directionsOf, targetSide } from '../engine/sides.js';
 
 /** What preflight found out about one system by talking to it. */
@@ -10,6 +12,9 @@ export interface SystemProbe {
   secrets: { field: string; ref: string | null; present: boolean }[];
   /** Longest polling interval of its connector (0 when pushed). */
   pollIntervalMs: number;
+  /** Connector kind and discovered entities (absent when discovery failed), for the value check. */
+  kind?: string;
+  entities?: EntityInfo[];
 }
 
 export interface PreflightFacts {
@@ -125,10 +130,43 @@ function tombstones(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
   return { id: 'tombstone-ttl', label, ok: ttl >= longest, detail: `deletes are remembered for ${fmtMs(ttl)}; the longest poll interval is ${fmtMs(longest)}` };
 }
 
+/** Mapped pairs whose values do not all arrive unchanged (docs/values.md), from the discovered field types. */
+function valueFidelity(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const label = 'Mapped values convert exactly';
+  const fields = (side: 'a' | 'b') => facts.systems.get(sync[side].system)?.entities?.find((e) => e.name === sync[side].entity)?.fields;
+  const probe = (side: 'a' | 'b') => facts.systems.get(sync[side].system);
+  const lossy: string[] = [];
+  const refusing: string[] = [];
+  let checked = 0;
+  for (const direction of directionsOf(sync)) {
+    const t = targetSide(direction);
+    const s = t === 'a' ? 'b' : 'a';
+    const from = fields(s);
+    const to = fields(t);
+    if (!from || !to) continue;
+    for (const m of sync.fields) {
+      if (m.owner !== s && m.owner !== 'shared') continue;
+      if ((t === 'b' ? m.toB : m.toA).length > 0) continue; // a transform changes the value on purpose
+      const sf = from.find((x) => x.name === m[s]);
+      const tf = to.find((x) => x.name === m[t]);
+      if (!sf || !tf) continue;
+      checked++;
+      const c = conversionOf({ kind: probe(s)?.kind ?? '', field: sf }, { kind: probe(t)?.kind ?? '', field: tf });
+      const pair = `${sync[s].entity}.${sf.name} (${sf.nativeType ?? sf.type}) → ${sync[t].entity}.${tf.name} (${tf.nativeType ?? tf.type}): ${c.why}`;
+      if (c.exactness === 'lossy') lossy.push(pair);
+      else if (c.exactness === 'refuses') refusing.push(pair);
+    }
+  }
+  if (checked === 0) return { id: 'value-fidelity', label, ok: true, detail: 'the field types could not be read; values are still checked on every write' };
+  if (lossy.length > 0) return { id: 'value-fidelity', label, ok: false, detail: `the target would change values without an error: ${lossy.join('; ')}${refusing.length > 0 ? `. Refused when they do not fit (to the DLQ): ${refusing.join('; ')}` : ''}` };
+  if (refusing.length > 0) return { id: 'value-fidelity', label, ok: true, detail: `${checked - refusing.length} of ${checked} mapped fields convert exactly; values the target cannot hold exactly go to the DLQ with their reason: ${refusing.join('; ')}` };
+  return { id: 'value-fidelity', label, ok: true, detail: `all ${checked} mapped fields convert exactly` };
+}
+
 /** The go-live checklist of every edge of a flow, from facts gathered by talking to its systems. */
 export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
   return flow.syncs.map((sync) => {
-    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts)];
+    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts)];
     return { syncId: sync.id, name: sync.name ?? sync.id, ok: checks.every((c) => c.ok), checks };
   });
 }

@@ -1,3 +1,5 @@
+import { isIntegerText } from '../../values/decimal.js';
+import { isExactDecimal, showValue } from '../../values/exact.js';
 import { entityKeyField, type EntitySpec, type FieldSpec } from './format.js';
 import { getPath } from './json-path.js';
 import { toEpochMs } from './record-time.js';
@@ -28,8 +30,17 @@ export function extractRecord(entity: EntitySpec, raw: unknown, opts: { keyOnly?
   const keyParts: string[] = [];
   for (const p of parts) {
     const v = fields[p] ?? top[p];
+    // A number a double cannot hold arrives as its digits ({ $dec }), and the key is those digits.
+    if (isExactDecimal(v)) {
+      keyParts.push(v.$dec);
+      continue;
+    }
     if (v === undefined || v === null || v === '' || typeof v === 'object') {
       return { ok: false, message: `the ${entity.name} record has no usable "${p}" (its key); send it as a string or number` };
+    }
+    // A whole number past 2^53 that reached us as a double may already be rounded: never key on it.
+    if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      return { ok: false, message: `the ${entity.name} record's "${p}" (its key) is ${String(v)}, beyond what a double holds exactly: send it as a string` };
     }
     keyParts.push(String(v));
   }
@@ -61,9 +72,9 @@ function checkField(f: FieldSpec, v: unknown): string | null {
       case 'string':
         return typeof v === 'string';
       case 'integer':
-        return typeof v === 'number' && Number.isInteger(v);
+        return (typeof v === 'number' && Number.isInteger(v)) || (isExactDecimal(v) && isIntegerText(v.$dec));
       case 'number':
-        return typeof v === 'number' && Number.isFinite(v);
+        return (typeof v === 'number' && Number.isFinite(v)) || isExactDecimal(v);
       case 'boolean':
         return typeof v === 'boolean';
       case 'datetime':
@@ -76,5 +87,5 @@ function checkField(f: FieldSpec, v: unknown): string | null {
         return true;
     }
   })();
-  return ok ? null : `"${f.name}" must be ${f.type === 'integer' ? 'an integer' : `a ${f.type}`}, got ${JSON.stringify(v).slice(0, 40)}`;
+  return ok ? null : `"${f.name}" must be ${f.type === 'integer' ? 'an integer' : `a ${f.type}`}, got ${showValue(v)}`;
 }

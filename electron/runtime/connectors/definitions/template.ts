@@ -2,6 +2,8 @@
  * `{name}` placeholders in paths, query values and headers of a definition. Values placed in a
  * URL path are percent-encoded so a key like `a/b` cannot walk to another endpoint.
  */
+import { exactText } from '../../values/exact.js';
+
 export type TemplateVars = Record<string, unknown>;
 
 const PLACEHOLDER = /\{([A-Za-z0-9_.]+)\}/g;
@@ -10,7 +12,8 @@ export function renderTemplate(template: string, vars: TemplateVars, encode: (s:
   return template.replace(PLACEHOLDER, (_m, name: string) => {
     const value = lookup(vars, name);
     if (value === undefined || value === null) throw new Error(`the template "${template}" needs {${name}}, which has no value`);
-    return encode(String(value));
+    // An exact value (a big id, json text) goes in by its digits or text, never "[object Object]".
+    return encode(exactText(value) ?? String(value));
   });
 }
 

@@ -113,8 +113,9 @@ describe('log-based capture', () => {
       at: '2024-03-01T10:34:56.123456Z',
       local_at: '2024-03-01T12:34:56.5',
       day: '2024-02-29',
-      doc: { a: [1, 'x', null], b: { c: true } },
-      raw: [1, 2],
+      // json and jsonb stay Postgres's exact text (docs/values.md): big numbers, key order, JSON null.
+      doc: { $json: '{"a": [1, "x", null], "b": {"c": true}}' },
+      raw: { $json: '[1, 2]' },
       counts: [1, null, 3],
       tags: ['a b', 'c,d', 'e"f', null],
       prices: ['1.10', '2.25'],

@@ -29,10 +29,33 @@ describe('value mapping', () => {
     expect(parserForType(OID.int8, arrays)('9007199254740993')).toBe('9007199254740993');
     expect(parserForType(OID.numeric, arrays)('0.1000000000000000000001')).toBe('0.1000000000000000000001');
     expect(parserForType(1016, arrays)('{9007199254740993,NULL}')).toEqual(['9007199254740993', null]);
-    expect(parserForType(3807, arrays)('{"{\\"a\\": 1}",NULL}')).toEqual([{ a: 1 }, null]);
-    expect(parserForType(OID.float8, arrays)('NaN')).toBe('NaN');
+    expect(parserForType(3807, arrays)('{"{\\"a\\": 1}",NULL}')).toEqual([{ $json: '{"a": 1}' }, null]);
+    expect(parserForType(OID.float8, arrays)('NaN')).toEqual({ $pg: 'float8', text: 'NaN' });
     expect(parserForType(OID.bool, arrays)('f')).toBe(false);
     expect(parserForType(99999, arrays)('whatever')).toBe('whatever');
+  });
+
+  test('keeps what a JS value cannot hold as Postgres text, and writes that text back', () => {
+    const arrays = new Map([[1007, OID.int4]]);
+    const cases: Array<[number, string, unknown]> = [
+      [OID.float8, '-0', { $pg: 'float8', text: '-0' }],
+      [OID.float8, '-Infinity', { $pg: 'float8', text: '-Infinity' }],
+      [OID.float4, '1.1', 1.1],
+      [OID.float8, '1e+100', 1e100],
+      [OID.numeric, 'NaN', { $pg: 'numeric', text: 'NaN' }],
+      [OID.numeric, '12345678901234567890.123456789', '12345678901234567890.123456789'],
+      [OID.jsonb, '12345678901234567890.123456789', { $json: '12345678901234567890.123456789' }],
+      [OID.jsonb, 'null', { $json: 'null' }],
+      [OID.json, '{"a": 1, "a": 2}', { $json: '{"a": 1, "a": 2}' }],
+      [1007, '[0:1]={7,8}', { $pg: 'array', text: '[0:1]={7,8}' }],
+    ];
+    for (const [oid, text, value] of cases) {
+      expect(parserForType(oid, arrays)(text), text).toEqual(value);
+      const shape = { json: oid === OID.json || oid === OID.jsonb, array: oid === 1007, elementJson: false };
+      expect(encodeForColumn(value, shape), text).toBe(text);
+    }
+    expect(encodeForColumn({ id: { $dec: '123456789012345678901234567890' } }, { json: true, array: false, elementJson: false })).toBe('{"id":123456789012345678901234567890}');
+    expect(() => encodeForColumn({ $pg: 'float8', text: 'NaN' }, { json: true, array: false, elementJson: false })).toThrow(/no exact JSON form/);
   });
 
   test('writes timestamps as ISO 8601', () => {

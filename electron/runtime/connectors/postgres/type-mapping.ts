@@ -1,11 +1,16 @@
 import type { FieldType } from '../types.js';
+import { exactText, isJsonText, jsonText, pgText } from '../../values/exact.js';
+import { parseLosslessJson, stringifyLossless } from '../../values/lossless-json.js';
 import { formatArrayLiteral, parseArrayLiteral } from './array-literal.js';
 
 /**
  * Faithful text → JS mapping for values read in Postgres text format (pgoutput and snapshots).
  * Sessions run with DateStyle=ISO and TimeZone=UTC (see connection-options.ts) so time values
- * arrive in one shape. Exactness beats convenience: int8 and numeric stay strings, timestamps
- * keep their microseconds as ISO strings instead of becoming a millisecond Date.
+ * arrive in one shape. Exactness beats convenience (docs/values.md): int8 and numeric stay strings,
+ * timestamps keep their microseconds as ISO strings instead of becoming a millisecond Date, json
+ * and jsonb stay their exact text (`{ $json }`), and a value with no exact plain form (float
+ * NaN/±Infinity/-0, numeric NaN/±Infinity, an array with explicit lower bounds) stays Postgres's
+ * text (`{ $pg, text }`). Writing any of these back into the same type gives Postgres that text.
  */
 
 export const OID = {
@@ -42,10 +47,18 @@ export function parseTimestamp(text: string): string {
   return `${m[1]}T${m[2]}${zone.length === 3 ? `${zone}:00` : zone}`;
 }
 
-function parseFloatText(text: string): unknown {
-  const n = Number(text);
-  // NaN/Infinity have no JSON form; keep the server's spelling rather than lose it.
-  return Number.isFinite(n) ? n : text;
+function floatParser(type: string): ValueParser {
+  // Postgres prints a float's shortest round-trip text, so its double is the value exactly; only
+  // NaN, ±Infinity and -0 have no exact JSON form. (No String(n) round trip: it would triple the cost.)
+  return (t) => {
+    const n = Number(t);
+    return Number.isFinite(n) && !(n === 0 && t.startsWith('-')) ? n : pgText(type, t);
+  };
+}
+
+function parseNumeric(text: string): unknown {
+  // Digits stay a string (any precision and scale); NaN and ±Infinity are no decimal text.
+  return text === 'NaN' || text === 'Infinity' || text === '-Infinity' ? pgText('numeric', text) : text;
 }
 
 const scalarParsers = new Map<number, ValueParser>([
@@ -54,11 +67,11 @@ const scalarParsers = new Map<number, ValueParser>([
   [OID.int4, (t) => Number(t)],
   [OID.oid, (t) => Number(t)],
   [OID.int8, (t) => t],
-  [OID.numeric, (t) => t],
-  [OID.float4, parseFloatText],
-  [OID.float8, parseFloatText],
-  [OID.json, (t) => JSON.parse(t) as unknown],
-  [OID.jsonb, (t) => JSON.parse(t) as unknown],
+  [OID.numeric, parseNumeric],
+  [OID.float4, floatParser('float4')],
+  [OID.float8, floatParser('float8')],
+  [OID.json, jsonText],
+  [OID.jsonb, jsonText],
   [OID.timestamp, parseTimestamp],
   [OID.timestamptz, parseTimestamp],
 ]);
@@ -71,7 +84,8 @@ export function parserForType(typeOid: number, arrays: ArrayElementTypes): Value
   const element = arrays.get(typeOid);
   if (element !== undefined) {
     const parseElement = parserForType(element, arrays);
-    return (t) => parseArrayLiteral(t, parseElement);
+    // Explicit lower bounds (`[0:1]={a,b}`) have no JS array form: keep the literal.
+    return (t) => (t.startsWith('[') ? pgText('array', t) : parseArrayLiteral(t, parseElement));
   }
   return identity;
 }
@@ -88,7 +102,6 @@ export function fieldTypeFor(typeName: string, category: string): FieldType {
     case 'float4':
     case 'float8':
     case 'numeric':
-    case 'money':
       return 'number';
     case 'bool':
       return 'boolean';
@@ -113,9 +126,13 @@ export interface ColumnShape {
 }
 
 function encodeScalar(value: unknown, json: boolean): string {
-  if (json) return JSON.stringify(value);
+  // Kept text goes back as it came: the same type reads it into the same value.
+  const text = exactText(value);
+  if (text !== null) return json && !isJsonText(value) && typeof (value as { $pg?: unknown }).$pg === 'string' ? stringifyLossless(value) : text;
+  if (json) return stringifyLossless(value);
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return stringifyLossless(value);
+  if (Object.is(value, -0)) return '-0';
   return String(value);
 }
 
@@ -124,8 +141,22 @@ export function encodeForColumn(value: unknown, shape: ColumnShape): string | nu
   if (value === null || value === undefined) return null;
   if (shape.array) {
     if (!Array.isArray(value)) {
-      // Already an array literal in text form (e.g. copied from another Postgres as text).
-      if (typeof value === 'string' && value.startsWith('{')) return value;
+      const text = exactText(value);
+      if (text !== null) return text;
+      if (typeof value === 'string') {
+        // Already an array literal in text form (e.g. copied from another Postgres as text).
+        if (value.startsWith('{') || /^\[-?\d+:-?\d+\]/.test(value)) return value;
+        // A JSON array kept as text (e.g. a Postgres array that went through a SQLite TEXT column).
+        if (value.startsWith('[')) {
+          let parsed: unknown = null;
+          try {
+            parsed = parseLosslessJson(value);
+          } catch {
+            parsed = null;
+          }
+          if (Array.isArray(parsed)) return formatArrayLiteral(parsed, (v) => encodeScalar(v, shape.elementJson));
+        }
+      }
       return formatArrayLiteral([value], (v) => encodeScalar(v, shape.elementJson));
     }
     return formatArrayLiteral(value, (v) => encodeScalar(v, shape.elementJson));

@@ -5,6 +5,8 @@ import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type Tab
 import { clientConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
 import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
+import { showValue } from '../../values/exact.js';
+import { NotJsonError } from '../../values/lossless-json.js';
 import { encodeForColumn, type ColumnShape } from './type-mapping.js';
 
 type UpsertOp = Extract<WriteOp, { kind: 'upsert' }>;
@@ -156,7 +158,9 @@ export class PostgresWriter {
         const error = classifyPgError(err);
         return ops.map(() => ({ ok: false, error }));
       }
-      if ((err as { code?: string }).code === '42703') this.tables.delete(entity);
+      // The table may have changed under us (a column added, a type widened to take a refused
+      // value before a replay): read it again before going op by op.
+      this.tables.delete(entity);
     }
     // The batch failed on some op's data: apply op by op so the good ones land and each bad one
     // gets its own reason.
@@ -219,6 +223,17 @@ export class PostgresWriter {
   /** A failed op's error, pointing at the column and value when Postgres did not. */
   private async explain(client: pg.Client, table: TableInfo, op: WriteOp, err: unknown): Promise<SyncError> {
     if (err instanceof ValidationProblem) return syncError('validation', err.message);
+    if (err instanceof NotJsonError) {
+      for (const [name, value] of Object.entries(op.kind === 'upsert' ? op.fields : {})) {
+        const c = table.columns.find((x) => x.name === name);
+        try {
+          if (c) encodeForColumn(value, shapeOf(c));
+        } catch (e) {
+          return syncError('validation', `column "${name}" (${c!.nativeType}) cannot hold ${showValue(value)} exactly: ${(e as Error).message}`);
+        }
+      }
+      return syncError('validation', err.message);
+    }
     const base = classifyPgError(err);
     const code = (err as { code?: string }).code ?? '';
     if (!code.startsWith('22') || op.kind !== 'upsert' || (err as { column?: string }).column) return base;

@@ -1,4 +1,5 @@
 import { syncError } from '../../../../shared/errors.js';
+import { parseLosslessJson } from '../../values/lossless-json.js';
 import type { Authenticator } from './auth.js';
 import { errorForException, errorForResponse, HttpSyncError, type HttpClient, type HttpRequest, type HttpResponse } from './http-client.js';
 
@@ -74,7 +75,7 @@ export class ApiCaller {
       let json: unknown = null;
       if (res.text.length > 0) {
         try {
-          json = JSON.parse(res.text);
+          json = parseLosslessJson(res.text);
         } catch {
           throw new HttpSyncError(syncError('permanent', `${what}: the response is not JSON`, { response: res.text.slice(0, 300) }));
         }

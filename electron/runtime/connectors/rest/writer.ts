@@ -6,6 +6,8 @@ import { toEpochMs } from '../definitions/record-time.js';
 import { renderPath, type TemplateVars } from '../definitions/template.js';
 import { signPayload, type SignatureScheme } from '../webhook/signature.js';
 import type { ApiCaller } from './api-caller.js';
+import { isExactDecimal, showValue } from '../../values/exact.js';
+import { NotJsonError, stringifyLossless } from '../../values/lossless-json.js';
 import { formEncode } from './form-encoding.js';
 import { HttpSyncError, type HttpRequest } from './http-client.js';
 import { renderQuery } from './request-spec.js';
@@ -47,6 +49,23 @@ export async function writeOps(entity: EntitySpec, ops: WriteOp[], origin: strin
   return results;
 }
 
+/** The JSON body, every number exact; a field JSON cannot hold exactly is refused by name. */
+function jsonBody(payload: unknown, fields: Record<string, unknown>, entity: string): string {
+  try {
+    return stringifyLossless(payload);
+  } catch (e) {
+    if (!(e instanceof NotJsonError)) throw e;
+    for (const [name, v] of Object.entries(fields)) {
+      try {
+        stringifyLossless(v);
+      } catch (inner) {
+        throw new HttpSyncError(syncError('validation', `field "${name}" of ${entity} cannot be sent as JSON: ${(inner as Error).message} (value ${showValue(v)}); map it to a text field or fix the value`));
+      }
+    }
+    throw new HttpSyncError(syncError('validation', `the ${entity} body cannot be sent as JSON: ${e.message}`));
+  }
+}
+
 async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: WriterOptions): Promise<WriteResult> {
   const w = entity.write;
   if (!w) throw new HttpSyncError(syncError('permanent', `${entity.name} is read-only in this definition (no write section)`));
@@ -58,7 +77,7 @@ async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: Writ
     let body: string | undefined;
     if (fields) {
       const payload = w.wrap ? { [w.wrap]: fields } : fields;
-      body = w.encoding === 'form' ? formEncode(payload) : JSON.stringify(payload);
+      body = w.encoding === 'form' ? formEncode(payload) : jsonBody(payload, fields, entity.name);
       headers['content-type'] = w.encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
       if (o.signing) Object.assign(headers, signPayload(o.signing.scheme, o.signing.secret, body));
     }
@@ -66,6 +85,7 @@ async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: Writ
   };
   const keyFrom = (json: unknown, fallback: string | null): string => {
     const k = getPath(json, w.responseKeyPath);
+    if (isExactDecimal(k)) return k.$dec;
     if (k !== undefined && k !== null && k !== '') return String(k);
     if (fallback) return fallback;
     throw new HttpSyncError(syncError('permanent', `the ${entity.name} write answered without a key at "${w.responseKeyPath}"`));

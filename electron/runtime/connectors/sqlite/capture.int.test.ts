@@ -26,7 +26,7 @@ describe('sqlite capture', () => {
 
     const changes = rec.changes();
     expect(changes.map((x) => [x.op, x.key])).toEqual([['upsert', '1'], ['upsert', '1'], ['delete', '1']]);
-    expect(changes[0]!.fields).toEqual({ id: 1, email: 'a@x.com', name: 'Ann', avatar: '0AFF' });
+    expect(changes[0]!.fields).toEqual({ id: 1, email: 'a@x.com', name: 'Ann', avatar: { $blob: '0AFF' } });
     expect(changes[1]!.fields).toMatchObject({ name: 'Anna' });
     expect(changes[2]!.fields).toEqual({ id: 1 });
     expect(changes.every((x) => x.origin === 'user' && x.entity === 'contacts')).toBe(true);

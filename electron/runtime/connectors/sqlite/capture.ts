@@ -5,6 +5,8 @@ import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
 import { Sleeper } from './sleeper.js';
 import { keyColumnOf, type SchemaCache, type TableSchema } from './table-schema.js';
+import { parseLosslessJson } from '../../values/lossless-json.js';
+import { jsonColumnsOf, tagJsonColumns } from './values.js';
 
 export const CAPTURE_BATCH_SIZE = 2000;
 /** Consumed change-log rows are deleted at most this often (or when this many piled up): one small write instead of one per batch. */
@@ -86,6 +88,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
   const readBatch = db.prepare(`SELECT id, tbl, pk, op, row_json, changed_at, origin FROM ${CHANGES_TABLE} WHERE id > ? ORDER BY id LIMIT ?`);
   const deleteConsumed = db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= ?`);
   let captured = new Set(tables.map((t) => t.name));
+  let jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
 
   let deletedUpTo = 0;
   let lastDeleteAt = 0;
@@ -127,6 +130,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     }
     tables = still;
     captured = new Set(tables.map((t) => t.name));
+    jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
     triggersStale = syncCaptureTriggers(db, tables);
   };
 
@@ -137,7 +141,10 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
       if (!captured.has(r.tbl)) continue;
       let fields: Record<string, unknown>;
       try {
-        fields = JSON.parse(r.row_json) as Record<string, unknown>;
+        // Storage classes kept: an INTEGER beyond 2^53 and a whole REAL (1.0) stay exact (docs/values.md).
+        fields = parseLosslessJson(r.row_json, 'sqlite') as Record<string, unknown>;
+        const json = jsonColumns.get(r.tbl);
+        if (json && json.length > 0) tagJsonColumns(fields, json);
       } catch {
         pendingNotices.push(`change ${r.id} on "${r.tbl}" has an unreadable row and was skipped`);
         continue;

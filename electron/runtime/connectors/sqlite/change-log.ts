@@ -17,7 +17,7 @@ export const META_TABLE = `${INTERNAL_PREFIX}meta`;
 export const APPLIED_TABLE = `${INTERNAL_PREFIX}applied`;
 
 /** Bump when the generated trigger SQL changes: installed triggers then differ and are replaced. */
-const TRIGGER_VERSION = 1;
+const TRIGGER_VERSION = 2;
 
 const EPOCH_MS_NOW = "(julianday('now') - 2440587.5) * 86400000.0";
 /** Our own writes set this row inside their transaction; everyone else's changes are `user`. */
@@ -89,10 +89,13 @@ export const SET_ORIGIN_SQL = `INSERT INTO ${ORIGIN_TABLE}(id, origin) VALUES (1
 /** Run before COMMIT, so the row is never visible to another connection. */
 export const CLEAR_ORIGIN_SQL = `DELETE FROM ${ORIGIN_TABLE}`;
 
-/** json_object() refuses BLOBs, and a failing trigger would fail the user's own write: store them as hex. */
+/**
+ * json_object() refuses BLOBs, and a failing trigger would fail the user's own write: a BLOB goes
+ * as `{"$blob": "<hex>"}`, so it is written back as a BLOB, not as the text of its hex.
+ */
 function jsonValue(ref: string, column: string): string {
   const c = `${ref}.${quoteIdent(column)}`;
-  return `CASE typeof(${c}) WHEN 'blob' THEN hex(${c}) ELSE ${c} END`;
+  return `CASE typeof(${c}) WHEN 'blob' THEN json_object('$blob', hex(${c})) ELSE ${c} END`;
 }
 
 function rowJson(ref: string, columns: string[]): string {

@@ -45,7 +45,7 @@ describe('sqlite discovery and reads', () => {
     expect((await c.readSamples('contacts', 2)).map((r) => r.key)).toEqual(['1', '2']);
     const byKey = await c.readByKeys('contacts', ['3', '1', '404']);
     expect(byKey.map((r) => r.key)).toEqual(['1', '3']);
-    expect(byKey[0]!.fields).toMatchObject({ id: 1, email: ' Ann@X.com', photo: '01' });
+    expect(byKey[0]!.fields).toMatchObject({ id: 1, email: ' Ann@X.com', photo: { $blob: '01' } });
     expect((await c.findByField('contacts', 'email', ['ann@x.com', null, 'BOB@X.COM'], 'lowercase-trim')).map((r) => r.key)).toEqual(['1', '2']);
     expect((await c.findByField('contacts', 'email', ['ann@x.com', 'bob@x.com'], 'exact')).map((r) => r.key)).toEqual(['2']);
     await expect(c.findByField('contacts', 'mail', ['x'], 'exact')).rejects.toThrow(/column "mail" does not exist in table "contacts"/);

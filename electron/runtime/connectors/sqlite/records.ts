@@ -4,7 +4,7 @@ import { NORMALIZE_FN, normalizeMatchValue, type Db } from './database.js';
 import { SqliteSetupError } from './config.js';
 import { quoteIdent } from './sql-quote.js';
 import { keyColumnOf, keyValue, type ColumnSchema, type SchemaCache, type TableSchema } from './table-schema.js';
-import { fromSqliteRow, toSqliteValue } from './values.js';
+import { fromSqliteRow, jsonColumnsOf, toSqliteValue } from './values.js';
 
 /** SQLite allows 32766 bound parameters; chunks stay far below and keep statements reusable. */
 const IN_CHUNK = 500;
@@ -24,8 +24,8 @@ export class SqliteRecordReader {
   samples(entity: string, limit: number): SourceRecord[] {
     const { table, key } = this.table(entity);
     const n = Math.max(0, Math.min(Math.floor(limit), 10_000));
-    const rows = this.db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(key.name)} LIMIT ?`).all(n) as Record<string, unknown>[];
-    return rows.map((r) => this.record(key, r));
+    const rows = this.db.prepare(`SELECT * FROM ${quoteIdent(table.name)} ORDER BY ${quoteIdent(key.name)} LIMIT ?`).safeIntegers(true).all(n) as Record<string, unknown>[];
+    return rows.map((r) => this.record(table, key, r));
   }
 
   byKeys(entity: string, keys: string[]): SourceRecord[] {
@@ -51,13 +51,13 @@ export class SqliteRecordReader {
     for (let i = 0; i < values.length; i += IN_CHUNK) {
       const chunk = values.slice(i, i + IN_CHUNK);
       const sql = `SELECT * FROM ${quoteIdent(table.name)} WHERE ${expr} IN (${chunk.map(() => '?').join(', ')}) ORDER BY ${quoteIdent(key.name)}`;
-      for (const r of this.db.prepare(sql).all(...chunk) as Record<string, unknown>[]) out.push(this.record(key, r));
+      for (const r of this.db.prepare(sql).safeIntegers(true).all(...chunk) as Record<string, unknown>[]) out.push(this.record(table, key, r));
     }
     return out;
   }
 
-  private record(key: ColumnSchema, row: Record<string, unknown>): SourceRecord {
-    return { key: String(row[key.name]), fields: fromSqliteRow(row) };
+  private record(table: TableSchema, key: ColumnSchema, row: Record<string, unknown>): SourceRecord {
+    return { key: String(row[key.name]), fields: fromSqliteRow(row, jsonColumnsOf(table.columns)) };
   }
 
   private table(entity: string): { table: TableSchema; key: ColumnSchema } {

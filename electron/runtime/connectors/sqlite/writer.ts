@@ -202,7 +202,7 @@ export class SqliteWriter {
         const known = table.columns.map((c) => c.name).join(', ');
         throw new OpRejected(`column "${name}" does not exist in table "${table.name}" (columns: ${known}): fix the field mapping or add the column`);
       }
-      values.set(name, toSqliteValue(value, name));
+      values.set(name, toSqliteValue(value, name, table.columns.find((c) => c.name === name)?.declaredType ?? ''));
     }
     return values;
   }

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CapturedChange, CaptureSink } from '../types.js';
+import { isExactDecimal } from '../../values/exact.js';
+import { parseLosslessJson } from '../../values/lossless-json.js';
 import type { EntitySpec, WebhookRoute } from '../definitions/format.js';
 import { getPath } from '../definitions/json-path.js';
 import { BodyTooLargeError, readBody } from './body-reader.js';
@@ -91,12 +93,14 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(body.toString('utf8'));
+      // Lossless: an id beyond 2^53 or a long decimal stays its digits (docs/values.md).
+      payload = parseLosslessJson(body.toString('utf8'));
     } catch (e) {
       return reject(res, 400, 'bad-json', `the body is not valid JSON (${(e as Error).message})`);
     }
     const fromHeader = deliveryHeader ? req.headers[deliveryHeader] : undefined;
-    const rawId = (Array.isArray(fromHeader) ? fromHeader[0] : fromHeader) ?? (opts.deliveryId.path ? getPath(payload, opts.deliveryId.path) : undefined);
+    const pathId = opts.deliveryId.path ? getPath(payload, opts.deliveryId.path) : undefined;
+    const rawId = (Array.isArray(fromHeader) ? fromHeader[0] : fromHeader) ?? (isExactDecimal(pathId) ? pathId.$dec : pathId);
     if ((typeof rawId !== 'string' && typeof rawId !== 'number') || String(rawId).length === 0 || String(rawId).length > 200) {
       const where = [opts.deliveryId.header && `the ${opts.deliveryId.header} header`, opts.deliveryId.path && `the body field "${opts.deliveryId.path}"`].filter(Boolean).join(' or ');
       return reject(res, 400, 'no-delivery-id', `every delivery needs a unique id (1–200 characters) in ${where}`);
