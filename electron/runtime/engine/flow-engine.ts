@@ -818,6 +818,7 @@ export class FlowEngine {
           await this.durable();
         },
         durable: () => this.durable(),
+        deliveries: { find: (id, contentHash, nowMs) => this.store.seenDeliveries.find(this.flowId, systemId, id, contentHash, nowMs) },
         reportStatus: (status) => this.systemDetail.set(systemId, status),
       });
       if (!this.running || signal.aborted) {
@@ -948,6 +949,7 @@ export class FlowEngine {
         this.store.inbox.pruneSeen(now - DEDUPE_KEEP_MS);
         this.store.metrics.prune(now - METRICS_KEEP_MS);
         this.store.tombstones.expire(now);
+        this.store.seenDeliveries.prune(now);
         this.lastPrune = now;
       }
     }, { relaxed: true });

@@ -16,6 +16,7 @@ import { DlqDiscardRepo } from './dlq-discards.js';
 import { EdgeHistoryRepo } from './edge-history.js';
 import { GoLiveRepo } from './operations-log.js';
 import { AlertThresholdRepo } from './alert-thresholds.js';
+import { SeenDeliveryRepo } from './seen-deliveries.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -33,6 +34,7 @@ export class Store {
   readonly history: EdgeHistoryRepo;
   readonly goLive: GoLiveRepo;
   readonly alerts: AlertThresholdRepo;
+  readonly seenDeliveries: SeenDeliveryRepo;
 
   private readonly synchronous: string;
   // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
@@ -57,6 +59,7 @@ export class Store {
     this.history = new EdgeHistoryRepo(db);
     this.goLive = new GoLiveRepo(db);
     this.alerts = new AlertThresholdRepo(db);
+    this.seenDeliveries = new SeenDeliveryRepo(db);
   }
 
   private barrier: DurabilityBarrier | null = null;
