@@ -220,8 +220,8 @@ describe('webhook receiver crash safety', () => {
     child = null;
   });
 
-  function run(dbPath: string, crash: boolean): Promise<{ proc: ChildProcess; port: number }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fixture, dbPath], {
+  function run(dbPath: string, crash: boolean, script = fixture): Promise<{ proc: ChildProcess; port: number }> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', script, dbPath], {
       env: { ...process.env, CRASH_AFTER_COMMIT: crash ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -266,6 +266,46 @@ describe('webhook receiver crash safety', () => {
       db.close();
       expect(calls).toEqual(['crm:wh:evt_crash_1', 'crm:wh:evt_crash_1']);
       expect(inbox).toEqual(['crm:wh:evt_crash_1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with the store as delivery ledger: the delivery is recorded in the commit that stores its event, so after a crash the re-signed retry is acknowledged without a second write and a replay gets 409', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wh-crash-store-'));
+    const dbPath = join(dir, 'workspace.db');
+    const storeFixture = fileURLToPath(new URL('./fixtures/store-receiver.ts', import.meta.url));
+    try {
+      const scheme: SignatureScheme = { scheme: 'stripe', header: 'Stripe-Signature' };
+      const body = JSON.stringify({ id: 'evt_crash_2', entity: 'contacts', op: 'upsert', record: { id: 'c1' } });
+      const original = { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body) };
+      const a = await run(dbPath, true, storeFixture);
+      const exited = new Promise((r) => a.proc.once('exit', r));
+      const first = await fetch(`http://127.0.0.1:${a.port}/webhooks`, { method: 'POST', body, headers: original }).then(
+        (r) => r.status,
+        () => 'no response',
+      );
+      expect(first).toBe('no response');
+      await exited;
+
+      const b = await run(dbPath, false, storeFixture);
+      const url = `http://127.0.0.1:${b.port}/webhooks`;
+      const replay = await fetch(url, { method: 'POST', body, headers: original });
+      expect(replay.status).toBe(409);
+      const retry = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body, Date.now() + 1000) } });
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual({ ok: true, duplicate: true, eventId: 'crm:wh:evt_crash_2' });
+      b.proc.kill('SIGTERM');
+      await new Promise((r) => b.proc.once('exit', r));
+
+      const db = new Database(dbPath, { readonly: true });
+      const calls = db.prepare('SELECT event_ids, deliveries FROM sink_calls ORDER BY n').all();
+      const seen = db.prepare('SELECT event_id FROM dedupe_keys').pluck().all();
+      const deliveries = db.prepare('SELECT delivery_id, signed_at IS NOT NULL AS timed FROM webhook_deliveries').all();
+      db.close();
+      expect(calls).toEqual([{ event_ids: '["crm:wh:evt_crash_2"]', deliveries: '["evt_crash_2"]' }]);
+      expect(seen).toEqual(['crm:wh:evt_crash_2']);
+      expect(deliveries).toEqual([{ delivery_id: 'evt_crash_2', timed: 1 }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
