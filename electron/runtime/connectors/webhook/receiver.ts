@@ -166,7 +166,9 @@ export async function startWebhookReceiver(opts: WebhookReceiverOptions): Promis
       opts.reportStatus?.({ webhook: 'commit-failed', message: (e as Error).message });
       return reject(res, 503, 'commit-failed', 'the event could not be stored; retry later', { 'retry-after': '1' });
     }
-    replay.committed(deliveryId);
+    // With a durable ledger the store now holds the delivery; memory keeps only what is in flight.
+    if (opts.deliveries) replay.release(deliveryId);
+    else replay.committed(deliveryId);
     if (result.kind === 'ignored') return answer(res, 200, 'ignored', { ok: true, ignored: result.reason });
     answer(res, 200, 'accepted', { ok: true, eventId: result.changes[0]!.eventId });
   }

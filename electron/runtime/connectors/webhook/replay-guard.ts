@@ -11,8 +11,8 @@ interface Entry {
 /**
  * The receiver's in-memory view of deliveries: the ones in flight (claimed while their commit
  * runs, released if it fails so the sender's retry is taken) and the ones accepted since start.
- * It answers alone when no durable ledger is given; with one (the runtime's store), it covers
- * in-flight requests the store has not recorded yet. Entries are swept in insertion order once
+ * It answers alone when no durable ledger is given; with one (the runtime's store), it holds only
+ * the in-flight requests the store has not recorded yet. Entries are swept in insertion order once
  * expired, or the oldest first past `capacity`.
  */
 export class ReplayGuard implements DeliveryLedger {
