@@ -197,7 +197,7 @@ export const STORE_MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (flow_id, system, delivery_id)
   ) WITHOUT ROWID;
-  CREATE INDEX webhook_deliveries_content ON webhook_deliveries(flow_id, system, content_hash);
+  CREATE INDEX webhook_deliveries_content ON webhook_deliveries(flow_id, system, content_hash, expires_at);
   CREATE INDEX webhook_deliveries_expiry ON webhook_deliveries(expires_at);
   `,
 ];

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FIND_BY_CONTENT_SQL, FIND_BY_ID_SQL } from './seen-deliveries.js';
 import { Store } from './store.js';
 
 const dirs: string[] = [];
@@ -36,6 +37,14 @@ describe('SeenDeliveryRepo', () => {
     expect(seen.prune(1000)).toBe(1);
     expect(seen.prune(2000)).toBe(1);
     expect(store.db.prepare('SELECT count(*) AS n FROM webhook_deliveries').get()).toEqual({ n: 0 });
+    store.close();
+  });
+
+  it('looks a delivery up by an index, never by scanning a system’s deliveries (one lookup per request)', () => {
+    const store = Store.open(':memory:');
+    const plan = (sql: string) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('f', 's', 'x', 1) as { detail: string }[]).map((r) => r.detail);
+    expect(plan(FIND_BY_ID_SQL)).toEqual(['SEARCH webhook_deliveries USING PRIMARY KEY (flow_id=? AND system=? AND delivery_id=?)']);
+    expect(plan(FIND_BY_CONTENT_SQL)).toEqual(['SEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_content (flow_id=? AND system=? AND content_hash=? AND expires_at>?)']);
     store.close();
   });
 });

@@ -1,6 +1,14 @@
 import type { Db } from './database.js';
 import type { DeliveryMatch, SeenDelivery } from '../connectors/types.js';
 
+export const FIND_BY_ID_SQL = 'SELECT content_hash, signed_at FROM webhook_deliveries WHERE flow_id = ? AND system = ? AND delivery_id = ? AND expires_at > ?';
+/**
+ * INDEXED BY: without statistics SQLite preferred scanning the primary key's (flow_id, system)
+ * prefix, one full scan of a system's deliveries per request (15 ms at 100k rows, 5 µs with the index).
+ */
+export const FIND_BY_CONTENT_SQL =
+  'SELECT delivery_id FROM webhook_deliveries INDEXED BY webhook_deliveries_content WHERE flow_id = ? AND system = ? AND content_hash = ? AND expires_at > ? LIMIT 1';
+
 /**
  * Accepted webhook deliveries per (flow, system): id, body hash and signature time, until they
  * expire. Written in the inbox transaction of the delivery's changes, so "stored" and "seen"
@@ -13,10 +21,8 @@ export class SeenDeliveryRepo {
   private readonly pruneStmt;
 
   constructor(db: Db) {
-    this.byIdStmt = db.prepare('SELECT content_hash, signed_at FROM webhook_deliveries WHERE flow_id = ? AND system = ? AND delivery_id = ? AND expires_at > ?');
-    this.byContentStmt = db.prepare(
-      'SELECT delivery_id FROM webhook_deliveries WHERE flow_id = ? AND system = ? AND content_hash = ? AND expires_at > ? LIMIT 1',
-    );
+    this.byIdStmt = db.prepare(FIND_BY_ID_SQL);
+    this.byContentStmt = db.prepare(FIND_BY_CONTENT_SQL);
     this.putStmt = db.prepare(
       `INSERT INTO webhook_deliveries (flow_id, system, delivery_id, content_hash, signed_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (flow_id, system, delivery_id) DO UPDATE SET content_hash = excluded.content_hash, signed_at = excluded.signed_at,
