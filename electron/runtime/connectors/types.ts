@@ -48,6 +48,8 @@ export interface CapturedBatch {
    * records it synced earlier (an interrupted read, a lost slot) that the read no longer found.
    */
   snapshot?: SnapshotMark;
+  /** Webhook deliveries this batch answers; recorded in the same transaction as its changes (replay protection). */
+  deliveries?: SeenDelivery[];
 }
 
 export interface SnapshotMark {
@@ -63,6 +65,24 @@ export interface SnapshotMark {
    * them: they are left alone.
    */
   startedAt: number;
+}
+
+/** A webhook delivery the receiver accepted, remembered until `expiresAtMs` to refuse its replay. */
+export interface SeenDelivery {
+  id: string;
+  /** SHA-256 (hex) of the raw body: the same signed body under another delivery id is a replay too. */
+  contentHash: string;
+  /** The signature's timestamp, or null for body-only schemes. */
+  signedAtMs: number | null;
+  expiresAtMs: number;
+}
+
+/** What the store already knows of a delivery: its id, or its body under another id. */
+export type DeliveryMatch = { by: 'id'; contentHash: string; signedAtMs: number | null } | { by: 'content'; id: string };
+
+/** The durable record of accepted webhook deliveries of one system (survives restarts). */
+export interface DeliveryLedger {
+  find(id: string, contentHash: string, nowMs: number): DeliveryMatch | null;
 }
 
 /**
@@ -84,6 +104,8 @@ export interface CaptureContext {
    */
   durable?: () => Promise<void>;
   signal: AbortSignal;
+  /** Accepted webhook deliveries of this system, for replay checks; batches record new ones in `deliveries`. */
+  deliveries?: DeliveryLedger;
   /** Report capture health (e.g. replication-slot WAL retained) to status/UI. */
   reportStatus?: (status: Record<string, unknown>) => void;
   /**

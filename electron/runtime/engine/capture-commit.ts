@@ -61,6 +61,7 @@ export function commitCapturedBatch(
       if (batch.snapshot.done) stored += reconcileSnapshot(store, flowId, routes, systemId, batch.snapshot, now);
     }
     if (batch.checkpoint !== null) store.checkpoints.put(flowId, systemId, batch.checkpoint, now);
+    if (batch.deliveries?.length) store.seenDeliveries.record(flowId, systemId, batch.deliveries);
     for (const [k, n] of echoCounts) {
       const [syncId, direction] = k.split('|') as [string, string];
       store.counters.add(flowId, syncId, direction, { ...emptyDelta(), echoes: n });

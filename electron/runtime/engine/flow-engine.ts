@@ -945,6 +945,7 @@ export class FlowEngine {
         },
         durable: () => this.durable(),
         inboxFull: () => this.inboxFull(),
+        deliveries: { find: (id, contentHash, nowMs) => this.store.seenDeliveries.find(this.flowId, systemId, id, contentHash, nowMs) },
         reportStatus: (status) => this.systemDetail.set(systemId, status),
         reportAvailability: (problem) => this.sourceAvailability(systemId, problem),
       });
@@ -1081,6 +1082,7 @@ export class FlowEngine {
         this.store.inbox.pruneSeen(now - DEDUPE_KEEP_MS);
         this.store.metrics.prune(now - METRICS_KEEP_MS);
         this.store.tombstones.expire(now);
+        this.store.seenDeliveries.prune(now);
         this.lastPrune = now;
       }
     }, { relaxed: true });

@@ -237,6 +237,21 @@ export const STORE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (flow_id, system, entity, key)
   ) WITHOUT ROWID;
   `,
+  // 8: accepted webhook deliveries per system, kept while a replay of them could still pass the
+  // signature checks, so replay protection survives a restart (store/seen-deliveries.ts).
+  `
+  CREATE TABLE webhook_deliveries (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    signed_at INTEGER,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (flow_id, system, delivery_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_deliveries_content ON webhook_deliveries(flow_id, system, content_hash, expires_at);
+  CREATE INDEX webhook_deliveries_expiry ON webhook_deliveries(expires_at);
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

@@ -19,6 +19,7 @@ import { AlertThresholdRepo } from './alert-thresholds.js';
 import { ApiUserRepo } from './api-users.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
+import { SeenDeliveryRepo } from './seen-deliveries.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -39,6 +40,7 @@ export class Store {
   readonly users: ApiUserRepo;
   readonly audit: AuditLogRepo;
   readonly snapshotKeys: SnapshotKeyRepo;
+  readonly seenDeliveries: SeenDeliveryRepo;
 
   private readonly synchronous: string;
   // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
@@ -66,6 +68,7 @@ export class Store {
     this.users = new ApiUserRepo(db);
     this.audit = new AuditLogRepo(db);
     this.snapshotKeys = new SnapshotKeyRepo(db);
+    this.seenDeliveries = new SeenDeliveryRepo(db);
   }
 
   private barrier: DurabilityBarrier | null = null;

@@ -181,6 +181,8 @@ export function createDefinitionConnector(def: Definition, opts: ConnectionOptio
         receiver = await startWebhookReceiver({
           ...opts.webhook,
           toleranceMs: opts.webhook.toleranceSec * 1000,
+          replayWindowMs: opts.webhook.replayWindowSec * 1000,
+          deliveries: cctx.deliveries,
           signature: def.webhook.signature,
           secret,
           deliveryId: def.webhook.deliveryId,

@@ -14,6 +14,11 @@ export const ListenSchema = z.object({
   maxBodyBytes: z.number().int().min(1024).max(32 * 1024 * 1024).default(1024 * 1024),
   /** How far a signature timestamp may be from now, both ways. */
   toleranceSec: z.number().int().min(10).max(3600).default(300),
+  /**
+   * How long deliveries signed without a timestamp (github, shopify, body-hmac) are remembered:
+   * their signature never goes stale, so only this memory refuses a replay.
+   */
+  replayWindowSec: z.number().int().min(3600).max(30 * 86_400).default(3 * 86_400),
 });
 export type ListenConfig = z.infer<typeof ListenSchema>;
 

@@ -64,6 +64,8 @@ export const webhookConnector: ConnectorDefinition<WebhookConfig> = {
         const receiver = await startWebhookReceiver({
           ...config,
           toleranceMs: config.toleranceSec * 1000,
+          replayWindowMs: config.replayWindowSec * 1000,
+          deliveries: cctx.deliveries,
           secret,
           entities: config.entities.filter((e) => cctx.entities.length === 0 || cctx.entities.includes(e.name)),
           eventIdPrefix: `${ctx.systemId}:wh:`,

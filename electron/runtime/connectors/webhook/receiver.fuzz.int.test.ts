@@ -57,9 +57,11 @@ describe('webhook receiver under fuzzed input', () => {
   const valid = (id: string) => JSON.stringify({ id, entity: 'contacts', op: 'upsert', record: { id: `k-${id}` } });
 
   it('rejects every malformed, unsigned, mis-signed, replayed and oversized request, stays up and stores nothing from them', async () => {
+    const firstHeaders: Record<string, string>[] = [];
     for (let i = 0; i < 20; i++) {
       const body = valid(`ok-${i}`);
-      expect(await send(body, signPayload(scheme, SECRET, body))).toBe(200);
+      firstHeaders.push(signPayload(scheme, SECRET, body));
+      expect(await send(body, firstHeaders[i]!)).toBe(200);
       accepted.push(`fz:ok-${i}`);
     }
     expect(stored).toEqual(accepted);
@@ -81,8 +83,10 @@ describe('webhook receiver under fuzzed input', () => {
         ),
         header: fc.constant(null as string | null),
       }),
-      // A replay of an accepted delivery, freshly signed.
+      // A replay of an accepted delivery: the very request that was sent.
       fc.record({ kind: fc.constant('replay'), body: fc.integer({ min: 0, max: 19 }).map((i) => valid(`ok-${i}`)), header: fc.constant(null as string | null) }),
+      // An accepted delivery id reused for another body, signed.
+      fc.record({ kind: fc.constant('reused-id'), body: fc.integer({ min: 0, max: 19 }).map((i) => valid(`ok-${i}`).replace('"k-', '"other-')), header: fc.constant(null as string | null) }),
       // Signed but over the size limit, sent chunked.
       fc.record({ kind: fc.constant('oversized'), body: fc.integer({ min: 2049, max: 20_000 }).map((n) => 'x'.repeat(n)), header: fc.constant(null as string | null) }),
     );
@@ -95,6 +99,7 @@ describe('webhook receiver under fuzzed input', () => {
         let headers: Record<string, string> = {};
         if (a.kind === 'garbage-sig') headers = { 'Stripe-Signature': a.header ?? '' };
         else if (a.kind === 'wrong-secret') headers = signPayload(scheme, 'not-the-secret', body);
+        else if (a.kind === 'replay') headers = firstHeaders[Number(/ok-(\d+)/.exec(body as string)![1])]!;
         else if (a.kind !== 'unsigned') headers = signPayload(scheme, SECRET, body);
         const status = await send(body, headers, a.kind === 'oversized');
         return status >= 400 && status < 500;

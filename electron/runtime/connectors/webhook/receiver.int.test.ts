@@ -100,7 +100,8 @@ describe('webhook receiver', () => {
     const s = recordingSink();
     const r = await start(s.sink);
     const ok = envelope('d-ok', { id: 'c1', email: 'a@x.io' });
-    expect((await post(r.url, ok)).status).toBe(200);
+    const sentAt = Date.now();
+    expect((await post(r.url, ok, {}, HMAC, sentAt)).status).toBe(200);
     const callsBefore = s.batches.length;
 
     const cases: [string, Promise<{ status: number; json: Record<string, unknown> }>, number, string][] = [
@@ -108,7 +109,11 @@ describe('webhook receiver', () => {
       ['wrong secret', post(r.url, envelope('d-3', { id: 'c3', email: 'c@x.io' }), { 'X-Sig': 'sha256=' + 'ab'.repeat(32), 'X-Ts': String(Math.floor(Date.now() / 1000)) }, null), 401, 'bad-signature'],
       ['stale', post(r.url, envelope('d-4', { id: 'c4', email: 'd@x.io' }), {}, HMAC, Date.now() - 3_600_000), 401, 'stale'],
       ['future', post(r.url, envelope('d-4b', { id: 'c4', email: 'd@x.io' }), {}, HMAC, Date.now() + 3_600_000), 401, 'stale'],
-      ['replayed delivery id', post(r.url, ok), 409, 'replay'],
+      ['replayed delivery', post(r.url, ok, {}, HMAC, sentAt), 409, 'replay'],
+      ['delivery id reused for another body', post(r.url, envelope('d-ok', { id: 'c1', email: 'changed@x.io' })), 409, 'replay'],
+      ['text body', post(r.url, envelope('d-11', { id: 'c11', email: 'f@x.io' }), { 'content-type': 'text/plain;charset=UTF-8' }), 415, 'unsupported-type'],
+      ['form body', post(r.url, 'id=d-12&entity=contacts', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported-type'],
+      ['JSON in latin1', post(r.url, envelope('d-13', { id: 'c13', email: 'g@x.io' }), { 'content-type': 'application/json; charset=iso-8859-1' }), 415, 'unsupported-type'],
       ['oversized', post(r.url, envelope('d-5', { id: 'c5', email: 'x'.repeat(5000) })), 413, 'too-large'],
       ['malformed JSON', post(r.url, '{"id":"d-6",'), 400, 'bad-json'],
       ['no delivery id', post(r.url, JSON.stringify({ entity: 'contacts', op: 'upsert', record: { id: 'c7', email: 'e@x.io' } })), 400, 'no-delivery-id'],
@@ -123,7 +128,33 @@ describe('webhook receiver', () => {
     }
     const signedOversized = await fetch(r.url, { method: 'GET' });
     expect(signedOversized.status).toBe(405);
+    // No Content-Type at all (a Uint8Array body makes fetch send none).
+    const untyped = envelope('d-14', { id: 'c14', email: 'h@x.io' });
+    const bare = await fetch(r.url, { method: 'POST', body: new TextEncoder().encode(untyped), headers: signPayload(HMAC, SECRET, untyped) });
+    expect(bare.status).toBe(415);
+    expect(((await bare.json()) as { message: string }).message).toMatch(/Content-Type header is missing; send the body as JSON with Content-Type: application\/json/);
     expect(s.batches.length).toBe(callsBefore);
+  });
+
+  it('accepts +json content types; refuses a signed body resent under a new delivery id; acknowledges a re-signed retry without storing it again', async () => {
+    const s = recordingSink();
+    const r = await start(s.sink);
+    const body = envelope('b-1', { id: 'c1', email: 'a@x.io' });
+    const t0 = Date.now();
+    const first = await post(r.url, body, { 'X-Delivery': 'hdr-1', 'content-type': 'application/vnd.acme.event+json; charset=utf-8' }, HMAC, t0);
+    expect(first).toMatchObject({ status: 200, json: { eventId: 'crm:wh:hdr-1' } });
+    // The same signed bytes under another delivery id: the content hash catches it.
+    const again = await post(r.url, body, { 'X-Delivery': 'hdr-2' }, HMAC, t0);
+    expect(again.status).toBe(409);
+    expect(again.json).toMatchObject({ error: 'duplicate-body' });
+    expect(again.json.message).toMatch(/already received as delivery hdr-1/);
+    // The sender's retry after a lost 2xx: same id and body, signed later. 200, nothing stored again.
+    const retry = await post(r.url, body, { 'X-Delivery': 'hdr-1' }, HMAC, t0 + 2000);
+    expect(retry).toMatchObject({ status: 200, json: { ok: true, duplicate: true, eventId: 'crm:wh:hdr-1' } });
+    // The captured original request, unchanged: a replay.
+    expect((await post(r.url, body, { 'X-Delivery': 'hdr-1' }, HMAC, t0)).status).toBe(409);
+    expect(s.batches.flatMap((b) => b.changes.map((c) => c.eventId))).toEqual(['crm:wh:hdr-1']);
+    expect(r.stats).toMatchObject({ accepted: 1, duplicate: 1, 'duplicate-body': 1, replay: 1 });
   });
 
   it('answers every one of many concurrent requests only after a shared commit', async () => {
@@ -206,8 +237,8 @@ describe('webhook receiver crash safety', () => {
     child = null;
   });
 
-  function run(dbPath: string, crash: boolean): Promise<{ proc: ChildProcess; port: number }> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fixture, dbPath], {
+  function run(dbPath: string, crash: boolean, script = fixture): Promise<{ proc: ChildProcess; port: number }> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', script, dbPath], {
       env: { ...process.env, CRASH_AFTER_COMMIT: crash ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -231,7 +262,7 @@ describe('webhook receiver crash safety', () => {
       const body = JSON.stringify({ id: 'evt_crash_1', entity: 'contacts', op: 'upsert', record: { id: 'c1' } });
       const a = await run(dbPath, true);
       const exited = new Promise((r) => a.proc.once('exit', r));
-      const first = await fetch(`http://127.0.0.1:${a.port}/webhooks`, { method: 'POST', body, headers: signPayload(scheme, SECRET, body) }).then(
+      const first = await fetch(`http://127.0.0.1:${a.port}/webhooks`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body) } }).then(
         (r) => r.status,
         () => 'no response',
       );
@@ -240,7 +271,7 @@ describe('webhook receiver crash safety', () => {
 
       const b = await run(dbPath, false);
       // The sender re-signs its retry with a fresh timestamp but keeps the delivery id.
-      const retry = await fetch(`http://127.0.0.1:${b.port}/webhooks`, { method: 'POST', body, headers: signPayload(scheme, SECRET, body, Date.now() + 1000) });
+      const retry = await fetch(`http://127.0.0.1:${b.port}/webhooks`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body, Date.now() + 1000) } });
       expect(retry.status).toBe(200);
       expect(((await retry.json()) as { eventId: string }).eventId).toBe('crm:wh:evt_crash_1');
       b.proc.kill('SIGTERM');
@@ -252,6 +283,46 @@ describe('webhook receiver crash safety', () => {
       db.close();
       expect(calls).toEqual(['crm:wh:evt_crash_1', 'crm:wh:evt_crash_1']);
       expect(inbox).toEqual(['crm:wh:evt_crash_1']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with the store as delivery ledger: the delivery is recorded in the commit that stores its event, so after a crash the re-signed retry is acknowledged without a second write and a replay gets 409', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wh-crash-store-'));
+    const dbPath = join(dir, 'workspace.db');
+    const storeFixture = fileURLToPath(new URL('./fixtures/store-receiver.ts', import.meta.url));
+    try {
+      const scheme: SignatureScheme = { scheme: 'stripe', header: 'Stripe-Signature' };
+      const body = JSON.stringify({ id: 'evt_crash_2', entity: 'contacts', op: 'upsert', record: { id: 'c1' } });
+      const original = { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body) };
+      const a = await run(dbPath, true, storeFixture);
+      const exited = new Promise((r) => a.proc.once('exit', r));
+      const first = await fetch(`http://127.0.0.1:${a.port}/webhooks`, { method: 'POST', body, headers: original }).then(
+        (r) => r.status,
+        () => 'no response',
+      );
+      expect(first).toBe('no response');
+      await exited;
+
+      const b = await run(dbPath, false, storeFixture);
+      const url = `http://127.0.0.1:${b.port}/webhooks`;
+      const replay = await fetch(url, { method: 'POST', body, headers: original });
+      expect(replay.status).toBe(409);
+      const retry = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signPayload(scheme, SECRET, body, Date.now() + 1000) } });
+      expect(retry.status).toBe(200);
+      expect(await retry.json()).toEqual({ ok: true, duplicate: true, eventId: 'crm:wh:evt_crash_2' });
+      b.proc.kill('SIGTERM');
+      await new Promise((r) => b.proc.once('exit', r));
+
+      const db = new Database(dbPath, { readonly: true });
+      const calls = db.prepare('SELECT event_ids, deliveries FROM sink_calls ORDER BY n').all();
+      const seen = db.prepare('SELECT event_id FROM dedupe_keys').pluck().all();
+      const deliveries = db.prepare('SELECT delivery_id, signed_at IS NOT NULL AS timed FROM webhook_deliveries').all();
+      db.close();
+      expect(calls).toEqual([{ event_ids: '["crm:wh:evt_crash_2"]', deliveries: '["evt_crash_2"]' }]);
+      expect(seen).toEqual(['crm:wh:evt_crash_2']);
+      expect(deliveries).toEqual([{ delivery_id: 'evt_crash_2', timed: 1 }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -46,7 +46,7 @@ entities:
       update: { method: POST, path: "/v1/customers/{key}" }
       delete: { method: DELETE, path: "/v1/customers/{key}" }
 webhook:
-  signature: { scheme: stripe, header: Stripe-Signature }
+  signature: { scheme: stripe }
   deliveryId: { path: id }
   routes:
     - when: { path: type, equals: [customer.created, customer.updated] }
