@@ -108,6 +108,6 @@ describe('delivery scripts', () => {
   it('the build names the source entries that do not exist yet', async () => {
     const run = await runNode(dir, ['scripts/build.mjs']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/build: cannot build yet: missing source entries electron\/main\/main\.ts, electron\/preload\/preload\.ts, electron\/runtime\/cli\.ts, vite\.config\.ts, renderer\/index\.html/);
+    expect(run.stderr).toMatch(/build: cannot build yet: missing source entries electron\/main\/main\.ts, electron\/preload\/preload\.ts, electron\/runtime\/host-main\.ts, electron\/runtime\/cli\.ts, vite\.config\.ts, renderer\/index\.html/);
   });
 });

@@ -634,6 +634,26 @@ export class FlowEngine {
           continue;
         }
 
+        if (decision.kind === 'write' && decision.revert && p.revertResult && !p.revertResult.ok) {
+          // The correction written back to the source (an owner's value, a shared field's winner)
+          // failed: the change is not done until the source holds it too, or the two sides stay apart
+          // for good. Decided again later; the target write it already made is not made twice (the
+          // writers skip a row that already holds the values).
+          const err = p.revertResult.error;
+          const attempts = err.errorClass === 'unavailable' ? first.attempts : first.attempts + 1;
+          if (err.errorClass === 'unavailable' || (err.errorClass === 'transient' && attempts < this.retry.maxAttempts)) {
+            const delay = retryDelay(Math.max(1, attempts), this.retry, this.random, err.retryAfterMs);
+            for (const r of p.rows) this.store.inbox.reschedule(r.seq, attempts, now + delay, err.message, now);
+          } else {
+            this.deadLetter(first, event, err.errorClass, `writing the winning value back to ${this.systemName(p.sourceSystem)} failed: ${err.message}`, err.response ?? null, decision.revertShadowPatch, now, attempts);
+            for (const r of p.rows) done.push(r.seq);
+            d.errors++;
+            metricEvents.push(() => this.metrics.count(sync.id, direction, now, 'errors'));
+          }
+          settled += p.rows.length;
+          continue;
+        }
+
         if (decision.kind === 'write' && decision.op?.kind === 'upsert' && decision.op.key !== null && p.opResult?.ok && p.opResult.note === 'not-found') {
           // The linked record was deleted on the target meanwhile: a delete and an edit raced, and the
           // delete wins. The link stays, so the target's delete event removes this record too.

@@ -354,6 +354,17 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
   }
 }
 
+describe('two-way sync: found by the property below, kept as fixed cases', () => {
+  it('a shared field\'s winner written back to a source that is down is written once it is back (no lasting divergence)', async () => {
+    // b's edit was clobbered by our write of a's older edit; b→a decided b's newer edit wins on both
+    // sides, but the write-back to b failed while b was down and was dropped: b kept the loser.
+    const cmds = JSON.parse(
+      '[{"t":"create","side":"b","u":0},{"t":"deliver","side":"b","n":1,"shuffle":false},{"t":"edit","side":"b","rec":0,"shared":true,"value":"x"},{"t":"process"},{"t":"patch","side":"a","rec":0,"shared":true,"value":"bad"},{"t":"deliver","side":"a","n":2,"shuffle":false},{"t":"deliver","side":"b","n":1,"shuffle":false},{"t":"process"},{"t":"outage","side":"b","steps":2},{"t":"process"},{"t":"crash","step":"capture:before-commit"},{"t":"edit","side":"a","rec":0,"shared":false,"value":"x"},{"t":"deliver","side":"a","n":1,"shuffle":false},{"t":"process"}]',
+    ) as Cmd[];
+    await scenario(cmds, { a: -3000, b: 4000 }, true);
+  });
+});
+
 describe('two-way sync: ownership, loop prevention, conflicts, tombstones under adversity', () => {
   const skew = fc.record({ a: fc.constantFrom(0, 2_000, -3_000, 9_000), b: fc.constantFrom(0, 1_000, -8_000, 4_000) });
   for (const tagsOrigin of [true, false]) {
@@ -363,7 +374,8 @@ describe('two-way sync: ownership, loop prevention, conflicts, tombstones under 
         fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 70 }), skew, async (cmds, sk) => {
           conflictsSeen += (await scenario(cmds, sk, tagsOrigin)).conflictsRecorded;
         }),
-        { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+        // PROPERTY_SEED and PROPERTY_PATH (printed by a failing run) replay its counterexample.
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000), ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {}) },
       );
       // The generator must actually reach the conflict path, or the property proves little.
       expect(conflictsSeen).toBeGreaterThan(0);
