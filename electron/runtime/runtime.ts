@@ -18,6 +18,7 @@ import { runPreflight, type WithSystems } from './operations/preflight-runner.js
 import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { createSecretChain } from './secrets/default-chain.js';
+import { tablesInTwoSyncs } from '../../shared/flow/tables-in-two-syncs.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
 import { Store } from './store/store.js';
@@ -139,6 +140,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const startFlow = async (flowId: string): Promise<FlowStatus> => {
     if (running.has(flowId)) return statusOf(flowId);
     const flow = loadFlow(flowId);
+    const twice = tablesInTwoSyncs(flow);
+    if (twice.length > 0) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${twice.map((t) => t.message).join(' ')}`);
     const systems = await openSystems(flow);
     const polls = new Map<string, number>();
     for (const [id, s] of systems) polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);

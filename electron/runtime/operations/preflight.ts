@@ -1,3 +1,4 @@
+import { tablesInTwoSyncs } from '../../../shared/flow/tables-in-two-syncs.js';
 import type { MatchingReport, PreflightCheck, PreflightEdge } from '../../../shared/api/contract.js';
 import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
 import type { EntityInfo } from '../connectors/types.js';
@@ -114,6 +115,8 @@ function loopPrevention(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
     }
   }
   if (clashes.length > 0) return { id: 'loop-prevention', label, ok: false, detail: `written by more than one edge, so changes can bounce between them: ${[...new Set(clashes)].join('; ')} — let one edge own each field` };
+  const shared = tablesInTwoSyncs(flow).filter((t) => t.syncs.includes(sync.id));
+  if (shared.length > 0) return { id: 'loop-prevention', label, ok: false, detail: shared.map((t) => t.message).join(' ') };
   return {
     id: 'loop-prevention',
     label,
