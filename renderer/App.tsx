@@ -92,7 +92,13 @@ function Alerts() {
       {showKeychain && (
         <div id="keychain-detail" className="alert alert--warning" role="status">
           <span className="alert__text">
-            <strong>The OS keychain is unavailable, so connection secrets cannot be saved or read.</strong> {workspace.keychain.message}
+            {/* Plain words first; the how-to-fix for whoever looks after the computer stays one click away. */}
+            <strong>Passwords cannot be saved on this computer right now.</strong> SyncCanvas keeps passwords in this computer&apos;s keychain, and it could not
+            reach it. Flows that need no passwords, like this demo, run normally. Whoever looks after this computer can fix it with the details below.
+            <details className="alert__details">
+              <summary>Technical details</summary>
+              {workspace.keychain.message}
+            </details>
           </span>
           <button type="button" className="alert__close" onClick={toggleKeychainDetail} aria-label="Hide keychain details">
             ×

@@ -114,7 +114,11 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
     <div className="secret-fields" data-testid="secret-fields">
       {!available && (
         <p className="keychain-note" role="status" data-testid="keychain-unavailable">
-          <strong>Keychain unavailable:</strong> secrets cannot be stored on this computer right now. {message}
+          <strong>Keychain unavailable:</strong> passwords cannot be saved on this computer right now.
+          <details className="alert__details">
+            <summary>Technical details</summary>
+            {message}
+          </details>
         </p>
       )}
       {connector.secretFields.map((f) => (

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -31,6 +32,12 @@ export function parseSqliteConfig(input: unknown): SqliteConfig {
   throw new SqliteSetupError(`invalid SQLite settings — ${problems.join('; ')}`);
 }
 
-export function resolveDatabasePath(configPath: string, dataDir: string): string {
-  return path.resolve(dataDir, configPath);
+/**
+ * The database file a path names: `~` is the user's home folder (people type `~/Documents/crm.db`;
+ * taken literally it named a folder called "~"); a relative path resolves against the workspace's
+ * data folder, and the connection test says the full path so nobody is surprised where that is.
+ */
+export function resolveDatabasePath(configPath: string, dataDir: string, home: string = os.homedir()): string {
+  const expanded = configPath === '~' ? home : /^~[\\/]/.test(configPath) ? path.join(home, configPath.slice(2)) : configPath;
+  return path.resolve(dataDir, expanded);
 }

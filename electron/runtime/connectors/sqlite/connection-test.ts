@@ -16,7 +16,7 @@ export function testSqliteConnection(file: string, allowedTables: string[] | und
     const failed = checks.find((c) => !c.ok);
     return failed
       ? { ok: false, message: failed.message, checks }
-      : { ok: true, message: `${label} is ready: ${checks.find((c) => c.name === 'tables')?.message ?? ''}`, checks };
+      : { ok: true, message: `${label} is ready (${file}): ${checks.find((c) => c.name === 'tables')?.message ?? ''}`, checks };
   };
 
   const missing = missingFileProblem(file);
