@@ -9,6 +9,7 @@ import { METHOD_ACCESS, ROLES, type Role } from '../../../shared/api/roles.js';
 import { openRuntime, type Runtime } from '../runtime.js';
 import { MemorySecretStore } from '../secrets/memory-store.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
+import { hasOpenssl } from '../test-support/openssl.js';
 
 /**
  * Roles on a shared runtime, from outside: every API route called over HTTP with every role's token
@@ -122,11 +123,3 @@ describe.skipIf(!hasOpenssl())('serve over TLS', () => {
   });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

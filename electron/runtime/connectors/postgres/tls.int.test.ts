@@ -10,15 +10,8 @@ import { isLsn } from './lsn.js';
 import { CollectingSink } from './test-support/collecting-sink.js';
 import { startEmbeddedServer, type EmbeddedServer } from './test-support/embedded-server.js';
 import { waitFor } from './test-support/use-postgres.js';
+import { hasOpenssl } from '../../test-support/openssl.js';
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A CA, a server certificate it signs for 127.0.0.1, and an unrelated CA, made with the openssl CLI. */
 async function makeCertificates(dir: string): Promise<{ ca: string; otherCa: string; cert: string; key: string }> {
