@@ -18,7 +18,7 @@ export class ApiCallError extends Error {
   }
 }
 
-const CODES: ReadonlySet<string> = new Set<ApiErrorCode>(['bad_request', 'not_found', 'unauthorized', 'conflict', 'unavailable', 'internal']);
+const CODES: ReadonlySet<string> = new Set<ApiErrorCode>(['bad_request', 'not_found', 'unauthorized', 'forbidden', 'conflict', 'unavailable', 'internal']);
 
 /** Reads an ApiErrorBody['error'] that crossed a transport; anything malformed becomes `fallback`. */
 export function apiCallErrorFrom(value: unknown, fallback: ApiCallError): ApiCallError {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { closeOperations, opsStore } from '../ops/ops-store.js';
 import type { ApiInput, ApiMethod, ApiOutputs, ApiTransport, FlowStatus, FlowSummary } from '../../shared/api/contract.js';
 import { FlowDocumentSchema, type FlowDocument } from '../../shared/flow/schema.js';
 import { dispatchApiCall } from '../../electron/runtime/api/dispatch.js';
@@ -47,9 +48,10 @@ function runtime(options: { failInfo?: boolean; slowFlow?: string } = {}) {
       if (!flow) throw new ApiError('not_found', `No flow "${flowId}".`);
       return { flow };
     },
-    'flows.start': async ({ flowId }: { flowId: string }) => {
+    'flows.goLive': async ({ flowId }: { flowId: string }) => {
       if (flowId === 'busy') throw new ApiError('unavailable', 'Connection to Billing refused: check the host and port.');
-      return flowStatus(flowId, true);
+      if (flowId === 'idle') throw new ApiError('conflict', 'preflight fails (Contacts: Secrets are present): fix these, or go live with an override and a written reason');
+      return { status: flowStatus(flowId, true) };
     },
     'flows.stop': async ({ flowId }: { flowId: string }) => flowStatus(flowId, false),
     'connectors.list': async () => [{ kind: 'sqlite', label: 'SQLite', description: '', configJsonSchema: {}, secretFields: [], captureModes: [] }],
@@ -111,6 +113,14 @@ describe('app store', () => {
     await store.getState().selectFlow('busy');
     await store.getState().startFlow();
     expect(store.getState().actionError).toBe('Could not start the flow: Connection to Billing refused: check the host and port.');
+    // Start runs preflight: a flow that fails it is not started, and its checks open.
+    await store.getState().selectFlow('idle');
+    await store.getState().startFlow();
+    expect(store.getState().actionError).toMatch(/^Not started: preflight found problems/);
+    expect(opsStore.getState()).toMatchObject({ open: true, tab: 'preflight' });
+    expect(selectedFlowStatus(store.getState())?.running ?? false).toBe(false);
+    closeOperations();
+    await store.getState().selectFlow('busy');
     expect(store.getState().pendingAction).toBeNull();
     store.getState().dismissActionError();
     expect(store.getState().actionError).toBeNull();

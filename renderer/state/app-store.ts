@@ -1,7 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiOutputs, ApiTransport, FlowStatus, FlowSummary } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
-import { errorMessage } from '../api/api-call-error.js';
+import { ApiCallError, errorMessage } from '../api/api-call-error.js';
+import { openOperations } from '../ops/ops-store.js';
 import { startHistory } from '../editor/history.js';
 import { editorActions, initialEditorState, isDirty, type EditorState } from './editor-actions.js';
 
@@ -84,10 +85,16 @@ export function createAppStore(api: ApiTransport, now: () => number = Date.now):
       }
       set({ pendingAction: kind, actionError: null });
       try {
-        const status = await api.call(kind === 'start' ? 'flows.start' : 'flows.stop', { flowId });
+        // Starting is going live: preflight runs first, and a flow that fails it does not start.
+        const status = kind === 'start' ? (await api.call('flows.goLive', { flowId })).status : await api.call('flows.stop', { flowId });
         mergeStatus([status]);
       } catch (error) {
-        set({ actionError: `Could not ${kind} the flow: ${errorMessage(error)}` });
+        if (kind === 'start' && error instanceof ApiCallError && error.code === 'conflict') {
+          set({ actionError: 'Not started: preflight found problems. They are listed in Preflight & go live: fix them, or go live anyway with a written reason.' });
+          openOperations('preflight');
+        } else {
+          set({ actionError: `Could not ${kind} the flow: ${errorMessage(error)}` });
+        }
       } finally {
         set({ pendingAction: null });
       }
