@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { CaptureContext, CaptureHandle, ConnectionTestResult, Connector, EntityInfo, SourceRecord, WriteOp, WriteResult } from '../types.js';
 import { startPostgresCapture } from './capture.js';
 import { readTables, toEntityInfo } from './catalog.js';
-import { clientConfig, type PostgresConfig } from './config.js';
+import { clientConfig, querySessionConfig, type PostgresConfig } from './config.js';
 import { testPostgresConnection } from './connection-test.js';
 import { captureResourceNames } from './names.js';
 import { RecordReader } from './record-reader.js';
@@ -28,7 +28,7 @@ export class PostgresConnector implements Connector {
 
   private records(): RecordReader {
     if (!this.reader) {
-      this.pool = new pg.Pool({ ...clientConfig(this.setup.config, this.setup.password), max: 2, idleTimeoutMillis: 30_000 });
+      this.pool = new pg.Pool({ ...querySessionConfig(this.setup.config, this.setup.password), max: 2, idleTimeoutMillis: 30_000 });
       this.pool.on('error', () => {});
       this.reader = new RecordReader(this.pool, this.setup.config.schemas);
     }
