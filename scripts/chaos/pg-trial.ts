@@ -174,6 +174,7 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
     const at = faultTimes(random, faults.length, spanMs);
     const outageMs = () => 1_500 + Math.floor(random() * 2_500);
     let lastRestore = Date.now();
+    const missed: number[] = [];
     for (let i = 0; i < faults.length; i++) {
       await sleep(Math.max(0, began + at[i]! - Date.now()));
       const fault = faults[i] as Fault;
@@ -182,7 +183,7 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
         await sleep(200 + Math.floor(random() * 800));
         await runtime.restart();
       } else if (fault === 'kill-window') {
-        await runtime.killInWriteWindow(15_000);
+        if (!(await runtime.killInWriteWindow(15_000))) missed.push(i);
       } else if (fault.startsWith('cut-')) {
         await proxy.cut(fault.slice(4) as 'refuse' | 'reset' | 'blackhole');
         await sleep(outageMs());
@@ -208,6 +209,7 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
     }
     const catchUpSeconds = diff.total === 0 ? (Date.now() - settled) / 1000 : null;
     await runtime.stop();
+    if (opts.sabotage) await sabotage(server, b.db);
     // Late writes after the first equal moment would show here.
     diff = await compare(connect, a.db, b.db, twoWay);
     const logB = await writeLogCounts(connect, b.db, 'n_a');
@@ -218,7 +220,8 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
       trial: opts.trial,
       kind: opts.kind,
       seed: opts.seed,
-      faults,
+      // A kill-window fault whose runtime reached no target write in time is marked, not hidden.
+      faults: faults.map((f, i) => (missed.includes(i) ? `${f}(no write came)` : f)),
       changes,
       loggedWrites: logA.writes + logB.writes,
       lost: diff.lost,
@@ -240,6 +243,27 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
       fs.rmSync(work, { recursive: true, force: true });
     }
     await admin.end().catch(() => {});
+  }
+}
+
+/** One record lost, one changed and one written again by "the runtime" on side B. */
+async function sabotage(server: EmbeddedServerInfo, database: string): Promise<void> {
+  const as = async (app: string) => {
+    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database, application_name: app });
+    await c.connect();
+    return c;
+  };
+  const other = await as('chaos-sabotage');
+  const runtimeLike = await as('synccanvas');
+  try {
+    const keys = (await other.query<{ email: string }>('SELECT email FROM customers ORDER BY email LIMIT 3')).rows.map((r) => r.email);
+    if (keys.length < 3) throw new Error('sabotage needs three records on side B');
+    await other.query('DELETE FROM customers WHERE email = $1', [keys[0]]);
+    await other.query(`UPDATE customers SET full_name = coalesce(full_name, '') || ' (changed)' WHERE email = $1`, [keys[1]]);
+    await runtimeLike.query('UPDATE customers SET n_a = n_a WHERE email = $1', [keys[2]]);
+  } finally {
+    await other.end();
+    await runtimeLike.end();
   }
 }
 

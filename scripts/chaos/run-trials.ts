@@ -10,6 +10,7 @@ export interface ChaosPlan {
   quick: boolean;
   /** Only this kind; otherwise the kinds take turns. */
   kind?: TrialKind;
+  sabotage?: boolean;
 }
 
 /** Runs the trials one after another (each with fresh databases and workspace). */
@@ -17,7 +18,7 @@ export async function runTrials(server: EmbeddedServerInfo, plan: ChaosPlan, onR
   const results: TrialResult[] = [];
   for (let i = 0; i < plan.trials; i++) {
     const kind = plan.kind ?? TRIAL_KINDS[i % TRIAL_KINDS.length]!;
-    const opts = { trial: i + 1, kind, seed: plan.seed + i, quick: plan.quick };
+    const opts = { trial: i + 1, kind, seed: plan.seed + i, quick: plan.quick, sabotage: plan.sabotage };
     const result = kind === 'sqlite-two-way' ? await runSqliteTrial(opts) : await runPgTrial(server, opts);
     results.push(result);
     onResult(result);

@@ -22,7 +22,8 @@ export interface TrialResult {
   trial: number;
   kind: TrialKind;
   seed: number;
-  faults: Fault[];
+  /** The faults injected, in order (a label per fault). */
+  faults: string[];
   /** Source changes the seeded writer made (both sides for two-way). */
   changes: number;
   /** Records on one side with no counterpart on the other. */
@@ -47,14 +48,28 @@ export interface TrialOptions {
   kind: TrialKind;
   seed: number;
   quick: boolean;
+  /**
+   * For the suite's own test (Postgres kinds): after catch-up, lose one target record, change
+   * another, and write a third again as the runtime, so the counters must see it.
+   */
+  sabotage?: boolean;
 }
 
-/** A fault plan drawn from the seed: 1–2 faults in quick mode, 2–4 otherwise; at least one kill. */
+/**
+ * A fault plan drawn from the seed: 1–2 faults in quick mode, 2–4 otherwise; always at least one
+ * kill and, where network faults apply (Postgres), at least one outage.
+ */
 export function planFaults(random: () => number, allowed: Fault[], quick: boolean): Fault[] {
   const n = quick ? 1 + Math.floor(random() * 2) : 2 + Math.floor(random() * 3);
   const faults: Fault[] = [];
   for (let i = 0; i < n; i++) faults.push(allowed[Math.floor(random() * allowed.length)]!);
+  const network = allowed.filter((f) => NETWORK_FAULTS.includes(f));
   if (!faults.some((f) => PROCESS_FAULTS.includes(f))) faults[0] = random() < 0.5 ? 'kill' : 'kill-window';
+  if (network.length > 0 && !faults.some((f) => network.includes(f))) {
+    const outage = network[Math.floor(random() * network.length)]!;
+    if (faults.length === 1) faults.push(outage);
+    else faults[faults.length - 1] = outage;
+  }
   return faults;
 }
 
