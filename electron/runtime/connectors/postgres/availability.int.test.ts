@@ -205,4 +205,46 @@ describe('Postgres capture when the source is unavailable', () => {
     await waitFor(() => reports.at(-1) === null, 30_000, 'a reachable-again report');
     await waitFor(() => sink.changes.some((ch) => ch.key === '2'), 10_000, 'the change made during the outage');
   });
+
+  test('a capture that cannot reach the source when it starts waits, reports it, and streams once the source is back', async () => {
+    const { admin } = db();
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port });
+    const sink = new CollectingSink();
+    const reports: ({ message: string; retryInMs?: number } | null)[] = [];
+    const abort = new AbortController();
+    await p.cut('refuse');
+    const handle = await c.startCapture({ ...sink.context([t], abort.signal), reportAvailability: (r) => reports.push(r) });
+    cleanups.push(async () => {
+      abort.abort();
+      await handle.stop();
+    });
+    const down = await waitFor(() => reports.find((r) => r !== null), 10_000, 'an unavailable report');
+    expect(down.message).toMatch(/capture could not start: .*ECONNREFUSED/);
+    await admin.query(`INSERT INTO ${t} VALUES (1, 'during')`);
+
+    await p.restore();
+    await waitFor(() => sink.changes.some((ch) => ch.key === '1'), 20_000, 'the row made during the outage (by the snapshot)');
+    await waitFor(() => reports.at(-1) === null, 10_000, 'a reachable-again report');
+    await admin.query(`INSERT INTO ${t} VALUES (2, 'after')`);
+    await waitFor(() => sink.changes.some((ch) => ch.key === '2'), 10_000, 'a change streamed after the restore');
+  }, 40_000);
+
+  test('a capture start that waits for the source ends when stopped', async () => {
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port });
+    const sink = new CollectingSink();
+    const abort = new AbortController();
+    await p.cut('refuse');
+    const handle = await c.startCapture(sink.context([t], abort.signal));
+    abort.abort();
+    await handle.stop();
+    await p.restore();
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Stopped means stopped: no late start after the source came back.
+    expect(sink.changes).toEqual([]);
+    expect(sink.checkpoint).toBeNull();
+  });
 });
