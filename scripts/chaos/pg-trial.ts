@@ -238,6 +238,10 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
     await b.client?.end().catch(() => {});
     await admin.query(`ALTER DATABASE ${b.db} ALLOW_CONNECTIONS true`).catch(() => {});
     await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [a.db, b.db]).catch(() => {});
+    if (process.env.KEEP_CHAOS_DATA) {
+      fs.writeFileSync(path.join(work, 'runtime.log'), runtime?.stderrTail(Infinity) ?? '');
+      console.log(`chaos: kept ${work}`);
+    }
     if (!process.env.KEEP_CHAOS_DATA) {
       for (const d of [a.db, b.db]) await admin.query(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`).catch(() => {});
       fs.rmSync(work, { recursive: true, force: true });

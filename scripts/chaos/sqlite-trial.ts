@@ -110,6 +110,10 @@ export async function runSqliteTrial(opts: TrialOptions): Promise<TrialResult> {
     await runtime.stop().catch(() => {});
     crm.close();
     billing.close();
+    if (process.env.KEEP_CHAOS_DATA) {
+      fs.writeFileSync(path.join(work, 'runtime.log'), runtime?.stderrTail(Infinity) ?? '');
+      console.log(`chaos: kept ${work}`);
+    }
     if (!process.env.KEEP_CHAOS_DATA) fs.rmSync(work, { recursive: true, force: true });
   }
 }
