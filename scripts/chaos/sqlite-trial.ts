@@ -146,7 +146,8 @@ function compare(crm: Database.Database, billing: Database.Database): Diff {
     const lost = db.prepare(`SELECT k FROM temp.want w WHERE NOT EXISTS (SELECT 1 FROM main.${table} t WHERE lower(trim(t.${keyCol})) = w.k)`).all() as { k: string }[];
     const unmatched = unmatchedIsExtra ? `SELECT k FROM ${got} t WHERE NOT EXISTS (SELECT 1 FROM temp.want w WHERE w.k = t.k) UNION ALL ` : '';
     const extra = db.prepare(`${unmatched}SELECT k FROM ${got} GROUP BY k HAVING count(*) > 1`).all() as { k: string }[];
-    const mismatched = db.prepare(`SELECT w.k FROM temp.want w JOIN ${got} t ON t.k = w.k WHERE ${fields.map((f) => `t."${f}" IS NOT w."${f}"`).join(' OR ')}`).all() as { k: string }[];
+    const shown = fields.map((f) => `'${f}: ' || quote(w."${f}") || ' / ' || quote(t."${f}")`).join(` || ', ' || `);
+    const mismatched = db.prepare(`SELECT w.k || ' (want / got: ' || ${shown} || ')' AS k FROM temp.want w JOIN ${got} t ON t.k = w.k WHERE ${fields.map((f) => `t."${f}" IS NOT w."${f}"`).join(' OR ')}`).all() as { k: string }[];
     for (const [what, list] of [['lost', lost], ['extra', extra], ['mismatched', mismatched]] as const) for (const x of list.slice(0, 2)) sample.push(`${what} in ${table}: ${x.k}`);
     return { lost: lost.length, extra: extra.length, mismatched: mismatched.length };
   };

@@ -319,7 +319,8 @@ describe('two-way sync: ownership, loop prevention, conflicts, tombstones under 
         fc.asyncProperty(fc.array(cmd, { minLength: 5, maxLength: 70 }), skew, async (cmds, sk) => {
           conflictsSeen += (await scenario(cmds, sk, tagsOrigin)).conflictsRecorded;
         }),
-        { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000) },
+        // PROPERTY_SEED and PROPERTY_PATH (from a failure's output) replay one failing case.
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000), ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {}) },
       );
       // The generator must actually reach the conflict path, or the property proves little.
       expect(conflictsSeen).toBeGreaterThan(0);
