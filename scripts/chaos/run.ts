@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { startEmbeddedServer } from '../../electron/runtime/connectors/postgres/test-support/embedded-server.js';
 import { runTrials } from './run-trials.js';
-import { formatTable, isClean, TRIAL_KINDS } from './trial.js';
+import { formatTable, isClean, killAllRuntimes, TRIAL_KINDS } from './trial.js';
 
 /**
  * `npm run chaos [-- --trials N] [-- --seed N] [-- --kind K] [-- --quick]`: fault-injection trials
@@ -49,6 +49,13 @@ if (!fs.existsSync(path.join(root, 'dist/runtime/cli.js'))) {
 
 console.log(`chaos: ${plan.trials} trial(s) from seed ${plan.seed}${plan.quick ? ' (quick)' : ''}`);
 const server = await startEmbeddedServer();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    // Interrupted: end the runtimes and the Postgres this run started, nothing else.
+    killAllRuntimes();
+    void server.stop().finally(() => process.exit(130));
+  });
+}
 const started = Date.now();
 let results;
 try {

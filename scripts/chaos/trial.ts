@@ -73,6 +73,13 @@ export function planFaults(random: () => number, allowed: Fault[], quick: boolea
   return faults;
 }
 
+/** Every runtime started and not yet seen to exit, so an interrupted run leaves none behind. */
+const live = new Set<RuntimeProcess>();
+
+export function killAllRuntimes(): void {
+  for (const c of live) if (!hasExited(c)) c.kill('SIGKILL');
+}
+
 /**
  * The runtime under test: one `synccanvas run` at a time on one workspace, killed and restarted
  * by the faults; every process it started is ended by `stop`.
@@ -89,6 +96,8 @@ export class RuntimeUnderTest {
   private spawn(env: Record<string, string> = {}): RuntimeProcess {
     const child = startSynccanvasRun(this.flowFile, this.workspace, { env });
     this.all.push(child);
+    live.add(child);
+    child.once('exit', () => live.delete(child));
     return child;
   }
 
