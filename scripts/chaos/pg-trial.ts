@@ -41,12 +41,12 @@ const sideTables = (twoWay: boolean) => ({
 
 /** Logs every insert and update the runtime makes (by application_name), with the change counters. */
 const writeLog = (table: string) => `
-  CREATE TABLE write_log (op text NOT NULL, email text, n_a int, n_b int, app text);
+  CREATE TABLE write_log (seq bigserial, op text NOT NULL, email text, n_a int, n_b int, app text, row_text text);
   CREATE FUNCTION log_write() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE r jsonb := to_jsonb(NEW);
     BEGIN
       IF current_setting('application_name') = 'synccanvas' THEN
-        INSERT INTO write_log VALUES (TG_OP, NEW.email, (r->>'n_a')::int, (r->>'n_b')::int, current_setting('application_name'));
+        INSERT INTO write_log (op, email, n_a, n_b, app, row_text) VALUES (TG_OP, NEW.email, (r->>'n_a')::int, (r->>'n_b')::int, current_setting('application_name'), NEW::text);
       END IF;
       RETURN NEW;
     END $$;
@@ -215,7 +215,17 @@ export async function runPgTrial(server: EmbeddedServerInfo, opts: TrialOptions)
     const logB = await writeLogCounts(connect, b.db, 'n_a');
     const logA = twoWay ? await writeLogCounts(connect, a.db, 'n_b') : { writes: 0, duplicates: 0 };
     const dupWrites = logA.duplicates + logB.duplicates;
-    const deadLettered = countDlq(path.join(work, 'ws', 'workspace.db'));
+    const dlq = readDlq(path.join(work, 'ws', 'workspace.db'));
+    const deadLettered = dlq.count;
+    diff.sample.push(...dlq.sample);
+    // For a mismatch: what the runtime wrote to that record on B, in order.
+    const firstKey = diff.sample.find((x) => /^(lost|extra|mismatched) /.test(x))?.split(' ')[1]?.replace(/:$/, '');
+    if (firstKey) {
+      const c = await connect(b.db);
+      const writes = (await c.query<{ op: string; row_text: string }>('SELECT op, row_text FROM write_log WHERE email = $1 ORDER BY seq', [firstKey])).rows;
+      await c.end().catch(() => {});
+      diff.sample.push(`runtime writes to B for ${firstKey}: ${writes.map((w) => `${w.op} ${w.row_text.slice(0, 160)}`).join(' | ')}`);
+    }
     return {
       trial: opts.trial,
       kind: opts.kind,
@@ -331,10 +341,17 @@ async function writeLogCounts(connect: (db: string) => Promise<pg.Client>, datab
 }
 
 export function countDlq(workspaceDb: string): number {
-  if (!fs.existsSync(workspaceDb)) return 0;
+  return readDlq(workspaceDb).count;
+}
+
+/** The DLQ's depth and its first entries (class, key, message), for a failing trial's report. */
+export function readDlq(workspaceDb: string): { count: number; sample: string[] } {
+  if (!fs.existsSync(workspaceDb)) return { count: 0, sample: [] };
   const ws = new Database(workspaceDb, { readonly: true, fileMustExist: true });
   try {
-    return (ws.prepare('SELECT count(*) AS n FROM dlq').get() as { n: number }).n;
+    const count = (ws.prepare('SELECT count(*) AS n FROM dlq').get() as { n: number }).n;
+    const rows = ws.prepare('SELECT direction, error_class, key, message FROM dlq LIMIT 3').all() as { direction: string; error_class: string; key: string; message: string }[];
+    return { count, sample: rows.map((r) => `DLQ ${r.direction} ${r.error_class} ${r.key}: ${r.message.slice(0, 300)}`) };
   } finally {
     ws.close();
   }

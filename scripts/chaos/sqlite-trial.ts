@@ -8,7 +8,7 @@ import { seededRandom } from '../../electron/runtime/demo/seeded-random.js';
 import { startSimulator } from '../../electron/runtime/demo/simulator.js';
 import { applyTransforms } from '../../electron/runtime/engine/transforms.js';
 import { sleep } from '../../electron/runtime/test-support/synccanvas-process.js';
-import { countDlq } from './pg-trial.js';
+import { readDlq } from './pg-trial.js';
 import { faultTimes, planFaults, PROCESS_FAULTS, RuntimeUnderTest, type TrialOptions, type TrialResult } from './trial.js';
 
 /**
@@ -90,7 +90,9 @@ export async function runSqliteTrial(opts: TrialOptions): Promise<TrialResult> {
     const logged = (db: Database.Database, op?: string) => (db.prepare(`SELECT count(*) AS n FROM chaos_write_log${op ? ' WHERE op = ?' : ''}`).get(...(op ? [op] : [])) as { n: number }).n;
     const dupWrites = logged(crm, 'same-again') + logged(billing, 'same-again');
     const loggedWrites = logged(crm) + logged(billing);
-    const deadLettered = countDlq(path.join(work, 'workspace.db'));
+    const dlq = readDlq(path.join(work, 'workspace.db'));
+    const deadLettered = dlq.count;
+    diff.sample.push(...dlq.sample);
     return {
       trial: opts.trial,
       kind: opts.kind,
