@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
+import { exited, startSynccanvasRun, until as untilMs, type RuntimeProcess } from './test-support/synccanvas-process.js';
 
 /**
  * Effect-once under SIGKILL in the worst window: `synccanvas run` is killed after the target write
@@ -18,7 +19,6 @@ import { STEP_PAUSE_ENV } from './engine/step-pause.js';
  * table with a version guard (`lsn`, fed the source commit LSN) and into one without any.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'bin/synccanvas.mjs');
 const db = usePostgres('effonce');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-effonce-'));
 const children: ChildProcess[] = [];
@@ -90,29 +90,13 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-type Run = ChildProcess & { stderrText: () => string };
-
-function startRun(env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [bin, 'run', path.join(work, 'pg.flow.json'), '--workspace', path.join(work, 'ws')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+function startRun(env: Record<string, string> = {}): RuntimeProcess {
+  const child = startSynccanvasRun(path.join(work, 'pg.flow.json'), path.join(work, 'ws'), { env });
   children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return Object.assign(child, { stderrText: () => err });
+  return child;
 }
 
-const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (what: string, cond: () => Promise<boolean>, ms = 30_000) => untilMs(what, cond, ms, 50).then(() => undefined);
 
 const rows = async (c: pg.Client, table: string, name: string) => (await c.query(`SELECT email, ${name} AS name, n FROM ${table} ORDER BY email`)).rows;
 

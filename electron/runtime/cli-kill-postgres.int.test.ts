@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
+import { exited, startSynccanvasRun, until as untilMs } from './test-support/synccanvas-process.js';
+
+const until = (what: string, cond: () => Promise<boolean>, ms = 30_000) => untilMs(what, cond, ms).then(() => undefined);
 
 /**
  * `synccanvas run` on a Postgres → Postgres flow, killed with SIGKILL while changes stream in and
@@ -75,24 +78,11 @@ afterAll(async () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function startRun(): ChildProcess & { stderrText: () => string } {
-  const child = spawn(process.execPath, [bin, 'run', path.join(work, 'pg.flow.json'), '--workspace', path.join(work, 'ws')], { stdio: ['ignore', 'pipe', 'pipe'] });
+const startRun = () => {
+  const child = startSynccanvasRun(path.join(work, 'pg.flow.json'), path.join(work, 'ws'));
   children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return Object.assign(child, { stderrText: () => err });
-}
-
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+  return child;
+};
 
 const count = async (c: pg.Client, table: string) => (await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
 

@@ -581,4 +581,23 @@ describe('decide: an event made before our write landed (log-ordered versions)',
     expect(d.violations).toEqual(['contact_email']);
     expect(d.nextSourceShadow!.fields['contact_email']).toMatchObject({ v: 'other@x.com', by: 'self' });
   });
+
+  it('without our write\'s version (Postgres targets), an old view of a field we wrote does not become the record\'s value, so the owner\'s later change back to it is written', () => {
+    // We wrote new@x.com to billing (no version known); a billing change made before that write
+    // landed arrives after it, still showing old@x.com.
+    const ours: RecordShadow = { fields: { contact_email: { v: 'new@x.com', t: T - 500, by: 'sync' }, plan_code: { v: 'basic', t: T - 5000, by: 'self' } }, version: 5 };
+    const late = run({ ...input, sourceShadow: ours, event: billingEvent({ contact_email: 'old@x.com', plan_code: 'pro' }, { version: 7, sourceTime: T }) });
+    expect(late.violations).toEqual(['contact_email']);
+    expect(late.nextSourceShadow!.fields['contact_email']).toMatchObject({ v: 'new@x.com', by: 'sync' });
+    // The CRM (the owner) changes the email back to old@x.com: billing must get it.
+    const back = run({
+      sync: twoWay(),
+      direction: 'a-to-b',
+      sourceShadow: shadow({ email: ['new@x.com', T - 500, 'self'] }),
+      targetShadow: late.nextSourceShadow,
+      targetKey: 'k1',
+      event: crmEvent({ email: 'old@x.com' }, { sourceTime: T + 1000 }),
+    });
+    expect(upsertOp(back.op)).toMatchObject({ key: 'k1', fields: { contact_email: 'old@x.com' } });
+  });
 });

@@ -251,7 +251,14 @@ function decideUpsert(input: DecideInput): Decision {
         next.fields[sf] = rest.length ? { v: value, t: known.t, by: 'sync', p: rest } : { v: value, t: known.t, by: 'sync' };
       }
     }
-    if (isChange) {
+    if (isChange && m.owner === t && known?.by === 'sync' && known.w === undefined) {
+      // The target owns this field and what we know here is our write of its value. Without our
+      // write's version we cannot tell an edit made here after it (a violation: reported, not synced)
+      // from a change made *before* it landed that is delivered after it (an old view): if the
+      // record took the old value, a later owner change back to it would be skipped as "already
+      // there", and the record would keep a value its owner no longer has. So the record keeps our
+      // value; the owner's next change of the field is always written.
+    } else if (isChange) {
       // A real change. Echoes of our writes still pending arrive after it in the source's log (they
       // were made later there), so they stay remembered.
       next.fields[sf] = pending ? { v: value, t: event.sourceTime, by: 'self', p: pending } : { v: value, t: event.sourceTime, by: 'self' };

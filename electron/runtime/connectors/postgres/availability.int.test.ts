@@ -98,6 +98,48 @@ describe('PostgresWriter when the server is unavailable', () => {
     ]);
   });
 
+  test('a network that silently drops packets fails the write as unavailable after queryTimeoutSeconds instead of hanging, and the next write after restore lands', async () => {
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port, queryTimeoutSeconds: 1 });
+    expect(await c.write(t, [upsert('1', 'one')], ORIGIN)).toEqual([{ ok: true, key: '1', created: true }]);
+
+    await p.cut('blackhole');
+    const started = Date.now();
+    const during = await Promise.race([
+      c.write(t, [upsert('2', 'two'), upsert('3', 'three')], ORIGIN),
+      new Promise<'hung'>((r) => setTimeout(() => r('hung'), 8_000)),
+    ]);
+    expect(during, 'the write hangs on a black-holed session').not.toBe('hung');
+    expect((during as Awaited<ReturnType<typeof c.write>>).map((r) => (r.ok ? 'ok' : r.error.errorClass))).toEqual(['unavailable', 'unavailable']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // A new session into the black hole: the connect timeout or the query timeout, still unavailable.
+    const again = await c.write(t, [upsert('2', 'two')], ORIGIN);
+    expect(again[0]).toMatchObject({ ok: false, error: { errorClass: 'unavailable' } });
+    expect((await db().admin.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n).toBe(1);
+
+    await p.restore();
+    expect(await c.write(t, [upsert('2', 'two'), upsert('3', 'three')], ORIGIN)).toEqual([
+      { ok: true, key: '2', created: true },
+      { ok: true, key: '3', created: true },
+    ]);
+  }, 40_000);
+
+  test('a record read on a black-holed network fails within queryTimeoutSeconds', async () => {
+    const t = await table();
+    await db().admin.query(`INSERT INTO ${t} VALUES (1, 'one')`);
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port, queryTimeoutSeconds: 1 });
+    expect(await c.readSamples(t, 5)).toHaveLength(1);
+    await p.cut('blackhole');
+    const outcome = await Promise.race([
+      c.readSamples(t, 5).then(() => 'answered', (e: unknown) => classifyPgError(e).errorClass),
+      new Promise<string>((r) => setTimeout(() => r('hung'), 8_000)),
+    ]);
+    expect(outcome).toBe('unavailable');
+    await p.restore();
+  }, 30_000);
+
   test('a database not accepting connections (SQLSTATE 55000) is unavailable, not a permanent error', async () => {
     const { admin, server } = db();
     const name = `${db().database}_closed`;
@@ -162,5 +204,47 @@ describe('Postgres capture when the source is unavailable', () => {
     await p.restore();
     await waitFor(() => reports.at(-1) === null, 30_000, 'a reachable-again report');
     await waitFor(() => sink.changes.some((ch) => ch.key === '2'), 10_000, 'the change made during the outage');
+  });
+
+  test('a capture that cannot reach the source when it starts waits, reports it, and streams once the source is back', async () => {
+    const { admin } = db();
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port });
+    const sink = new CollectingSink();
+    const reports: ({ message: string; retryInMs?: number } | null)[] = [];
+    const abort = new AbortController();
+    await p.cut('refuse');
+    const handle = await c.startCapture({ ...sink.context([t], abort.signal), reportAvailability: (r) => reports.push(r) });
+    cleanups.push(async () => {
+      abort.abort();
+      await handle.stop();
+    });
+    const down = await waitFor(() => reports.find((r) => r !== null), 10_000, 'an unavailable report');
+    expect(down.message).toMatch(/capture could not start: .*ECONNREFUSED/);
+    await admin.query(`INSERT INTO ${t} VALUES (1, 'during')`);
+
+    await p.restore();
+    await waitFor(() => sink.changes.some((ch) => ch.key === '1'), 20_000, 'the row made during the outage (by the snapshot)');
+    await waitFor(() => reports.at(-1) === null, 10_000, 'a reachable-again report');
+    await admin.query(`INSERT INTO ${t} VALUES (2, 'after')`);
+    await waitFor(() => sink.changes.some((ch) => ch.key === '2'), 10_000, 'a change streamed after the restore');
+  }, 40_000);
+
+  test('a capture start that waits for the source ends when stopped', async () => {
+    const t = await table();
+    const p = await proxy();
+    const c = connector({ host: p.host, port: p.port });
+    const sink = new CollectingSink();
+    const abort = new AbortController();
+    await p.cut('refuse');
+    const handle = await c.startCapture(sink.context([t], abort.signal));
+    abort.abort();
+    await handle.stop();
+    await p.restore();
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Stopped means stopped: no late start after the source came back.
+    expect(sink.changes).toEqual([]);
+    expect(sink.checkpoint).toBeNull();
   });
 });

@@ -24,6 +24,11 @@ export const postgresConfigSchema = z
     walWarnBytes: z.number().int().positive().default(1024 * 1024 * 1024),
     /** Copy existing rows before streaming (a consistent snapshot handed over to the slot). */
     initialSnapshot: z.boolean().default(true),
+    /**
+     * A write or read query with no answer for this long fails as unavailable (the edge pauses and
+     * retries): a network that silently drops packets would otherwise hold it forever.
+     */
+    queryTimeoutSeconds: z.number().positive().max(3600).default(60),
   })
   .superRefine((c, ctx) => {
     if (c.sslmode === 'verify-full' && !c.sslRootCertPath) {
@@ -67,7 +72,22 @@ export function clientConfig(config: PostgresConfig, password: string | undefine
     ssl: sslOptions(config),
     options: '-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3',
     connectionTimeoutMillis: 10_000,
+    // TCP keepalive so a peer that vanished (host down, NAT entry dropped) breaks an idle session
+    // instead of leaving it open forever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'synccanvas',
     ...extra,
   };
+}
+
+/**
+ * Options for sessions that run ordinary queries (writes, record reads), not the replication
+ * stream, whose one long COPY must not time out: an unanswered query fails after
+ * queryTimeoutSeconds (pg's "Query read timeout"), and the server cancels a statement itself a
+ * little later, in case only the answer was lost.
+ */
+export function querySessionConfig(config: PostgresConfig, password: string | undefined): ClientConfig {
+  const ms = Math.round(config.queryTimeoutSeconds * 1000);
+  return clientConfig(config, password, { query_timeout: ms, statement_timeout: ms + 5_000 });
 }

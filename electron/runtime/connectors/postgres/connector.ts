@@ -1,9 +1,11 @@
 import pg from 'pg';
 import type { CaptureContext, CaptureHandle, ConnectionTestResult, Connector, EntityInfo, SourceRecord, WriteOp, WriteResult } from '../types.js';
 import { startPostgresCapture } from './capture.js';
+import { startWhenReachable } from './capture-start-retry.js';
 import { readTables, toEntityInfo } from './catalog.js';
-import { clientConfig, type PostgresConfig } from './config.js';
+import { clientConfig, querySessionConfig, type PostgresConfig } from './config.js';
 import { testPostgresConnection } from './connection-test.js';
+import { isUnavailablePgError } from './errors.js';
 import { captureResourceNames } from './names.js';
 import { RecordReader } from './record-reader.js';
 import { PostgresWriter } from './writer.js';
@@ -28,7 +30,7 @@ export class PostgresConnector implements Connector {
 
   private records(): RecordReader {
     if (!this.reader) {
-      this.pool = new pg.Pool({ ...clientConfig(this.setup.config, this.setup.password), max: 2, idleTimeoutMillis: 30_000 });
+      this.pool = new pg.Pool({ ...querySessionConfig(this.setup.config, this.setup.password), max: 2, idleTimeoutMillis: 30_000 });
       this.pool.on('error', () => {});
       this.reader = new RecordReader(this.pool, this.setup.config.schemas);
     }
@@ -67,7 +69,15 @@ export class PostgresConnector implements Connector {
   }
 
   async startCapture(ctx: CaptureContext): Promise<CaptureHandle> {
-    const handle = await startPostgresCapture(this.setup, ctx);
+    let handle: CaptureHandle;
+    try {
+      handle = await startPostgresCapture(this.setup, ctx);
+    } catch (err) {
+      // A configuration problem (a missing table, no replica identity) fails the start for the
+      // user to fix; an unreachable source is waited for.
+      if (!isUnavailablePgError(err) || ctx.signal.aborted) throw err;
+      handle = startWhenReachable(() => startPostgresCapture(this.setup, ctx), ctx, err);
+    }
     const tracked: CaptureHandle = {
       stop: async () => {
         this.captures.delete(tracked);

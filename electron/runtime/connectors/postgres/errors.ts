@@ -38,7 +38,8 @@ export function isUnavailablePgError(err: unknown): boolean {
   if (UNAVAILABLE_SQLSTATE.has(code)) return true;
   // 08: connection exception, 53: insufficient resources (too many connections, disk full).
   if (/^(08|53)/.test(code)) return true;
-  return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error/i.test(e.message);
+  // "Query read timeout": no answer within queryTimeoutSeconds (packets dropped somewhere).
+  return /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|Query read timeout/i.test(e.message);
 }
 
 /** Worth retrying at all (unavailable, or a record-level lock conflict). */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { syncError, type SyncError } from '../../../../shared/errors.js';
 import type { WriteOp, WriteResult } from '../types.js';
 import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type TableInfo } from './catalog.js';
-import { clientConfig, type PostgresConfig } from './config.js';
+import { querySessionConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
 import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
 import { showValue } from '../../values/exact.js';
@@ -83,7 +83,7 @@ export class PostgresWriter {
     if (this.client) return this.client;
     if (!this.connecting) {
       this.connecting = (async () => {
-        const client = new pg.Client(clientConfig(this.config, this.password));
+        const client = new pg.Client(querySessionConfig(this.config, this.password));
         client.on('error', () => {
           if (this.client === client) this.client = null;
         });
@@ -138,12 +138,14 @@ export class PostgresWriter {
       client = await this.session();
       await this.setupOrigin(client, origin);
     } catch (err) {
+      if (this.client) this.dropIfTimedOut(this.client, err);
       return ops.map(() => ({ ok: false, error: classifyPgError(err) }));
     }
     let table: TableInfo;
     try {
       table = await this.table(client, entity);
     } catch (err) {
+      this.dropIfTimedOut(client, err);
       const error = err instanceof ValidationProblem ? syncError('validation', err.message) : classifyPgError(err);
       return ops.map(() => ({ ok: false, error }));
     }
@@ -154,6 +156,7 @@ export class PostgresWriter {
       return await this.inTransaction(client, () => this.apply(client, table, entries));
     } catch (err) {
       if (isTransientPgError(err)) {
+        this.dropIfTimedOut(client, err);
         if (!this.isAlive(client)) this.client = null;
         const error = classifyPgError(err);
         return ops.map(() => ({ ok: false, error }));
@@ -184,6 +187,7 @@ export class PostgresWriter {
         return results;
       });
     } catch (err) {
+      this.dropIfTimedOut(client, err);
       if (!this.isAlive(client)) this.client = null;
       const error = classifyPgError(err);
       return ops.map(() => ({ ok: false, error }));
@@ -202,6 +206,18 @@ export class PostgresWriter {
       signature = sig;
     }
     return true;
+  }
+
+  /**
+   * After a query timeout the session is in an unknown state (the answer may still arrive and be
+   * taken for the next query's), and its socket may be a black hole where a polite end() would
+   * wait forever: destroy it, so the next write opens a new session. An open transaction dies
+   * with it on the server, so nothing of the batch is half-written.
+   */
+  private dropIfTimedOut(client: pg.Client, err: unknown): void {
+    if (!/Query read timeout/.test((err as Error | undefined)?.message ?? '')) return;
+    if (this.client === client) this.client = null;
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   }
 
   private isAlive(client: pg.Client): boolean {

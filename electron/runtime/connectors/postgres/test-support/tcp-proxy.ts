@@ -8,9 +8,13 @@ import net from 'node:net';
  *   connects fail with ECONNREFUSED (a server or host that is down).
  * - `cut('reset')`: existing connections are reset and new ones are accepted and reset at once
  *   (a firewall or load balancer dropping connections: ECONNRESET / "Connection terminated").
- * - `restore()`: listen again on the same port and forward as before.
+ * - `cut('blackhole')`: nothing is reset and nothing answers: open connections stop forwarding
+ *   (what the client sends is read and dropped), new connections are accepted and never answered
+ *   (packets silently dropped on the way: only a client-side timeout notices).
+ * - `restore()`: listen again on the same port and forward as before; blackholed connections are
+ *   reset then (their sessions are gone), new ones forward.
  */
-export type CutMode = 'refuse' | 'reset';
+export type CutMode = 'refuse' | 'reset' | 'blackhole';
 
 export interface TcpProxy {
   readonly host: string;
@@ -31,7 +35,19 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
   let forwarded = 0;
   let closed = false;
 
+  const swallow = (socket: net.Socket) => {
+    socket.unpipe();
+    socket.removeAllListeners('data');
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.resume();
+  };
   const onConnection = (client: net.Socket) => {
+    if (mode === 'blackhole') {
+      sockets.add(client);
+      swallow(client);
+      return;
+    }
     if (mode !== null) {
       client.resetAndDestroy();
       return;
@@ -86,6 +102,10 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
     },
     async cut(how: CutMode = 'refuse') {
       mode = how;
+      if (how === 'blackhole') {
+        for (const s of sockets) swallow(s);
+        return;
+      }
       const closing = how === 'refuse' ? stopListening() : Promise.resolve();
       resetAll();
       await closing;
@@ -96,6 +116,7 @@ export async function startTcpProxy(target: { host: string; port: number }, opts
         server = net.createServer(onConnection);
         await listen(port);
       }
+      if (mode === 'blackhole') resetAll();
       mode = null;
     },
     async close() {
