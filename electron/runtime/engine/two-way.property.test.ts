@@ -301,7 +301,11 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
 
   // Zero echo writes: no runtime write sends back what the runtime itself wrote. (A change event our
   // write produced may still carry a user's edit to other fields, delivered out of order: writing
-  // those fields is sync, not echo.)
+  // those fields is sync, not echo.) One exception changes nothing: when the process dies between
+  // creating a record and committing its link, and the other side is down so the re-apply waits, an
+  // untagged source returns our create as a new record, which is matched and may be sent a value
+  // its match already holds. The writers skip such a write (no change, no event, no loop); it is
+  // allowed here only when it changed nothing (docs/reliability.md).
   const toOther: Record<Side, Record<string, string>> = { a: {}, b: {} };
   for (const m of doc.syncs[0]!.fields) {
     toOther.a[m.b] = m.a; // a field written to b, named as on a
@@ -312,7 +316,7 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
     const ourChanges = new Map(sys[other].log.filter((l) => l.byRuntime).map((l) => [`${other === 'a' ? 'crm' : 'billing'}:${l.pos}`, l.opKey!]));
     const opsByKey = new Map(sys[other].writes.map((w) => [w.op.idempotencyKey, w.op]));
     for (const w of sys[s].writes) {
-      if (w.op.kind !== 'upsert') continue;
+      if (w.op.kind !== 'upsert' || !w.changed) continue;
       const eventId = w.op.idempotencyKey.split('|')[0]!;
       const cause = ourChanges.get(eventId);
       if (!cause) continue;
@@ -378,7 +382,7 @@ describe('two-way sync: ownership, loop prevention, conflicts, tombstones under 
         { numRuns: Number(process.env.PROPERTY_RUNS ?? 2000), ...(process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {}) },
       );
       // The generator must actually reach the conflict path, or the property proves little.
-      expect(conflictsSeen).toBeGreaterThan(0);
+      if (!process.env.PROPERTY_SEED) expect(conflictsSeen).toBeGreaterThan(0);
     }, 120_000);
   }
 });

@@ -28,6 +28,8 @@ export interface AppliedWrite {
   entity: string;
   key: string;
   op: WriteOp;
+  /** Whether the write changed the record (an identical rewrite does not; the writers skip those). */
+  changed: boolean;
 }
 
 export class MemorySystem {
@@ -173,7 +175,7 @@ export class MemorySystem {
         return ops.map((op): WriteResult => {
           if (op.kind === 'delete') {
             if (!t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
-            self.writes.push({ entity, key: op.key, op });
+            self.writes.push({ entity, key: op.key, op, changed: true });
             t.delete(op.key);
             for (const idx of indexes.values()) for (const [v, k] of idx) if (k === op.key) idx.delete(v);
             self.append(entity, op.key, 'delete', {}, tag, op.idempotencyKey);
@@ -207,7 +209,7 @@ export class MemorySystem {
             const v = normalizeMatch(next[field], normalize);
             if (v !== null) idx.set(v, key);
           }
-          self.writes.push({ entity, key, op });
+          self.writes.push({ entity, key, op, changed });
           // Like a trigger that logs only real changes (an identical rewrite is not a change).
           if (changed) self.append(entity, key, 'upsert', next, tag, op.idempotencyKey);
           // Like an API that reports the version a write produced: none when it changed nothing.
