@@ -191,6 +191,14 @@ test('preview, preflight and go live, then fix failed changes from the DLQ with 
     await expect.poll(() => page.evaluate(() => (globalThis as unknown as { __notes: string[] }).__notes.join('\n')), { timeout: 20_000 }).toContain('Contacts ↔ Customers: lag p99');
     await page.locator('.ops__body').evaluate((el) => el.scrollTo(0, 0));
     await shot(page, testInfo, 'operations-dashboard');
+
+    // Everything changed above through the local API is in the audit log, with who did it.
+    await page.getByTestId('operations').getByRole('tab', { name: 'Audit log' }).click();
+    const audit = page.getByTestId('audit-log');
+    await expect(audit.getByTestId('audit-row').first()).toBeVisible();
+    await expect(audit).toContainText('went live');
+    await expect(audit).toContainText('replayed failed changes');
+    await expect(audit).toContainText('local admin (admin)');
     expect(problems).toEqual([]);
   } finally {
     crm.close();

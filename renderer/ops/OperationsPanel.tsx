@@ -2,6 +2,7 @@ import { useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { ApiTransport, DirectionKey } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
+import { AuditLog } from '../audit/AuditLog.js';
 import { Dashboard, type DashboardEdge } from '../dashboard/Dashboard.js';
 import { createDlqStore } from '../dlq/dlq-store.js';
 import { DlqInspector } from '../dlq/DlqInspector.js';
@@ -15,9 +16,10 @@ const TABS: { id: OpsTab; label: string }[] = [
   { id: 'preflight', label: 'Preflight & go live' },
   { id: 'dlq', label: 'Dead-letter queue' },
   { id: 'dashboard', label: 'Dashboard' },
+  { id: 'audit', label: 'Audit log' },
 ];
 
-/** Preview, preflight/go-live, the DLQ inspector and the dashboard of one flow, over the canvas. */
+/** Preview, preflight/go-live, the DLQ inspector, the dashboard and the audit log, over the canvas. */
 export function OperationsPanel({ client, flow, running, onLive }: { client: ApiTransport; flow: FlowDocument | null; running: boolean; onLive?: () => void }) {
   const ops = useStore(opsStore);
   const dlqStore = useMemo(() => createDlqStore(client), [client]);
@@ -73,6 +75,7 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
         {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} />}
         {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} />}
         {ops.tab === 'dashboard' && <Dashboard client={client} flowId={flow.id} edges={edges} initialSyncId={syncId ?? undefined} />}
+        {ops.tab === 'audit' && <AuditLog client={client} />}
       </div>
     </div>
   );

@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import type { DlqFilter } from '../../shared/api/contract.js';
 
-export type OpsTab = 'preview' | 'preflight' | 'dlq' | 'dashboard';
+export type OpsTab = 'preview' | 'preflight' | 'dlq' | 'dashboard' | 'audit';
 
 export interface OpsState {
   open: boolean;
