@@ -35,12 +35,13 @@ export async function loadDataKey(secrets: SecretStore, workspaceDir: string, op
   const file = path.join(workspaceDir, DATA_KEY_FILE);
   if (fs.existsSync(file)) return { key: decode(fs.readFileSync(file, 'utf8'), file), where: file, weak: true };
   let problem: string | null = null;
+  let stored: string | null = null;
   try {
-    const stored = await secrets.get(DATA_KEY_SECRET);
-    if (stored !== null) return { key: decode(stored, `the secret "${DATA_KEY_SECRET}"`), where: `the secret "${DATA_KEY_SECRET}"`, weak: false };
+    stored = await secrets.get(DATA_KEY_SECRET);
   } catch (e) {
     problem = (e as Error).message;
   }
+  if (stored !== null) return { key: decode(stored, `the secret "${DATA_KEY_SECRET}"`), where: `the secret "${DATA_KEY_SECRET}"`, weak: false };
   if (!opts.create) return null;
   // A provider that could not be asked may hold the key the stored data is sealed with: a new key
   // would leave that data unreadable, so say what is wrong instead.
