@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
 
 /** Marks a sealed column value; plain JSON (what a workspace without a data key holds) never starts with it. */
 export const SEALED_PREFIX = 'sc1:';
@@ -19,11 +19,15 @@ export class DataKeyMissingError extends Error {}
  * values are always readable, so workspaces written before encryption existed keep working.
  */
 export class DataCipher {
-  private key: Buffer | null = null;
+  private key: KeyObject | null = null;
+  // Nonces are random, drawn from the CSPRNG in bulk: one call per 4,096 seals instead of one each
+  // (a third of the cost of sealing a shadow). Each is used once.
+  private readonly nonces = Buffer.alloc(IV_BYTES * 4096);
+  private nonceAt = this.nonces.length;
 
   setKey(key: Buffer): void {
     if (key.length !== 32) throw new Error(`the data key must be 32 bytes (AES-256), got ${key.length}`);
-    this.key = key;
+    this.key = createSecretKey(key);
   }
 
   get sealing(): boolean {
@@ -32,7 +36,11 @@ export class DataCipher {
 
   seal(plain: string, context: string): string {
     if (!this.key) return plain;
-    const iv = randomBytes(IV_BYTES);
+    if (this.nonceAt >= this.nonces.length) {
+      randomFillSync(this.nonces);
+      this.nonceAt = 0;
+    }
+    const iv = this.nonces.subarray(this.nonceAt, (this.nonceAt += IV_BYTES));
     const c = createCipheriv('aes-256-gcm', this.key, iv);
     c.setAAD(Buffer.from(context, 'utf8'));
     const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
