@@ -160,8 +160,8 @@ describe('customer data at rest', () => {
     });
 
     // While it runs: shadows, the DLQ (event, payload, message), the inbox and history hold the values, all sealed.
-    expect(rowsMentioning(MARK)).toMatchObject({ shadows: expect.any(Number), dlq: 1, edge_history: expect.any(Number) });
     expect(filesContaining(MARK)).toEqual([]);
+    expect(rowsMentioning(MARK)).toMatchObject({ shadows: expect.any(Number), dlq: 1, edge_history: expect.any(Number) });
     expect(filesContaining(SECRET)).toEqual([]);
     expect(filesContaining(dataKey)).toEqual([]);
 
@@ -203,4 +203,35 @@ describe('customer data at rest', () => {
     crm.close();
     billing.close();
   }, 90_000);
+
+  it('with no keychain, no vault and no key given, still runs: the key goes to a 0600 data.key in the workspace, with a warning that says it is weaker', async () => {
+    const dir = path.join(work, 'no-key');
+    fs.mkdirSync(dir);
+    const db = new Database(path.join(dir, 'crm.db'));
+    db.exec('CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT, notes TEXT, seats TEXT)');
+    db.prepare('INSERT INTO contacts VALUES (1, ?, ?, ?)').run(`cy.${MARK}@example.com`, `Cy ${MARK}`, '1');
+    db.close();
+    new Database(path.join(dir, 'billing.db')).exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, contact_email TEXT, memo TEXT, seat_count INTEGER)');
+    const f = { ...flow, systems: flow.systems.map((s) => ({ ...s, config: { ...s.config, path: path.join(dir, path.basename(s.config.path)) } })) };
+    const flowFile = path.join(dir, 'f.flow.json');
+    fs.writeFileSync(flowFile, JSON.stringify(f));
+    const workspace = path.join(dir, 'ws');
+    const { SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY: _given, ...noKey } = env;
+    const run = spawn(process.execPath, [bin, 'run', flowFile, '--workspace', workspace], { env: noKey, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(run);
+    let err = '';
+    run.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const billing = new Database(path.join(dir, 'billing.db'), { readonly: true });
+    await until('Cy to reach Billing', () => billing.prepare('SELECT 1 FROM customers').get() !== undefined);
+    billing.close();
+    run.kill('SIGTERM');
+    await new Promise((r) => run.once('exit', r));
+    expect(run.exitCode, err).toBe(0);
+    expect(err).toMatch(/WARN .*encrypted with a key kept in .*data\.key \(mode 0600\), because no keychain or vault could store it/);
+    expect(fs.statSync(path.join(workspace, 'data.key')).mode & 0o777).toBe(0o600);
+    const ws = new Database(path.join(workspace, 'workspace.db'), { readonly: true });
+    expect(ws.prepare('SELECT state FROM shadows').all()).toEqual(expect.arrayContaining([{ state: expect.stringMatching(new RegExp(`^${SEALED_PREFIX}`)) }]));
+    ws.close();
+    expect(err).not.toContain(MARK);
+  }, 60_000);
 });
