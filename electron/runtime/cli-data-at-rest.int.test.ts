@@ -60,9 +60,9 @@ const flow = {
   ],
 };
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[], childEnv = env): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args, '--workspace', ws], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args, '--workspace', ws], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -152,6 +152,11 @@ describe('customer data at rest', () => {
       return dlq.entries.length === 1;
     });
     expect(dlq.entries[0]!.message).toContain(bob.seats);
+    // Without the key the entries cannot be read, and the command says what is missing.
+    const { SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY: _key, ...withoutKey } = env;
+    const locked = await cli(['dlq', 'list', '--json'], withoutKey);
+    expect(locked.code).toBe(1);
+    expect(locked.err).toMatch(/holds encrypted customer data and its data key \(the secret "synccanvas\/data-key".*\) was not found/);
     const replay = await cli(['dlq', 'replay', '--all']);
     expect(replay.code, replay.err).toBe(0);
     await until('the replayed change to fail again', async () => {
@@ -197,7 +202,7 @@ describe('customer data at rest', () => {
       expect(fs.readFileSync(flowFile).includes(secret)).toBe(false);
     }
     // The process output: no secret, no customer value (the DLQ message quoting Bob's seats stays in the sealed DLQ).
-    for (const r of [replay, refused, forgotBob, forgotAnn]) log += r.out + r.err;
+    for (const r of [replay, locked, refused, forgotBob, forgotAnn]) log += r.out + r.err;
     expect(log).not.toContain(SECRET);
     expect(log).not.toContain(MARK);
     crm.close();

@@ -18,6 +18,7 @@ import { openRuntime, type Logger } from './runtime.js';
 import { loadDataKey } from './secrets/data-key.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
 import { forgetRecord } from './store/forget.js';
+import { DataKeyMissingError } from './store/data-cipher.js';
 import { createSecretChain } from './secrets/default-chain.js';
 import { readSecretValue } from './secrets/secret-input.js';
 import { Store } from './store/store.js';
@@ -801,7 +802,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`synccanvas: ${e.message}`);
       return EXIT.unavailable;
     }
-    if (e instanceof ApiError || e instanceof SystemSetupError) {
+    if (e instanceof ApiError || e instanceof SystemSetupError || e instanceof DataKeyMissingError) {
       io.err(`synccanvas: ${e.message}`);
       return EXIT.failed;
     }
