@@ -234,6 +234,13 @@ describe('customer data at rest', () => {
     expect(run.exitCode, err).toBe(0);
     expect(err).toMatch(/WARN .*encrypted with a key kept in .*data\.key \(mode 0600\), because no keychain or vault could store it/);
     expect(fs.statSync(path.join(workspace, 'data.key')).mode & 0o777).toBe(0o600);
+    const status = await new Promise<string>((resolve) => {
+      const c = spawn(process.execPath, [bin, 'status', '--workspace', workspace], { env: noKey, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('exit', () => resolve(out));
+    });
+    expect(status).toMatch(/warning: customer data is sealed with a key kept in this workspace \(data\.key\)/);
     const ws = new Database(path.join(workspace, 'workspace.db'), { readonly: true });
     expect(ws.prepare('SELECT state FROM shadows').all()).toEqual(expect.arrayContaining([{ state: expect.stringMatching(new RegExp(`^${SEALED_PREFIX}`)) }]));
     ws.close();

@@ -15,7 +15,7 @@ import { ConflictResolutionError, DEFAULT_MAX_INBOX_ROWS, FlowEngine } from './e
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
-import { loadDataKey } from './secrets/data-key.js';
+import { DATA_KEY_FILE, loadDataKey } from './secrets/data-key.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
 import { forgetRecord } from './store/forget.js';
 import { DataKeyMissingError } from './store/data-cipher.js';
@@ -301,6 +301,7 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     if (values.json) io.out(JSON.stringify({ workspace, runtimePid: holder, flows: statuses }, null, 2));
     else {
       io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
+      if (fs.existsSync(path.join(workspace, DATA_KEY_FILE))) io.out(`warning: customer data is sealed with a key kept in this workspace (${DATA_KEY_FILE}), which protects a copied database but not a copied folder: see docs/security.md`);
       printStatus(io, statuses, new Map(flows.map((f) => [f.flow.id, f.flow.name])));
     }
     return EXIT.ok;
