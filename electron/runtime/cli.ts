@@ -15,7 +15,7 @@ import { ConflictResolutionError, DEFAULT_MAX_INBOX_ROWS, FlowEngine } from './e
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
-import { DATA_KEY_FILE, loadDataKey } from './secrets/data-key.js';
+import { DATA_KEY_FILE, DATA_KEY_SECRET, loadDataKey } from './secrets/data-key.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
 import { forgetRecord } from './store/forget.js';
 import { DataKeyMissingError } from './store/data-cipher.js';
@@ -593,6 +593,9 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
   if (action === 'delete') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the secret name: synccanvas secrets delete <name>' });
     const name = checkSecretName(positionals[0]!);
+    if (name === DATA_KEY_SECRET) {
+      throw new UsageError(`"${DATA_KEY_SECRET}" is the key that opens the workspaces' encrypted customer data: without it that data is unreadable, so it is not deleted from here (see docs/security.md)`);
+    }
     const chain = await createSecretChain({ workspaceDir: workspaceOf(values) });
     const deleted = await chain.delete(name);
     const still = await chain.lookup(name);

@@ -52,8 +52,12 @@ describe('the workspace data key', () => {
   it('does not replace a key it cannot read while sealed data exists, and refuses a malformed key', async () => {
     const ws = tmp();
     const chain = await createSecretChain({ env: {}, workspaceDir: ws, keychain: noKeychain() });
-    await expect(loadDataKey(chain, ws, { create: true, sealedDataExists: true })).rejects.toThrow(/data key of this workspace could not be read: .*no D-Bus session/);
+    await expect(loadDataKey(chain, ws, { create: true, sealedDataExists: true })).rejects.toThrow(/holds encrypted customer data but its data key .* was not found in .*\(.*no D-Bus session.*\): restore it/);
     expect(fs.readdirSync(ws)).toEqual([]);
+    // Deleted from every store (or given in another environment): nothing is made in its place.
+    const vault = await createSecretChain({ env: { SYNCCANVAS_VAULT_KEY: VAULT_KEY }, workspaceDir: ws, keychain: noKeychain() });
+    await expect(loadDataKey(vault, ws, { create: true, sealedDataExists: true })).rejects.toThrow(/holds encrypted customer data but its data key .* was not found in SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY.*: restore it/);
+    expect((await vault.lookup(DATA_KEY_SECRET)).source).toBeNull();
     const bad = await createSecretChain({ env: { SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY: 'too short' }, workspaceDir: ws, keychain: noKeychain() });
     await expect(loadDataKey(bad, ws, { create: true })).rejects.toThrow(/not 32 bytes of base64/);
   });

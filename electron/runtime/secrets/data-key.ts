@@ -43,18 +43,22 @@ export async function loadDataKey(secrets: SecretStore, workspaceDir: string, op
   }
   if (stored !== null) return { key: decode(stored, `the secret "${DATA_KEY_SECRET}"`), where: `the secret "${DATA_KEY_SECRET}"`, weak: false };
   if (!opts.create) return null;
-  // A provider that could not be asked may hold the key the stored data is sealed with: a new key
-  // would leave that data unreadable, so say what is wrong instead.
-  if (problem !== null && opts.sealedDataExists) throw new Error(`the data key of this workspace could not be read: ${problem}`);
+  // Sealed data and no key: the key was deleted, is given elsewhere (another environment), or sits in
+  // a provider that could not be asked (a locked keychain). A new key would not open that data, so
+  // say what is missing instead of running on unreadable data.
+  if (opts.sealedDataExists) {
+    const where = secrets instanceof SecretProviderChain ? secrets.whereMissing(DATA_KEY_SECRET) : 'the secret store';
+    throw new Error(
+      `this workspace holds encrypted customer data but its data key (the secret "${DATA_KEY_SECRET}") was not found in ${where}, nor in ${file}${problem !== null ? ` (${problem})` : ''}: restore it (e.g. as SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY), see docs/security.md`,
+    );
+  }
   const key = randomBytes(32);
-  {
-    try {
-      const target = secrets instanceof SecretProviderChain ? await secrets.writeTarget() : null;
-      await secrets.set(DATA_KEY_SECRET, key.toString('base64'));
-      return { key, where: `the secret "${DATA_KEY_SECRET}" in ${target ? target.label : 'the secret store'}`, weak: false };
-    } catch {
-      /* no writable provider: fall back to the key file below */
-    }
+  try {
+    const target = secrets instanceof SecretProviderChain ? await secrets.writeTarget() : null;
+    await secrets.set(DATA_KEY_SECRET, key.toString('base64'));
+    return { key, where: `the secret "${DATA_KEY_SECRET}" in ${target ? target.label : 'the secret store'}`, weak: false };
+  } catch {
+    /* no writable provider: fall back to the key file below */
   }
   fs.mkdirSync(workspaceDir, { recursive: true });
   fs.writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
