@@ -18,7 +18,7 @@ import { runPreflight, type WithSystems } from './operations/preflight-runner.js
 import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { createSecretChain } from './secrets/default-chain.js';
-import { loadDataKey, weakKeyNotice } from './secrets/data-key.js';
+import { DATA_KEY_SECRET, loadDataKey, weakKeyNotice } from './secrets/data-key.js';
 import { tablesInTwoSyncs } from '../../shared/flow/tables-in-two-syncs.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
@@ -426,6 +426,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     },
     'secrets.set': async ({ name, value }) => {
+      // Replacing the data key would leave the workspace's sealed customer data unreadable.
+      if (name === DATA_KEY_SECRET) throw new ApiError('bad_request', `"${DATA_KEY_SECRET}" is the key of the workspace's encrypted customer data and is not set from the app (see docs/security.md)`);
       const st = await secrets.status();
       if (!st.available) throw new ApiError('unavailable', st.message);
       await secrets.set(name, value);
