@@ -79,6 +79,19 @@ describe('synccanvas CLI arguments and flow validation', () => {
     expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
   });
 
+  it('refuses to delete the data key, and forget needs to know whose data (and a workspace)', async () => {
+    const c = capture();
+    expect(await main(['secrets', 'delete', 'synccanvas/data-key', '--workspace', path.join(dir, 'nowhere')], c.io)).toBe(EXIT.usage);
+    expect(c.err.join('\n')).toMatch(/"synccanvas\/data-key" is the key that opens the workspaces' encrypted customer data/);
+    const f = capture();
+    expect(await main(['forget', '--system', 'crm', '--workspace', path.join(dir, 'nowhere')], f.io)).toBe(EXIT.usage);
+    expect(f.err.join('\n')).toMatch(/say whose data to erase: --system S --key K/);
+    const w = capture();
+    expect(await main(['forget', '--system', 'crm', '--key', '1', '--workspace', path.join(dir, 'nowhere')], w.io)).toBe(EXIT.unavailable);
+    expect(w.err.join('\n')).toMatch(/no workspace at/);
+    expect(fs.existsSync(path.join(dir, 'nowhere'))).toBe(false);
+  });
+
   it('refuses to run a file that does not exist, writing nothing', async () => {
     const ws = path.join(dir, 'ws-missing');
     const c = capture();

@@ -15,10 +15,14 @@ import { ConflictResolutionError, DEFAULT_MAX_INBOX_ROWS, FlowEngine } from './e
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
 import { openRuntime, type Logger } from './runtime.js';
+import { DATA_KEY_FILE, DATA_KEY_SECRET, loadDataKey } from './secrets/data-key.js';
+import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
+import { forgetRecord } from './store/forget.js';
+import { DataKeyMissingError } from './store/data-cipher.js';
 import { createSecretChain } from './secrets/default-chain.js';
 import { readSecretValue } from './secrets/secret-input.js';
 import { Store } from './store/store.js';
-import { lockedBy, WorkspaceLockedError } from './workspace-lock.js';
+import { acquireWorkspaceLock, lockedBy, WorkspaceLockedError } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 /** Exit codes are part of the CLI's contract (docs/cli.md): scripts and tests rely on them. */
@@ -27,14 +31,16 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
 const USAGE = `SyncCanvas ${pkg.version} — keep your business systems in sync.
 
 Usage:
-  synccanvas run <flow.json> [--workspace DIR] [--inbox-limit N]
+  synccanvas run <flow.json> [--workspace DIR] [--inbox-limit N] [--retention 7d]
                                                         run a flow until Ctrl+C (SIGINT/SIGTERM), then drain and exit
-  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo] [--inbox-limit N] [--tls-cert FILE --tls-key FILE]
+  synccanvas serve [--workspace DIR] [--port N] [--host H] [--demo] [--inbox-limit N] [--retention 7d] [--tls-cert FILE --tls-key FILE]
                                                         serve the app and the API on 127.0.0.1 (browser mode); another
                                                         address needs TLS and users with roles
   synccanvas users add <name> --role viewer|operator|editor|admin   a person who may use serve; prints their token once
   synccanvas users list | users remove <name>
   synccanvas audit [--limit N] [--json]                 who changed what through the API (newest first)
+  synccanvas forget --system S --key K [--json]         erase one person's record (and the records linked to it) from the
+                                                        inbox, DLQ, shadows, history, links and tombstones; stop the runtime first
   synccanvas validate <flow.json> [--json]              check a flow file
   synccanvas status [--workspace DIR] [--json]          flows, lag, counters, DLQ depth
   synccanvas dlq list [--flow ID] [--sync ID] [--class C] [--text T] [--limit N] [--json]
@@ -51,6 +57,7 @@ Usage:
 
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
 --inbox-limit: the most changes a flow holds waiting (default ${DEFAULT_MAX_INBOX_ROWS}); beyond it capture slows down.
+--retention: how long applied customer values (history for previews) are kept, e.g. 7d (default), 12h, 30m.
 Exit codes: 0 ok, 1 the operation failed, 2 bad arguments, 3 workspace unavailable.`;
 
 class UsageError extends Error {}
@@ -106,10 +113,32 @@ function intOption(values: Record<string, unknown>, name: string, def: number, m
   return n;
 }
 
-function openStoreFor(workspace: string): Store {
+/** --retention 7d|12h|30m|10s: how long applied customer values are kept (store/retention.ts). */
+function retentionOption(values: Record<string, unknown>): number {
+  if (values.retention === undefined) return DEFAULT_RETENTION_MS;
+  try {
+    return parseRetention(String(values.retention));
+  } catch (e) {
+    throw new UsageError(`--retention: ${(e as Error).message}`);
+  }
+}
+
+async function openStoreFor(workspace: string): Promise<Store> {
   const file = path.join(workspace, 'workspace.db');
   if (!fs.existsSync(file)) throw new WorkspaceMissing(`no workspace at ${workspace} (nothing has run there yet): pass --workspace DIR`);
-  return Store.open(file);
+  return withDataKey(Store.open(file), workspace);
+}
+
+/** Give a store opened by a command the workspace's data key, so it reads and writes sealed values as the runtime does. */
+async function withDataKey(store: Store, workspace: string): Promise<Store> {
+  try {
+    const key = await loadDataKey(await createSecretChain({ workspaceDir: workspace }), workspace, { create: false });
+    if (key) store.cipher.setKey(key.key);
+    return store;
+  } catch (e) {
+    store.close();
+    throw e;
+  }
 }
 
 class WorkspaceMissing extends Error {}
@@ -179,14 +208,15 @@ async function cmdValidate(argv: string[], io: Io): Promise<number> {
 }
 
 async function cmdRun(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { workspace: { type: 'string' }, 'inbox-limit': { type: 'string' } }, { min: 1, max: 1, names: 'the flow file: synccanvas run <flow.json>' });
+  const { values, positionals } = parse(argv, { workspace: { type: 'string' }, 'inbox-limit': { type: 'string' }, retention: { type: 'string' } }, { min: 1, max: 1, names: 'the flow file: synccanvas run <flow.json>' });
   const inboxLimit = intOption(values, 'inbox-limit', DEFAULT_MAX_INBOX_ROWS, 100, 100_000_000);
+  const retentionMs = retentionOption(values);
   const file = readFlowFile(positionals[0]!);
   if (!file.ok) {
     io.err(file.message);
     return EXIT.failed;
   }
-  const runtime = await openRuntime({ workspaceDir: workspaceOf(values), log: logger(io), resume: false, inboxLimit });
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values), log: logger(io), resume: false, inboxLimit, retentionMs });
   try {
     const saved = await runtime.api['flows.save']({ flow: file.flow });
     if (!saved.ok) throw new Error(formatIssues(saved.issues));
@@ -208,11 +238,12 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
 async function cmdServe(argv: string[], io: Io): Promise<number> {
   const { values } = parse(
     argv,
-    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'inbox-limit': { type: 'string' } },
+    { workspace: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'inbox-limit': { type: 'string' }, retention: { type: 'string' } },
     { min: 0, max: 0, names: '' },
   );
   const port = intOption(values, 'port', 0, 0, 65535);
   const inboxLimit = intOption(values, 'inbox-limit', DEFAULT_MAX_INBOX_ROWS, 100, 100_000_000);
+  const retentionMs = retentionOption(values);
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('give both --tls-cert FILE and --tls-key FILE (PEM), or neither');
   const readPem = (flag: 'tls-cert' | 'tls-key'): string | null => {
     const file = values[flag] as string | undefined;
@@ -225,7 +256,7 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
   };
   const cert = readPem('tls-cert');
   const key = readPem('tls-key');
-  const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io), inboxLimit });
+  const runtime = await openRuntime({ workspaceDir: workspaceOf(values, Boolean(values.demo)), demo: Boolean(values.demo), log: logger(io), inboxLimit, retentionMs });
   let server;
   try {
     const { dir, built } = staticDir();
@@ -258,7 +289,7 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
 async function cmdStatus(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { workspace: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
   const workspace = workspaceOf(values);
-  const store = openStoreFor(workspace);
+  const store = await openStoreFor(workspace);
   try {
     const holder = lockedBy(workspace);
     const flows = store.flows.list();
@@ -270,6 +301,7 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
     if (values.json) io.out(JSON.stringify({ workspace, runtimePid: holder, flows: statuses }, null, 2));
     else {
       io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
+      if (fs.existsSync(path.join(workspace, DATA_KEY_FILE))) io.out(`warning: customer data is sealed with a key kept in this workspace (${DATA_KEY_FILE}), which protects a copied database but not a copied folder: see docs/security.md`);
       printStatus(io, statuses, new Map(flows.map((f) => [f.flow.id, f.flow.name])));
     }
     return EXIT.ok;
@@ -304,7 +336,7 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
     const limit = intOption(values, 'limit', 50, 1, 1000);
     const offset = intOption(values, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const filter = dlqFilter(values);
-    const store = openStoreFor(workspaceOf(values));
+    const store = await openStoreFor(workspaceOf(values));
     try {
       const { total, entries } = store.dlq.list(filter, limit, offset);
       if (values.json) io.out(JSON.stringify({ total, entries: entries.map(({ detail, ...e }) => ({ ...e, detail })) }, null, 2));
@@ -321,7 +353,7 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
     const { values, positionals } = parse(rest, common, { min: 1, max: 1, names: 'the entry id: synccanvas dlq show <id>' });
     const id = Number(positionals[0]);
     if (!Number.isInteger(id)) throw new UsageError(`"${positionals[0]}" is not an entry id (a whole number, as \`synccanvas dlq list\` shows)`);
-    const store = openStoreFor(workspaceOf(values));
+    const store = await openStoreFor(workspaceOf(values));
     try {
       const e = store.dlq.get(id);
       if (!e) {
@@ -353,7 +385,7 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
     });
     const filter = dlqFilter(values);
     if (ids.length === 0 && !values.all && Object.keys(filter).length === 0) throw new UsageError(`say which entries to ${action}: ids, --all, --class C, --sync ID or --flow ID`);
-    const store = openStoreFor(workspaceOf(values));
+    const store = await openStoreFor(workspaceOf(values));
     try {
       let n = 0;
       if (action === 'discard') {
@@ -393,7 +425,7 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
       }
     }
     const workspace = workspaceOf(values);
-    const store = openStoreFor(workspace);
+    const store = await openStoreFor(workspace);
     const systems = new Map<string, OpenedSystem>();
     try {
       const entry = store.dlq.get(id);
@@ -463,7 +495,7 @@ async function withSyncOfFlowFile(
   }
   const workspace = workspaceOf(values);
   // These commands read the workspace (links) but never write: a missing workspace is an empty one.
-  const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? Store.open(path.join(workspace, 'workspace.db')) : Store.open(':memory:');
+  const store = fs.existsSync(path.join(workspace, 'workspace.db')) ? await withDataKey(Store.open(path.join(workspace, 'workspace.db')), workspace) : Store.open(':memory:');
   const systems = new Map<string, OpenedSystem>();
   try {
     const secrets = await createSecretChain({ workspaceDir: workspace });
@@ -561,6 +593,9 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
   if (action === 'delete') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the secret name: synccanvas secrets delete <name>' });
     const name = checkSecretName(positionals[0]!);
+    if (name === DATA_KEY_SECRET) {
+      throw new UsageError(`"${DATA_KEY_SECRET}" is the key that opens the workspaces' encrypted customer data: without it that data is unreadable, so it is not deleted from here (see docs/security.md)`);
+    }
     const chain = await createSecretChain({ workspaceDir: workspaceOf(values) });
     const deleted = await chain.delete(name);
     const still = await chain.lookup(name);
@@ -581,7 +616,7 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
       }
       flows = [file.flow];
     } else {
-      const store = openStoreFor(workspace);
+      const store = await openStoreFor(workspace);
       try {
         flows = store.flows.list().map((f) => f.flow);
       } finally {
@@ -670,10 +705,36 @@ async function cmdUsers(argv: string[], io: Io): Promise<number> {
   throw new UsageError(action ? `unknown users action "${action}": use add, list or remove` : 'missing the users action: add, list or remove');
 }
 
+async function cmdForget(argv: string[], io: Io): Promise<number> {
+  const { values } = parse(argv, { workspace: { type: 'string' }, system: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
+  if (!values.system || values.key === undefined) throw new UsageError('say whose data to erase: --system S --key K (the system id in the flow and the record key there)');
+  const workspace = workspaceOf(values);
+  const holder = lockedBy(workspace);
+  // The runtime caches shadows and links and would write them back: the erasure needs the workspace to itself.
+  if (holder !== null) throw new WorkspaceLockedError(`a runtime (pid ${holder}) has the workspace ${workspace} open: stop it (Ctrl+C, or SIGTERM), run forget, then start it again`);
+  if (!fs.existsSync(path.join(workspace, 'workspace.db'))) throw new WorkspaceMissing(`no workspace at ${workspace} (nothing has run there yet): pass --workspace DIR`);
+  const release = acquireWorkspaceLock(workspace);
+  let store: Store | null = null;
+  try {
+    store = await openStoreFor(workspace);
+    const report = forgetRecord(store, String(values.system), String(values.key));
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else {
+      const total = Object.values(report.rows).reduce((a, b) => a + b, 0);
+      io.out(`erased ${report.records.map((r) => `${r.system}/${r.key}`).join(', ')}: ${total} row${total === 1 ? '' : 's'}${total ? ` (${Object.entries(report.rows).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}`);
+      io.out('erase the person in the systems themselves too: to the runtime, a later change of this record is a new record.');
+    }
+    return EXIT.ok;
+  } finally {
+    store?.close();
+    release();
+  }
+}
+
 async function cmdAudit(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { workspace: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
   const limit = intOption(values, 'limit', 50, 1, 1000);
-  const store = openStoreFor(workspaceOf(values));
+  const store = await openStoreFor(workspaceOf(values));
   try {
     const { total, entries } = store.audit.list(limit, 0);
     if (values.json) io.out(JSON.stringify({ total, entries }, null, 2));
@@ -721,6 +782,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdUsers(rest, io);
       case 'audit':
         return await cmdAudit(rest, io);
+      case 'forget':
+        return await cmdForget(rest, io);
       case '--version':
       case 'version':
         io.out(pkg.version);
@@ -743,7 +806,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.err(`synccanvas: ${e.message}`);
       return EXIT.unavailable;
     }
-    if (e instanceof ApiError || e instanceof SystemSetupError) {
+    if (e instanceof ApiError || e instanceof SystemSetupError || e instanceof DataKeyMissingError) {
       io.err(`synccanvas: ${e.message}`);
       return EXIT.failed;
     }

@@ -18,6 +18,7 @@ import { runPreflight, type WithSystems } from './operations/preflight-runner.js
 import type { ChangeEvent } from '../../shared/events.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { createSecretChain } from './secrets/default-chain.js';
+import { DATA_KEY_SECRET, loadDataKey, weakKeyNotice } from './secrets/data-key.js';
 import { tablesInTwoSyncs } from '../../shared/flow/tables-in-two-syncs.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
   resume?: boolean;
   /** The most changes a flow's inbox holds before capture slows down (FlowEngine's maxInboxRows). */
   inboxLimit?: number;
+  /** How long applied customer values are kept (store/retention.ts; default 7 days). */
+  retentionMs?: number;
 }
 
 export interface Runtime {
@@ -81,6 +84,15 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const dataDir = path.join(workspaceDir, 'data');
   const secrets = opts.secrets ?? (await createSecretChain({ workspaceDir }));
   const log: Logger = opts.log ?? (() => {});
+  try {
+    const dataKey = (await loadDataKey(secrets, workspaceDir, { create: true, sealedDataExists: store.hasSealedData() }))!;
+    store.cipher.setKey(dataKey.key);
+    if (dataKey.weak) log('warn', weakKeyNotice(dataKey));
+  } catch (e) {
+    store.close();
+    release();
+    throw e;
+  }
   const running = new Map<string, RunningFlow>();
   const listeners = new Set<(e: RuntimeEvent) => void>();
   let pushTimer: NodeJS.Timeout | null = null;
@@ -163,6 +175,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       discovery,
       pollIntervals: polls,
       ...(opts.inboxLimit !== undefined ? { maxInboxRows: opts.inboxLimit } : {}),
+      ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),
       hooks: stepPauseHooks(process.env),
     });
@@ -413,6 +426,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     },
     'secrets.set': async ({ name, value }) => {
+      // Replacing the data key would leave the workspace's sealed customer data unreadable.
+      if (name === DATA_KEY_SECRET) throw new ApiError('bad_request', `"${DATA_KEY_SECRET}" is the key of the workspace's encrypted customer data and is not set from the app (see docs/security.md)`);
       const st = await secrets.status();
       if (!st.available) throw new ApiError('unavailable', st.message);
       await secrets.set(name, value);

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { EdgeCounterDelta } from '../store/counters.js';
 import { emptyDelta } from '../store/counters.js';
 import { HISTORY_PER_EDGE } from '../store/edge-history.js';
+import { DEFAULT_RETENTION_MS, purgeAppliedPayloads } from '../store/retention.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
 import { decide, type Decision, type FieldConflict } from './decide.js';
 import { applyTransforms } from './transforms.js';
@@ -64,6 +65,11 @@ export interface FlowEngineOptions {
    * polling) never waits. Default 20 ms.
    */
   applyYieldMs?: number;
+  /**
+   * How long applied customer values (edge history, discarded DLQ entries) are kept before
+   * housekeeping purges them (store/retention.ts). Default 7 days.
+   */
+  retentionMs?: number;
   /** Called after each batch and on errors, for status pushes and logs. */
   onActivity?: () => void;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -147,6 +153,7 @@ export class FlowEngine {
   private wakeTimer: NodeJS.Timeout | null = null;
   private lastMetricsFlush = 0;
   private lastPrune = 0;
+  private lastRetention = 0;
   /**
    * Applied events not yet written to the edge history (what-if previews), per edge direction. They
    * are written at most once per metrics bucket: an insert and a trim per batch cost as much as the
@@ -1104,6 +1111,13 @@ export class FlowEngine {
         this.store.tombstones.expire(now);
         this.store.seenDeliveries.prune(now);
         this.lastPrune = now;
+      }
+      // Applied payloads are purged on a cadence of their own: a short window (a test, a strict
+      // policy) must not wait for the hourly prune.
+      const retentionMs = this.opts.retentionMs ?? DEFAULT_RETENTION_MS;
+      if (now - this.lastRetention >= Math.min(PRUNE_EVERY_MS, Math.max(1000, retentionMs / 4))) {
+        purgeAppliedPayloads(this.store, now, retentionMs);
+        this.lastRetention = now;
       }
     }, { relaxed: true });
     this.lastMetricsFlush = now;

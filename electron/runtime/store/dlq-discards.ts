@@ -23,6 +23,7 @@ const DLQ_COLUMNS = [
   'payload',
   'detail',
   'inbox_seq',
+  'event_version',
 ] as const;
 
 /**

@@ -3,6 +3,7 @@ import type { DlqEntry, DlqFilter, DirectionKey } from '../../../shared/api/cont
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { ErrorClass } from '../../../shared/errors.js';
 import { holdsBack } from './record-hold.js';
+import type { DataCipher } from './data-cipher.js';
 
 export interface NewDlqEntry {
   flowId: string;
@@ -43,10 +44,37 @@ interface RawDlq {
   payload: string | null;
   detail: string | null;
   inbox_seq: number | null;
+  event_version: number | null;
   waiting: number;
 }
 
-function toEntry(r: RawDlq): StoredDlqEntry {
+/** The DLQ columns that hold customer values (sealed at rest); the rest are ids, classes and times. */
+const SEALED_COLUMNS = ['message', 'response', 'event', 'payload', 'detail'] as const;
+
+/** Associated data of a sealed DLQ column: a value moved to another column or table does not open. */
+export const dlqContext = (column: string): string => `dlq.${column}`;
+
+/** A raw row with its sealed columns opened (also used for discarded entries, which keep raw rows). */
+export function openDlqRow<T extends Record<string, unknown>>(row: T, cipher: DataCipher): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of SEALED_COLUMNS) if (typeof out[c] === 'string') out[c] = cipher.open(out[c], dlqContext(c));
+  return out as T;
+}
+
+/** A raw row with its customer-value columns sealed. */
+export function sealDlqRow<T extends Record<string, unknown>>(row: T, cipher: DataCipher): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of SEALED_COLUMNS) if (typeof out[c] === 'string') out[c] = cipher.seal(out[c], dlqContext(c));
+  return out as T;
+}
+
+function matchesText(e: StoredDlqEntry, text: string): boolean {
+  const t = text.toLowerCase();
+  return e.message.toLowerCase().includes(t) || e.key.toLowerCase().includes(t) || JSON.stringify(e.event).toLowerCase().includes(t);
+}
+
+function toEntry(sealed: RawDlq, cipher: DataCipher): StoredDlqEntry {
+  const r = openDlqRow(sealed as unknown as Record<string, unknown>, cipher) as unknown as RawDlq;
   return {
     id: r.id,
     flowId: r.flow_id,
@@ -86,11 +114,7 @@ function whereClause(filter: DlqFilter): { sql: string; params: unknown[] } {
   if (filter.errorClass) (parts.push('error_class = ?'), params.push(filter.errorClass));
   if (filter.since !== undefined) (parts.push('last_failed_at >= ?'), params.push(filter.since));
   if (filter.until !== undefined) (parts.push('last_failed_at <= ?'), params.push(filter.until));
-  if (filter.text) {
-    parts.push("(message LIKE ? ESCAPE '\\' OR key LIKE ? ESCAPE '\\' OR event LIKE ? ESCAPE '\\')");
-    const like = `%${filter.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    params.push(like, like, like);
-  }
+  // filter.text is matched after the sealed columns are opened (see DlqRepo.list)
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -104,12 +128,15 @@ export class DlqRepo {
   private readonly depthStmt;
   private readonly depthFlowStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: DataCipher,
+  ) {
     this.insertStmt = db.prepare(
       `INSERT INTO dlq (flow_id, sync_id, direction, event_id, source_system, target_system, entity, key, error_class, message, response,
-                        attempts, first_failed_at, last_failed_at, event, payload, detail, inbox_seq)
+                        attempts, first_failed_at, last_failed_at, event, payload, detail, inbox_seq, event_version)
        VALUES (@flowId, @syncId, @direction, @eventId, @sourceSystem, @targetSystem, @entity, @key, @errorClass, @message, @response,
-               @attempts, @firstFailedAt, @lastFailedAt, @event, @payload, @detail, @inboxSeq)`,
+               @attempts, @firstFailedAt, @lastFailedAt, @event, @payload, @detail, @inboxSeq, @eventVersion)`,
     );
     this.getStmt = db.prepare(`${SELECT_ENTRY} WHERE id = ?`);
     this.deleteStmt = db.prepare('DELETE FROM dlq WHERE id = ?');
@@ -129,29 +156,35 @@ export class DlqRepo {
         entity: e.event.entity,
         key: e.event.key,
         errorClass: e.errorClass,
-        message: e.message,
-        response: e.response ? e.response.slice(0, 2000) : null,
+        message: this.cipher.seal(e.message, dlqContext('message')),
+        response: e.response ? this.cipher.seal(e.response.slice(0, 2000), dlqContext('response')) : null,
         attempts: e.attempts,
         firstFailedAt: e.firstFailedAt,
         lastFailedAt: e.lastFailedAt,
-        event: JSON.stringify(e.event),
-        payload: e.payload ? JSON.stringify(e.payload) : null,
-        detail: e.detail ? JSON.stringify(e.detail) : null,
+        event: this.cipher.seal(JSON.stringify(e.event), dlqContext('event')),
+        payload: e.payload ? this.cipher.seal(JSON.stringify(e.payload), dlqContext('payload')) : null,
+        detail: e.detail ? this.cipher.seal(JSON.stringify(e.detail), dlqContext('detail')) : null,
         inboxSeq: e.inboxSeq ?? null,
+        eventVersion: e.event.version ?? null,
       }).lastInsertRowid,
     );
   }
 
   get(id: number): StoredDlqEntry | null {
     const r = this.getStmt.get(id) as RawDlq | undefined;
-    return r ? toEntry(r) : null;
+    return r ? toEntry(r, this.cipher) : null;
   }
 
   list(filter: DlqFilter, limit: number, offset: number): { total: number; entries: StoredDlqEntry[] } {
     const { sql, params } = whereClause(filter);
+    if (filter.text) {
+      // The searched columns are sealed: open the candidates and match in memory.
+      const all = (this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id DESC`).all(...params) as RawDlq[]).map((r) => toEntry(r, this.cipher)).filter((e) => matchesText(e, filter.text!));
+      return { total: all.length, entries: all.slice(offset, offset + limit) };
+    }
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM dlq ${sql}`).get(...params) as { n: number }).n;
     const rows = this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id DESC LIMIT ? OFFSET ?`).all(...params, limit, offset) as RawDlq[];
-    return { total, entries: rows.map(toEntry) };
+    return { total, entries: rows.map((r) => toEntry(r, this.cipher)) };
   }
 
   /** Entries selected by ids or filter (for replay/discard), oldest first so replays keep order. */
@@ -165,12 +198,13 @@ export class DlqRepo {
       return out;
     }
     const { sql, params } = whereClause(sel.filter ?? {});
-    return (this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id`).all(...params) as RawDlq[]).map(toEntry);
+    const entries = (this.db.prepare(`${SELECT_ENTRY} ${sql} ORDER BY id`).all(...params) as RawDlq[]).map((r) => toEntry(r, this.cipher));
+    return sel.filter?.text ? entries.filter((e) => matchesText(e, sel.filter!.text!)) : entries;
   }
 
   /** Replace an entry's event (edit and replay: the user corrected its fields). */
   setEvent(id: number, event: ChangeEvent): boolean {
-    return this.db.prepare('UPDATE dlq SET event = ? WHERE id = ?').run(JSON.stringify(event), id).changes === 1;
+    return this.db.prepare('UPDATE dlq SET event = ?, event_version = ? WHERE id = ?').run(this.cipher.seal(JSON.stringify(event), dlqContext('event')), event.version ?? null, id).changes === 1;
   }
 
   remove(id: number): boolean {

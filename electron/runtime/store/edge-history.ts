@@ -1,6 +1,9 @@
 import type { DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { Db } from './database.js';
+import type { DataCipher } from './data-cipher.js';
+
+export const HISTORY_CONTEXT = 'edge_history.event';
 
 /** How many applied events are kept per edge and direction for what-if previews. */
 export const HISTORY_PER_EDGE = 200;
@@ -22,7 +25,10 @@ export class EdgeHistoryRepo {
   private readonly listStmt;
   private readonly listDirStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly cipher: DataCipher,
+  ) {
     this.insertStmt = db.prepare('INSERT INTO edge_history (flow_id, sync_id, direction, applied_at, event) VALUES (?, ?, ?, ?, ?)');
     this.trimStmt = db.prepare(
       `DELETE FROM edge_history WHERE flow_id = ? AND sync_id = ? AND direction = ? AND id <= (
@@ -35,13 +41,13 @@ export class EdgeHistoryRepo {
   /** Record one edge's applied events of a batch (only the newest HISTORY_PER_EDGE matter). */
   record(flowId: string, syncId: string, direction: DirectionKey, events: readonly ChangeEvent[], appliedAt: number): void {
     if (events.length === 0) return;
-    for (const e of events.slice(-HISTORY_PER_EDGE)) this.insertStmt.run(flowId, syncId, direction, appliedAt, JSON.stringify(e));
+    for (const e of events.slice(-HISTORY_PER_EDGE)) this.insertStmt.run(flowId, syncId, direction, appliedAt, this.cipher.seal(JSON.stringify(e), HISTORY_CONTEXT));
     this.trimStmt.run(flowId, syncId, direction, flowId, syncId, direction, HISTORY_PER_EDGE);
   }
 
   /** Newest first. */
   list(flowId: string, syncId: string, limit: number, direction?: DirectionKey): HistoryEvent[] {
     const rows = (direction ? this.listDirStmt.all(flowId, syncId, direction, limit) : this.listStmt.all(flowId, syncId, limit)) as { id: number; direction: DirectionKey; applied_at: number; event: string }[];
-    return rows.map((r) => ({ id: r.id, direction: r.direction, appliedAt: r.applied_at, event: JSON.parse(r.event) as ChangeEvent }));
+    return rows.map((r) => ({ id: r.id, direction: r.direction, appliedAt: r.applied_at, event: JSON.parse(this.cipher.open(r.event, HISTORY_CONTEXT)) as ChangeEvent }));
   }
 }

@@ -2,6 +2,10 @@ import type { Db } from './database.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { DirectionKey } from '../../../shared/api/contract.js';
 import { holdsBack } from './record-hold.js';
+import type { DataCipher } from './data-cipher.js';
+
+const FIELDS_CONTEXT = 'inbox.fields';
+const ERROR_CONTEXT = 'inbox.last_error';
 
 /** One change routed to one sync direction; the unit the engine applies, retries and dead-letters. */
 export interface InboxRow {
@@ -49,14 +53,14 @@ type RawRow = [
   replay: number,
 ];
 
-function toRow(r: RawRow): InboxRow {
+function toRow(r: RawRow, cipher: DataCipher): InboxRow {
   const event: ChangeEvent = {
     eventId: r[4],
     system: r[5],
     entity: r[6],
     key: r[7],
     op: r[8] as ChangeEvent['op'],
-    fields: JSON.parse(r[9]) as Record<string, unknown>,
+    fields: JSON.parse(cipher.open(r[9], FIELDS_CONTEXT)) as Record<string, unknown>,
     sourceTime: r[10],
     captureTime: r[11],
     origin: r[12],
@@ -70,7 +74,7 @@ function toRow(r: RawRow): InboxRow {
     event,
     attempts: r[14],
     notBefore: r[15],
-    lastError: r[16],
+    lastError: cipher.openOrNull(r[16], ERROR_CONTEXT),
     firstFailedAt: r[17],
     replay: r[18] === 1,
   };
@@ -93,7 +97,10 @@ export class InboxRepo {
   private readonly selectNextWake;
   private readonly pruneDedupe;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly cipher: DataCipher,
+  ) {
     this.insertDedupe = db.prepare('INSERT OR IGNORE INTO dedupe_keys (flow_id, event_id, seen_at) VALUES (?, ?, ?)');
     this.insertRow = db.prepare(
       `INSERT INTO inbox (flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, version, not_before, replay)
@@ -163,7 +170,7 @@ export class InboxRepo {
       event.entity,
       event.key,
       event.op,
-      JSON.stringify(event.fields),
+      this.cipher.seal(JSON.stringify(event.fields), FIELDS_CONTEXT),
       event.sourceTime,
       event.captureTime,
       event.origin,
@@ -189,7 +196,7 @@ export class InboxRepo {
         : this.anyWaiting.get({ flowId, now })
           ? this.selectReady.all({ flowId, now, limit })
           : this.selectReadySimple.all(flowId, now, limit);
-    return (rows as RawRow[]).map(toRow);
+    return (rows as RawRow[]).map((r) => toRow(r, this.cipher));
   }
 
   remove(seq: number): void {
@@ -210,7 +217,7 @@ export class InboxRepo {
   }
 
   reschedule(seq: number, attempts: number, notBefore: number, lastError: string, now: number): void {
-    this.rescheduleRow.run(attempts, notBefore, lastError, now, seq);
+    this.rescheduleRow.run(attempts, notBefore, this.cipher.seal(lastError, ERROR_CONTEXT), now, seq);
   }
 
   pending(flowId: string): number {

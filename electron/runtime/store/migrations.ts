@@ -252,6 +252,14 @@ export const STORE_MIGRATIONS: readonly string[] = [
   CREATE INDEX webhook_deliveries_content ON webhook_deliveries(flow_id, system, content_hash, expires_at);
   CREATE INDEX webhook_deliveries_expiry ON webhook_deliveries(expires_at);
   `,
+  // 9: customer data at rest. A DLQ entry's event is sealed (store/data-cipher.ts), so the version
+  // that decides which later changes it holds back (store/record-hold.ts) gets a column of its own;
+  // the applied-at index lets retention purge old applied events without a scan.
+  `
+  ALTER TABLE dlq ADD COLUMN event_version REAL;
+  UPDATE dlq SET event_version = json_extract(event, '$.version') WHERE json_valid(event);
+  CREATE INDEX edge_history_applied ON edge_history(applied_at);
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

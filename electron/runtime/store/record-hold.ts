@@ -8,5 +8,5 @@
 export function holdsBack(d: string, i: string): string {
   return `${d}.flow_id = ${i}.flow_id AND ${d}.sync_id = ${i}.sync_id AND ${d}.direction = ${i}.direction AND ${d}.key = ${i}.key
     AND ${d}.error_class <> 'conflict'
-    AND (${i}.version IS NULL OR json_extract(${d}.event, '$.version') IS NULL OR ${i}.version >= json_extract(${d}.event, '$.version'))`;
+    AND (${i}.version IS NULL OR ${d}.event_version IS NULL OR ${i}.version >= ${d}.event_version)`;
 }

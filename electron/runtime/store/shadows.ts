@@ -1,5 +1,9 @@
 import type { Db } from './database.js';
 import { TxCache } from './tx-cache.js';
+import type { DataCipher } from './data-cipher.js';
+
+/** Associated data of a sealed shadow: the record it belongs to, so it cannot be moved to another. */
+const contextOf = (flowId: string, system: string, entity: string, key: string): string => `shadows\u0000${flowId}\u0000${system}\u0000${entity}\u0000${key}`;
 
 /**
  * What the runtime last knew of one record in one system, per field: the value, when it last changed
@@ -44,7 +48,10 @@ export class ShadowRepo {
   private readonly deleteStmt;
   private readonly manyStmt;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly cipher: DataCipher,
+  ) {
     this.getStmt = db.prepare('SELECT state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
     this.putStmt = db.prepare(
       `INSERT INTO shadows (flow_id, system, entity, key, state) VALUES (?, ?, ?, ?, ?)
@@ -58,7 +65,7 @@ export class ShadowRepo {
   prefetch(flowId: string, system: string, entity: string, keys: Iterable<string>): void {
     this.cache
       .scope(flowId, system, entity)
-      .prefetch(keys, (missing) => new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(state) as RecordShadow])));
+      .prefetch(keys, (missing) => new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(this.cipher.open(state, contextOf(flowId, system, entity, k))) as RecordShadow])));
   }
 
   /** Shadows are shared, immutable values: callers make new objects rather than change these. */
@@ -67,13 +74,13 @@ export class ShadowRepo {
     const cached = scope.get(key);
     if (cached !== undefined) return cached;
     const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
-    const v = row ? (JSON.parse(row.state) as RecordShadow) : null;
+    const v = row ? (JSON.parse(this.cipher.open(row.state, contextOf(flowId, system, entity, key))) as RecordShadow) : null;
     scope.fill(key, v);
     return v;
   }
 
   put(flowId: string, system: string, entity: string, key: string, shadow: RecordShadow): void {
-    this.putStmt.run(flowId, system, entity, key, JSON.stringify(shadow));
+    this.putStmt.run(flowId, system, entity, key, this.cipher.seal(JSON.stringify(shadow), contextOf(flowId, system, entity, key)));
     this.cache.scope(flowId, system, entity).set(key, shadow);
   }
 

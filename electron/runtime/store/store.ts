@@ -20,6 +20,7 @@ import { ApiUserRepo } from './api-users.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
 import { SeenDeliveryRepo } from './seen-deliveries.js';
+import { DataCipher, SEALED_PREFIX } from './data-cipher.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -41,6 +42,8 @@ export class Store {
   readonly audit: AuditLogRepo;
   readonly snapshotKeys: SnapshotKeyRepo;
   readonly seenDeliveries: SeenDeliveryRepo;
+  /** Seals customer values at rest once the workspace's data key is set (runtime.ts, cli.ts). */
+  readonly cipher = new DataCipher();
 
   private readonly synchronous: string;
   // Prepared once: relaxed commits switch the mode twice per transaction, on the hot path.
@@ -51,24 +54,34 @@ export class Store {
     this.synchronous = String(db.pragma('synchronous', { simple: true })) === '2' ? 'FULL' : 'OTHER';
     this.syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
     this.syncFull = db.prepare('PRAGMA synchronous = FULL');
-    this.inbox = new InboxRepo(db);
+    this.inbox = new InboxRepo(db, this.cipher);
     this.checkpoints = new CheckpointRepo(db);
-    this.shadows = new ShadowRepo(db);
+    this.shadows = new ShadowRepo(db, this.cipher);
     this.links = new LinkRepo(db);
     this.tombstones = new TombstoneRepo(db);
-    this.dlq = new DlqRepo(db);
+    this.dlq = new DlqRepo(db, this.cipher);
     this.counters = new CounterRepo(db);
     this.metrics = new MetricsRepo(db);
     this.unknownFields = new UnknownFieldRepo(db);
     this.flows = new FlowRepo(db);
     this.dlqDiscards = new DlqDiscardRepo(db);
-    this.history = new EdgeHistoryRepo(db);
+    this.history = new EdgeHistoryRepo(db, this.cipher);
     this.goLive = new GoLiveRepo(db);
     this.alerts = new AlertThresholdRepo(db);
     this.users = new ApiUserRepo(db);
     this.audit = new AuditLogRepo(db);
     this.snapshotKeys = new SnapshotKeyRepo(db);
     this.seenDeliveries = new SeenDeliveryRepo(db);
+  }
+
+  /** Whether any customer value is stored sealed (a new data key would leave it unreadable). */
+  hasSealedData(): boolean {
+    const sealed = `${SEALED_PREFIX}%`;
+    return (
+      this.db
+        .prepare('SELECT 1 FROM shadows WHERE state LIKE ? UNION ALL SELECT 1 FROM dlq WHERE event LIKE ? UNION ALL SELECT 1 FROM edge_history WHERE event LIKE ? UNION ALL SELECT 1 FROM inbox WHERE fields LIKE ? LIMIT 1')
+        .get(sealed, sealed, sealed, sealed) !== undefined
+    );
   }
 
   private barrier: DurabilityBarrier | null = null;

@@ -58,7 +58,8 @@ export function extractRecord(entity: EntitySpec, raw: unknown, opts: { keyOnly?
     const v = fields[entity.cursorField];
     version = toEpochMs(v, entity.cursorFormat);
     if (v !== undefined && v !== null && version === null) {
-      return { ok: false, message: `the ${entity.name} record ${key} has "${entity.cursorField}" = ${JSON.stringify(v)}, which is not a time` };
+      // The value is not quoted: this message reaches the process log (a poll's notice), which holds no field values.
+      return { ok: false, message: `the ${entity.name} record ${key} has a "${entity.cursorField}" that is not a time (a ${Array.isArray(v) ? 'list' : typeof v} it cannot read as one)` };
     }
   }
   return { ok: true, key, fields, version };
