@@ -33,7 +33,12 @@ afterAll(() => {
 const MARK = `Qz${randomBytes(6).toString('hex')}Mk`;
 const dataKey = randomBytes(32);
 const SECRET = dataKey.toString('base64');
+// No keychain reachable, as on a server (npm test runs vitest inside a keyring session): the data key
+// comes from the environment, or, in the no-key case, from the workspace's data.key fallback.
 const env: NodeJS.ProcessEnv = { ...process.env, HOME: path.join(work, 'home'), SYNCCANVAS_SECRET_SYNCCANVAS_DATA_KEY: SECRET };
+delete env.DBUS_SESSION_BUS_ADDRESS;
+delete env.DISPLAY;
+delete env.XDG_DATA_HOME;
 
 const flow = {
   schemaVersion: FLOW_SCHEMA_VERSION,
