@@ -4,6 +4,7 @@ import type { WriteOp, WriteResult } from '../types.js';
 import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type TableInfo } from './catalog.js';
 import { clientConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
+import { lsnVersion } from './lsn.js';
 import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
 import { showValue } from '../../values/exact.js';
 import { NotJsonError } from '../../values/lossless-json.js';
@@ -44,6 +45,16 @@ function column(table: TableInfo, name: string): ColumnInfo {
  * output, which is exact (numeric scale, -0, array bounds) and exists for every type, also for those
  * without an equality operator (json, point, xml).
  */
+/**
+ * The WAL insert position, read in RETURNING right after the row was written, is the version the
+ * write reports (in the units change events carry, the commit LSN). Why it separates the events of
+ * that row exactly: a transaction that changed the row and committed before our statement wrote its
+ * commit record before we read the position, so its commit LSN is lower; one that changes the row
+ * after us waits on our row lock until we commit, and our commit record lies after the position, so
+ * its commit LSN is higher. The echo of our own write carries a version at or above it.
+ */
+const WRITE_POSITION = 'pg_current_wal_insert_lsn()::text';
+
 function differs(columns: readonly ColumnInfo[], next: (c: ColumnInfo, j: number) => string): string {
   const now = columns.map((c) => `t.${quoteIdent(c.name)}::text`).join(', ');
   const then = columns.map((c, j) => `(${next(c, j)})::text`).join(', ');
@@ -281,6 +292,18 @@ export class PostgresWriter {
     return ops.map(([i]) => outcomes.get(i) ?? { ok: false, error: syncError('permanent', 'write produced no result') });
   }
 
+  /**
+   * A write's result with the version it produced, when change events of this table carry the
+   * commit LSN as their version (no version column: then the column's value is the version), and
+   * when our writes are origin-tagged: untagged, their echo comes back with its commit LSN, which is
+   * not the position reported, so the engine could not tell it by version; it tells it by value then.
+   */
+  private versioned(table: TableInfo, result: WriteResult & { ok: true }, position: number | undefined): WriteResult {
+    const column = this.config.versionColumn;
+    if (position === undefined || this.originProblem !== null || (column && table.columns.some((c) => c.name === column))) return result;
+    return { ...result, version: position };
+  }
+
   private keyTexts(table: TableInfo, key: string[], recordKey: string): Array<string | null> {
     const parts = decodeKey(recordKey, key.length);
     return key.map((name, j) => encodeForColumn(parts[j], shapeOf(column(table, name))));
@@ -362,21 +385,26 @@ export class PostgresWriter {
       const guardSql = guard ? `(t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= EXCLUDED.${quoteIdent(guard.column.name)}) AND ` : '';
       const where = updates.length === 0 ? '' : ` WHERE ${guardSql}${differs(setColumns, (c) => `EXCLUDED.${quoteIdent(c.name)}`)}`;
       // xmax = 0 only on a freshly inserted row version: tells "created" from "updated".
-      const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)'].join(', ');
+      const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)', WRITE_POSITION].join(', ');
       const sql =
         `INSERT INTO ${qualifiedTable(table.entity)} AS t (${colList}) ` +
         `SELECT ${select} FROM unnest(${unnest}) AS u(${aliases.join(', ')}) ` +
         `ON CONFLICT (${conflict}) ${onConflict}${where} RETURNING ${returning}`;
       const res = await client.query({ text: sql, values: arrays, rowMode: 'array' });
       const created = new Map<string, boolean>();
-      for (const r of res.rows as unknown[][]) created.set(encodeKey(r.slice(0, keyCols.length)), r[keyCols.length] === true);
+      const versions = new Map<string, number>();
+      for (const r of res.rows as unknown[][]) {
+        const k = encodeKey(r.slice(0, keyCols.length));
+        created.set(k, r[keyCols.length] === true);
+        versions.set(k, lsnVersion(String(r[keyCols.length + 1])));
+      }
       const printed = await this.printedKeys(client, keyCols, arrays.slice(0, keyCols.length));
       // A row left alone is either newer (stale) or already as written (a replay): ask which.
       const newer = guard && res.rows.length < group.length ? await this.newerRows(client, table, keyCols, arrays.slice(0, keyCols.length), guard.column, arrays[arrays.length - 1]!) : new Set<number>();
       group.forEach(([i, , recordKey], n) => {
         const wasCreated = created.get(printed[n] as string);
         if (wasCreated === undefined) outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
-        else outcomes.set(i, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey });
+        else outcomes.set(i, this.versioned(table, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey }, versions.get(printed[n] as string)));
       });
     }
   }
@@ -421,11 +449,11 @@ export class PostgresWriter {
         (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '');
       const unnest = `unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord)`;
       const res = await client.query({
-        text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord`,
+        text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord, ${WRITE_POSITION}`,
         values: arrays,
         rowMode: 'array',
       });
-      const updated = new Set((res.rows as unknown[][]).map((r) => Number(r[0]) - 1));
+      const updated = new Map((res.rows as unknown[][]).map((r) => [Number(r[0]) - 1, lsnVersion(String(r[1]))]));
       let present = new Set<number>();
       let newer = new Set<number>();
       if (updated.size < group.length) {
@@ -438,7 +466,7 @@ export class PostgresWriter {
         if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[arrays.length - 1]!);
       }
       group.forEach(([i, , recordKey], n) => {
-        if (updated.has(n)) outcomes.set(i, { ok: true, key: recordKey });
+        if (updated.has(n)) outcomes.set(i, this.versioned(table, { ok: true, key: recordKey }, updated.get(n)));
         else if (!present.has(n)) outcomes.set(i, { ok: true, key: recordKey, note: 'not-found' });
         // Not updated but there: newer than the change (stale), or already holding its values (a replay).
         else outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
@@ -604,7 +632,7 @@ export class PostgresWriter {
         text:
           `INSERT INTO ${qualifiedTable(table.entity)} AS t (${cols.map((c) => quoteIdent(c.name)).join(', ')}) ` +
           `SELECT ${cols.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ')} FROM unnest(${cols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${cols.map((_, j) => `c${j}`).join(', ')})${conflict} ` +
-          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0)`,
+          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0), ${WRITE_POSITION}`,
         values: arrays,
         rowMode: 'array',
       });
@@ -619,7 +647,7 @@ export class PostgresWriter {
           return;
         }
         const newKey = encodeKey(row.slice(0, key.length));
-        outcomes.set(i, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey });
+        outcomes.set(i, this.versioned(table, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey }, lsnVersion(String(row[key.length + 2]))));
       });
     }
     return again;
