@@ -537,12 +537,49 @@ export class FlowEngine {
           } else if (free.length === 1) {
             p.decision = { ...p.decision, op: { ...op, key: free[0]!, match: undefined, ifMissing: 'skip' } };
           } else if (all.length > 0) {
-            // Every match is already synced with another record: this one gets its own.
-            p.decision = { ...p.decision, op: { ...op, match: undefined } };
+            // Every match is already synced with another record: this one is a twin of that record
+            // (e.g. entered by hand on this side just after we created it there). Creating another
+            // would duplicate the record on the other side, and taking one over would unlink it.
+            const s = sourceSide(direction);
+            const now = await this.twinAtSource(p.sourceSystem, sync[s].entity, sourceKey, sync.matchKey[s], g.normalize);
+            if (now !== normalizeMatch(op.match!.value, g.normalize)) {
+              // Not known to be a twin now (gone, its value changed since, or the read failed): it
+              // gets its own record, which its later changes (a delete, the new value) then update.
+              p.decision = { ...p.decision, op: { ...op, match: undefined } };
+              continue;
+            }
+            const synced = all.map((k) => `${g.entity} ${k}, which is already synced with ${sync[s].entity} ${this.store.links.other(this.flowId, sync.id, t, k) ?? '?'}`);
+            p.decision = {
+              ...p.decision,
+              kind: 'invalid',
+              op: undefined,
+              revert: undefined,
+              error: {
+                errorClass: 'validation',
+                message:
+                  `duplicate: ${sync[s].entity} ${sourceKey} has ${sync.matchKey[s]} ${JSON.stringify(String(op.match!.value))}, like ${synced.join('; ')}: ` +
+                  `merge the two ${sync[s].entity} records (or give this one its own ${sync.matchKey[s]}), then replay or discard this entry`,
+              },
+            };
           }
         }
       }),
     );
+  }
+
+  /**
+   * A twin's match value as its source holds it now (normalized), '' when the record is gone, null
+   * when unknown (the read failed): a duplicate is only reported while it still is one.
+   */
+  private async twinAtSource(system: string, entity: string, key: string, field: string, normalize: 'exact' | 'lowercase-trim'): Promise<string | null> {
+    const connector = this.connectors.get(system);
+    if (!connector) return null;
+    try {
+      const [found] = await connector.readByKeys(entity, [key]);
+      return found ? (normalizeMatch(found.fields[field], normalize) ?? '') : '';
+    } catch {
+      return null;
+    }
   }
 
   private async executeWrites(planned: Planned[]): Promise<void> {

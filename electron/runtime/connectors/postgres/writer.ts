@@ -274,6 +274,8 @@ export class PostgresWriter {
     // a partial change does not trip NOT NULL columns it does not carry.
     const existing: Array<readonly [number, UpsertOp, string]> = [];
     const matched: Array<readonly [number, UpsertOp]> = [];
+    // Neither key nor match: a record of its own (its match value is taken on the other side).
+    const fresh: Array<readonly [number, UpsertOp]> = [];
     for (const entry of ops) {
       const [i, op] = entry;
       if (key.length === 0) {
@@ -281,8 +283,9 @@ export class PostgresWriter {
       } else if (op.kind === 'delete') deletes.push([i, op]);
       else if (op.key !== null) (op.ifMissing === 'skip' ? existing : keyed).push([i, op, op.key]);
       else if (op.match) matched.push([i, op]);
-      else outcomes.set(i, { ok: false, error: syncError('validation', 'an upsert without a key needs a match field to find or create the record') });
+      else fresh.push([i, op]);
     }
+    if (fresh.length > 0) await this.insertFresh(client, table, key, fresh, outcomes);
     if (matched.length > 0) {
       for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) existing.push([i, op, found]);
     }
@@ -653,6 +656,29 @@ export class PostgresWriter {
     return again;
   }
 
+
+  /**
+   * Creates one row per op with the key the table gives it. Not idempotent by itself: such an op is
+   * rare (a record whose match value another record already syncs) and the engine links the new key
+   * once it is done; a crash in between may leave a second row to merge.
+   */
+  private async insertFresh(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
+    for (const [i, op] of ops) {
+      const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
+      const cols = Object.keys(fields).map((n) => column(table, n));
+      const guard = this.guardValue(table, op);
+      if (guard && !cols.includes(guard.column)) cols.push(guard.column);
+      const texts = cols.map((c) => (guard && c === guard.column ? guard.text : encodeForColumn(fields[c.name], shapeOf(c))));
+      const into = cols.length === 0 ? 'DEFAULT VALUES' : `(${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${cols.map((c, j) => `$${j + 1}::text::${c.nativeType}`).join(', ')})`;
+      const res = await client.query({
+        text: `INSERT INTO ${qualifiedTable(table.entity)} AS t ${into} RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, ${WRITE_POSITION}`,
+        values: texts,
+        rowMode: 'array',
+      });
+      const row = res.rows[0] as unknown[];
+      outcomes.set(i, this.versioned(table, { ok: true, key: encodeKey(row.slice(0, key.length)), created: true }, lsnVersion(String(row[key.length]))));
+    }
+  }
 
   private async deleteKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, DeleteOp]>, outcomes: Outcomes): Promise<void> {
     const keyCols = key.map((n) => column(table, n));
