@@ -389,6 +389,9 @@ function decideUpsert(input: DecideInput): Decision {
       sourceTime: event.sourceTime,
       // A correction never creates a record: if it was deleted meanwhile, its delete stands.
       ifMissing: 'skip',
+      // Only over what this change saw: an edit made at the source since then is newer and stands
+      // (its own change event is decided next).
+      expect: Object.fromEntries(Object.keys(revertValues).map((f) => [f, event.fields[f]])),
     };
     d.revertShadowPatch = revertValues;
   }

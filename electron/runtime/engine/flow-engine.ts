@@ -718,7 +718,7 @@ export class FlowEngine {
         }
         if (decision.nextSourceShadow) {
           let next: RecordShadow = decision.nextSourceShadow;
-          if (decision.revert && p.revertResult?.ok && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime, !this.taggingSystems.has(p.sourceSystem), p.revertResult.version);
+          if (decision.revert && p.revertResult?.ok && p.revertResult.note !== 'stale' && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime, !this.taggingSystems.has(p.sourceSystem), p.revertResult.version);
           this.store.shadows.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, next);
         } else {
           this.store.shadows.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);

@@ -419,7 +419,7 @@ export class PostgresWriter {
   private async updateExisting(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp, string]>, outcomes: Outcomes): Promise<void> {
     const groups = new Map<string, Array<readonly [number, UpsertOp, string]>>();
     for (const entry of ops) {
-      const sig = Object.keys(entry[1].fields).join('\u0000');
+      const sig = `${Object.keys(entry[1].fields).join('\u0000')}\u0001${Object.keys(entry[1].expect ?? {}).join('\u0000')}`;
       let g = groups.get(sig);
       if (!g) groups.set(sig, (g = []));
       g.push(entry);
@@ -431,25 +431,30 @@ export class PostgresWriter {
       const valueColumns = update.map((n) => column(table, n));
       const guard = this.guardValue(table, first[1]);
       const setColumns = [...valueColumns, ...(guard ? [guard.column] : [])];
+      const expectColumns = Object.keys(first[1].expect ?? {}).map((n) => column(table, n));
       const shapes = valueColumns.map(shapeOf);
+      const expectShapes = expectColumns.map(shapeOf);
       const plainKey = keyCols.length === 1 && keyCols[0]!.category !== 'A';
-      const arrays: Array<Array<string | null>> = [...keyCols, ...setColumns].map(() => []);
+      const arrays: Array<Array<string | null>> = [...keyCols, ...setColumns, ...expectColumns].map(() => []);
       for (const [, op, recordKey] of group) {
         let j = 0;
         if (plainKey) arrays[j++]!.push(recordKey);
         else for (const t of this.keyTexts(table, key, recordKey)) arrays[j++]!.push(t);
         for (let v = 0; v < valueColumns.length; v++) arrays[j++]!.push(encodeForColumn(op.fields[valueColumns[v]!.name], shapes[v]!));
-        if (guard) arrays[j]!.push(this.guardValue(table, op)?.text ?? null);
+        if (guard) arrays[j++]!.push(this.guardValue(table, op)?.text ?? null);
+        for (let v = 0; v < expectColumns.length; v++) arrays[j++]!.push(encodeForColumn(op.expect![expectColumns[v]!.name], expectShapes[v]!));
       }
       const k = keyCols.length;
-      const aliases = [...keyCols, ...setColumns].map((_, j) => `c${j}`);
+      const aliases = [...keyCols, ...setColumns, ...expectColumns].map((_, j) => `c${j}`);
       const assignments = setColumns.map((c, j) => `${quoteIdent(c.name)} = u.c${k + j}::${c.nativeType}`);
       // Nothing to set (only the key is mapped): touch the key so the row still reports back.
       if (assignments.length === 0) assignments.push(`${quoteIdent(keyCols[0]!.name)} = t.${quoteIdent(keyCols[0]!.name)}`);
       const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
       const guardCondition =
         (guard ? ` AND (t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= u.c${k + setColumns.length - 1}::${guard.column.nativeType})` : '') +
-        (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '');
+        (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '') +
+        // Compare-and-set: the row still holds what the change being answered saw.
+        (expectColumns.length > 0 ? ` AND NOT (${differs(expectColumns, (c, j) => `u.c${k + setColumns.length + j}::${c.nativeType}`)})` : '');
       const unnest = `unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord)`;
       const res = await client.query({
         text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord, ${WRITE_POSITION}`,
@@ -466,7 +471,16 @@ export class PostgresWriter {
           rowMode: 'array',
         });
         present = new Set((missing.rows as unknown[][]).map((r) => Number(r[0]) - 1));
-        if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[arrays.length - 1]!);
+        if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[k + setColumns.length - 1]!);
+        if (expectColumns.length > 0 && valueColumns.length > 0 && present.size > 0) {
+          // Left alone by the compare-and-set (the row moved on), not because it already held the values.
+          const moved = await client.query({
+            text: `SELECT u.ord FROM ${unnest} JOIN ${qualifiedTable(table.entity)} t ON ${join} WHERE ${differs(valueColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}`,
+            values: arrays,
+            rowMode: 'array',
+          });
+          for (const r of moved.rows as unknown[][]) newer.add(Number(r[0]) - 1);
+        }
       }
       group.forEach(([i, , recordKey], n) => {
         if (updated.has(n)) outcomes.set(i, this.versioned(table, { ok: true, key: recordKey }, updated.get(n)));
