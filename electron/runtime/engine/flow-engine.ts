@@ -541,10 +541,14 @@ export class FlowEngine {
             // (e.g. entered by hand on this side just after we created it there). Creating another
             // would duplicate the record on the other side, and taking one over would unlink it.
             const s = sourceSide(direction);
-            const now = await this.twinAtSource(p.sourceSystem, sync[s].entity, sourceKey, sync.matchKey[s], g.normalize);
-            if (now !== normalizeMatch(op.match!.value, g.normalize)) {
-              // Not known to be a twin now (gone, its value changed since, or the read failed): it
-              // gets its own record, which its later changes (a delete, the new value) then update.
+            const value = normalizeMatch(op.match!.value, g.normalize);
+            const partners = all.map((k) => this.store.links.other(this.flowId, sync.id, t, k)).filter((k): k is string => k !== null);
+            const now = await this.twinAtSource(p.sourceSystem, sync[s].entity, [sourceKey], sync.matchKey[s], g.normalize);
+            const original = now.get(sourceKey) === value ? await this.twinAtSource(p.sourceSystem, sync[s].entity, partners, sync.matchKey[s], g.normalize) : new Map<string, string | null>();
+            if (now.get(sourceKey) !== value || ![...original.values()].includes(value)) {
+              // Not known to be a twin now (it or the record it duplicates is gone or has another
+              // value since, or a read failed): it gets its own record, which later changes (a
+              // delete, the new value) then update.
               p.decision = { ...p.decision, op: { ...op, match: undefined } };
               continue;
             }
@@ -568,18 +572,20 @@ export class FlowEngine {
   }
 
   /**
-   * A twin's match value as its source holds it now (normalized), '' when the record is gone, null
-   * when unknown (the read failed): a duplicate is only reported while it still is one.
+   * Records' match values as their source holds them now (normalized): '' for a record that is gone,
+   * null when unknown (the read failed). A duplicate is only reported while it still is one.
    */
-  private async twinAtSource(system: string, entity: string, key: string, field: string, normalize: 'exact' | 'lowercase-trim'): Promise<string | null> {
+  private async twinAtSource(system: string, entity: string, keys: string[], field: string, normalize: 'exact' | 'lowercase-trim'): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>(keys.map((k) => [k, null]));
     const connector = this.connectors.get(system);
-    if (!connector) return null;
+    if (!connector || keys.length === 0) return out;
     try {
-      const [found] = await connector.readByKeys(entity, [key]);
-      return found ? (normalizeMatch(found.fields[field], normalize) ?? '') : '';
+      const found = new Map((await connector.readByKeys(entity, keys)).map((r) => [r.key, r.fields]));
+      for (const k of keys) out.set(k, found.has(k) ? (normalizeMatch(found.get(k)![field], normalize) ?? '') : '');
     } catch {
-      return null;
+      /* unknown */
     }
+    return out;
   }
 
   private async executeWrites(planned: Planned[]): Promise<void> {
@@ -718,7 +724,7 @@ export class FlowEngine {
         }
         if (decision.nextSourceShadow) {
           let next: RecordShadow = decision.nextSourceShadow;
-          if (decision.revert && p.revertResult?.ok && p.revertResult.note !== 'stale' && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime, !this.taggingSystems.has(p.sourceSystem), p.revertResult.version);
+          if (decision.revert && p.revertResult?.ok && decision.revertShadowPatch) next = patchShadow(next, decision.revertShadowPatch, event.sourceTime, !this.taggingSystems.has(p.sourceSystem), p.revertResult.version);
           this.store.shadows.put(this.flowId, p.sourceSystem, p.sourceEntity, event.key, next);
         } else {
           this.store.shadows.remove(this.flowId, p.sourceSystem, p.sourceEntity, event.key);
