@@ -140,6 +140,13 @@ export type WriteOp =
       fields: Record<string, unknown>;
       /** Extra values written only when the record is created (seeds the target's own fields); ignored on update. */
       insertOnly?: Record<string, unknown>;
+      /**
+       * Write only while the record still holds these values (what the change being answered saw);
+       * otherwise write nothing and answer `note: 'stale'`. A write-back to the system that was just
+       * edited uses it, so an edit made there since is not overwritten by the older value. Writers
+       * that cannot compare ignore it.
+       */
+      expect?: Record<string, unknown>;
       /** Stable per (event, sync, direction): a replay or a retry after a crash sends the same key. */
       idempotencyKey: string;
       sourceTime: number;

@@ -180,6 +180,8 @@ describe('decide: field ownership', () => {
     expect(d.kind).toBe('write');
     expect(d.op).toBeUndefined();
     expect(d.revert).toMatchObject({ kind: 'upsert', key: 'k1', fields: { contact_email: 'ann@x.com' } });
+    // Only over the value this change saw: an edit made at the source since then stands.
+    expect(d.revert).toMatchObject({ expect: { contact_email: 'other@x.com' } });
     expect(d.revert!.idempotencyKey).not.toBe(`e2|s1|b-to-a`);
     expect(d.revertShadowPatch).toEqual({ contact_email: 'ann@x.com' });
   });

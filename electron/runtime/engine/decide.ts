@@ -189,6 +189,8 @@ function decideUpsert(input: DecideInput): Decision {
   const linked = input.targetKey !== null;
   const write: Record<string, unknown> = {};
   const revertValues: Record<string, unknown> = {};
+  // Per reverted field, what the source is believed to hold now: the write-back lands only over it.
+  const expectValues: Record<string, unknown> = {};
   const insertOnly: Record<string, unknown> = {};
   let changed = 0;
   let unchangedBySync = 0;
@@ -219,6 +221,7 @@ function decideUpsert(input: DecideInput): Decision {
             throw e;
           }
           revertValues[sf] = value;
+          expectValues[sf] = known.v; // the source holds our write, which clobbered this edit
         } else if (event.sourceTime >= known.t - w) {
           d.conflicts.push({
             a: m.a,
@@ -297,7 +300,10 @@ function decideUpsert(input: DecideInput): Decision {
           // spelling of the seed, write that back so both sides agree on the owner's value.
           if (sync.direction === 'both') {
             const back = applyTransforms(seed, toSource(m));
-            if (!sameValue(back, value)) revertValues[sf] = back;
+            if (!sameValue(back, value)) {
+              revertValues[sf] = back;
+              expectValues[sf] = value;
+            }
           }
         } catch {
           /* a seed value the transforms reject is simply not seeded */
@@ -309,6 +315,7 @@ function decideUpsert(input: DecideInput): Decision {
         if (sync.ownershipViolation === 'revert' && ownerValue !== undefined && linked) {
           try {
             revertValues[sf] = applyTransforms(ownerValue.v, toSource(m));
+            expectValues[sf] = value;
           } catch {
             /* an owner value the reverse transforms reject is left as is; the violation is still counted */
           }
@@ -344,7 +351,10 @@ function decideUpsert(input: DecideInput): Decision {
           d.staleFields++;
           try {
             const back = applyTransforms(theirs.v, toSource(m));
-            if (!sameValue(back, value)) revertValues[sf] = back;
+            if (!sameValue(back, value)) {
+              revertValues[sf] = back;
+              expectValues[sf] = value;
+            }
           } catch {
             /* a value the reverse transforms reject stays as it is */
           }
@@ -371,7 +381,11 @@ function decideUpsert(input: DecideInput): Decision {
 
     // The source's edit wins a shared field. If the last value we knew there was our own write, that
     // write may have landed after this edit and clobbered it: confirm the winner at the source too.
-    if (m.owner === 'shared' && isChange && known?.by === 'sync') revertValues[sf] = value;
+    if (m.owner === 'shared' && isChange && known?.by === 'sync') {
+      revertValues[sf] = value;
+      // Written only over our write (the clobber), or as a no-op where the source holds this edit.
+      expectValues[sf] = known.v;
+    }
     // The target already holds this value (what we wrote, or what it reported): nothing to send.
     if (linked && targetShadow?.fields[tf] && sameValue(targetShadow.fields[tf]!.v, mapped)) continue;
     write[tf] = mapped;
@@ -396,6 +410,9 @@ function decideUpsert(input: DecideInput): Decision {
       sourceTime: event.sourceTime,
       // A correction never creates a record: if it was deleted meanwhile, its delete stands.
       ifMissing: 'skip',
+      // Only over what this change saw: an edit made at the source since then is newer and stands
+      // (its own change event is decided next).
+      expect: expectValues,
     };
     d.revertShadowPatch = revertValues;
   }

@@ -544,12 +544,55 @@ export class FlowEngine {
           } else if (free.length === 1) {
             p.decision = { ...p.decision, op: { ...op, key: free[0]!, match: undefined, ifMissing: 'skip' } };
           } else if (all.length > 0) {
-            // Every match is already synced with another record: this one gets its own.
-            p.decision = { ...p.decision, op: { ...op, match: undefined } };
+            // Every match is already synced with another record: this one is a twin of that record
+            // (e.g. entered by hand on this side just after we created it there). Creating another
+            // would duplicate the record on the other side, and taking one over would unlink it.
+            const s = sourceSide(direction);
+            const value = normalizeMatch(op.match!.value, g.normalize);
+            const partners = all.map((k) => this.store.links.other(this.flowId, sync.id, t, k)).filter((k): k is string => k !== null);
+            const now = await this.twinAtSource(p.sourceSystem, sync[s].entity, [sourceKey], sync.matchKey[s], g.normalize);
+            const original = now.get(sourceKey) === value ? await this.twinAtSource(p.sourceSystem, sync[s].entity, partners, sync.matchKey[s], g.normalize) : new Map<string, string | null>();
+            if (now.get(sourceKey) !== value || ![...original.values()].includes(value)) {
+              // Not known to be a twin now (it or the record it duplicates is gone or has another
+              // value since, or a read failed): it gets its own record, which later changes (a
+              // delete, the new value) then update.
+              p.decision = { ...p.decision, op: { ...op, match: undefined } };
+              continue;
+            }
+            const synced = all.map((k) => `${g.entity} ${k}, which is already synced with ${sync[s].entity} ${this.store.links.other(this.flowId, sync.id, t, k) ?? '?'}`);
+            p.decision = {
+              ...p.decision,
+              kind: 'invalid',
+              op: undefined,
+              revert: undefined,
+              error: {
+                errorClass: 'validation',
+                message:
+                  `duplicate: ${sync[s].entity} ${sourceKey} has ${sync.matchKey[s]} ${JSON.stringify(String(op.match!.value))}, like ${synced.join('; ')}: ` +
+                  `merge the two ${sync[s].entity} records (or give this one its own ${sync.matchKey[s]}), then replay or discard this entry`,
+              },
+            };
           }
         }
       }),
     );
+  }
+
+  /**
+   * Records' match values as their source holds them now (normalized): '' for a record that is gone,
+   * null when unknown (the read failed). A duplicate is only reported while it still is one.
+   */
+  private async twinAtSource(system: string, entity: string, keys: string[], field: string, normalize: 'exact' | 'lowercase-trim'): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>(keys.map((k) => [k, null]));
+    const connector = this.connectors.get(system);
+    if (!connector || keys.length === 0) return out;
+    try {
+      const found = new Map((await connector.readByKeys(entity, keys)).map((r) => [r.key, r.fields]));
+      for (const k of keys) out.set(k, found.has(k) ? (normalizeMatch(found.get(k)![field], normalize) ?? '') : '');
+    } catch {
+      /* unknown */
+    }
+    return out;
   }
 
   private async executeWrites(planned: Planned[]): Promise<void> {

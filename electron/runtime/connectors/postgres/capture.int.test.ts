@@ -324,7 +324,7 @@ describe('log-based capture', () => {
     const handle = await capture(c, sink, ['gone']);
     await handle.stop();
     // Writing into the system creates its replication origin, which goes too.
-    expect(await c.write('gone', [{ kind: 'upsert', key: '1', fields: {}, idempotencyKey: 'g', sourceTime: 1 }], `synccanvas:${flowId}`)).toEqual([{ ok: true, key: '1', created: true }]);
+    expect(await c.write('gone', [{ kind: 'upsert', key: '1', fields: {}, idempotencyKey: 'g', sourceTime: 1 }], `synccanvas:${flowId}`)).toMatchObject([{ ok: true, key: '1', created: true }]);
     await c.close();
     const names = captureResourceNames(flowId, 'crm');
     expect(await readSlot(admin, names.slot)).not.toBeNull();

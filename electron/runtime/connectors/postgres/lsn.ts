@@ -23,3 +23,11 @@ export function compareLsn(a: string, b: string): number {
   const y = parseLsn(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/**
+ * An LSN as the record version change events carry when the row has no version column (the
+ * commit LSN, as a number: exact below 2^53, i.e. for the first 8 PiB of WAL).
+ */
+export function lsnVersion(text: string): number {
+  return Number(parseLsn(text));
+}

@@ -4,6 +4,7 @@ import type { WriteOp, WriteResult } from '../types.js';
 import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type TableInfo } from './catalog.js';
 import { querySessionConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
+import { lsnVersion } from './lsn.js';
 import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
 import { showValue } from '../../values/exact.js';
 import { NotJsonError } from '../../values/lossless-json.js';
@@ -44,6 +45,16 @@ function column(table: TableInfo, name: string): ColumnInfo {
  * output, which is exact (numeric scale, -0, array bounds) and exists for every type, also for those
  * without an equality operator (json, point, xml).
  */
+/**
+ * The WAL insert position, read in RETURNING right after the row was written, is the version the
+ * write reports (in the units change events carry, the commit LSN). Why it separates the events of
+ * that row exactly: a transaction that changed the row and committed before our statement wrote its
+ * commit record before we read the position, so its commit LSN is lower; one that changes the row
+ * after us waits on our row lock until we commit, and our commit record lies after the position, so
+ * its commit LSN is higher. The echo of our own write carries a version at or above it.
+ */
+const WRITE_POSITION = 'pg_current_wal_insert_lsn()::text';
+
 function differs(columns: readonly ColumnInfo[], next: (c: ColumnInfo, j: number) => string): string {
   const now = columns.map((c) => `t.${quoteIdent(c.name)}::text`).join(', ');
   const then = columns.map((c, j) => `(${next(c, j)})::text`).join(', ');
@@ -279,6 +290,8 @@ export class PostgresWriter {
     // a partial change does not trip NOT NULL columns it does not carry.
     const existing: Array<readonly [number, UpsertOp, string]> = [];
     const matched: Array<readonly [number, UpsertOp]> = [];
+    // Neither key nor match: a record of its own (its match value is taken on the other side).
+    const fresh: Array<readonly [number, UpsertOp]> = [];
     for (const entry of ops) {
       const [i, op] = entry;
       if (key.length === 0) {
@@ -286,8 +299,9 @@ export class PostgresWriter {
       } else if (op.kind === 'delete') deletes.push([i, op]);
       else if (op.key !== null) (op.ifMissing === 'skip' ? existing : keyed).push([i, op, op.key]);
       else if (op.match) matched.push([i, op]);
-      else outcomes.set(i, { ok: false, error: syncError('validation', 'an upsert without a key needs a match field to find or create the record') });
+      else fresh.push([i, op]);
     }
+    if (fresh.length > 0) await this.insertFresh(client, table, key, fresh, outcomes);
     if (matched.length > 0) {
       for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) existing.push([i, op, found]);
     }
@@ -295,6 +309,18 @@ export class PostgresWriter {
     if (existing.length > 0) await this.updateExisting(client, table, key, existing, outcomes);
     if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
     return ops.map(([i]) => outcomes.get(i) ?? { ok: false, error: syncError('permanent', 'write produced no result') });
+  }
+
+  /**
+   * A write's result with the version it produced, when change events of this table carry the
+   * commit LSN as their version (no version column: then the column's value is the version), and
+   * when our writes are origin-tagged: untagged, their echo comes back with its commit LSN, which is
+   * not the position reported, so the engine could not tell it by version; it tells it by value then.
+   */
+  private versioned(table: TableInfo, result: WriteResult & { ok: true }, position: number | undefined): WriteResult {
+    const column = this.config.versionColumn;
+    if (position === undefined || this.originProblem !== null || (column && table.columns.some((c) => c.name === column))) return result;
+    return { ...result, version: position };
   }
 
   private keyTexts(table: TableInfo, key: string[], recordKey: string): Array<string | null> {
@@ -378,21 +404,26 @@ export class PostgresWriter {
       const guardSql = guard ? `(t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= EXCLUDED.${quoteIdent(guard.column.name)}) AND ` : '';
       const where = updates.length === 0 ? '' : ` WHERE ${guardSql}${differs(setColumns, (c) => `EXCLUDED.${quoteIdent(c.name)}`)}`;
       // xmax = 0 only on a freshly inserted row version: tells "created" from "updated".
-      const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)'].join(', ');
+      const returning = [...keyCols.map((c) => `t.${quoteIdent(c.name)}::text`), '(t.xmax = 0)', WRITE_POSITION].join(', ');
       const sql =
         `INSERT INTO ${qualifiedTable(table.entity)} AS t (${colList}) ` +
         `SELECT ${select} FROM unnest(${unnest}) AS u(${aliases.join(', ')}) ` +
         `ON CONFLICT (${conflict}) ${onConflict}${where} RETURNING ${returning}`;
       const res = await client.query({ text: sql, values: arrays, rowMode: 'array' });
       const created = new Map<string, boolean>();
-      for (const r of res.rows as unknown[][]) created.set(encodeKey(r.slice(0, keyCols.length)), r[keyCols.length] === true);
+      const versions = new Map<string, number>();
+      for (const r of res.rows as unknown[][]) {
+        const k = encodeKey(r.slice(0, keyCols.length));
+        created.set(k, r[keyCols.length] === true);
+        versions.set(k, lsnVersion(String(r[keyCols.length + 1])));
+      }
       const printed = await this.printedKeys(client, keyCols, arrays.slice(0, keyCols.length));
       // A row left alone is either newer (stale) or already as written (a replay): ask which.
       const newer = guard && res.rows.length < group.length ? await this.newerRows(client, table, keyCols, arrays.slice(0, keyCols.length), guard.column, arrays[arrays.length - 1]!) : new Set<number>();
       group.forEach(([i, , recordKey], n) => {
         const wasCreated = created.get(printed[n] as string);
         if (wasCreated === undefined) outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
-        else outcomes.set(i, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey });
+        else outcomes.set(i, this.versioned(table, wasCreated ? { ok: true, key: recordKey, created: true } : { ok: true, key: recordKey }, versions.get(printed[n] as string)));
       });
     }
   }
@@ -404,7 +435,7 @@ export class PostgresWriter {
   private async updateExisting(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp, string]>, outcomes: Outcomes): Promise<void> {
     const groups = new Map<string, Array<readonly [number, UpsertOp, string]>>();
     for (const entry of ops) {
-      const sig = Object.keys(entry[1].fields).join('\u0000');
+      const sig = `${Object.keys(entry[1].fields).join('\u0000')}\u0001${Object.keys(entry[1].expect ?? {}).join('\u0000')}`;
       let g = groups.get(sig);
       if (!g) groups.set(sig, (g = []));
       g.push(entry);
@@ -416,32 +447,37 @@ export class PostgresWriter {
       const valueColumns = update.map((n) => column(table, n));
       const guard = this.guardValue(table, first[1]);
       const setColumns = [...valueColumns, ...(guard ? [guard.column] : [])];
+      const expectColumns = Object.keys(first[1].expect ?? {}).map((n) => column(table, n));
       const shapes = valueColumns.map(shapeOf);
+      const expectShapes = expectColumns.map(shapeOf);
       const plainKey = keyCols.length === 1 && keyCols[0]!.category !== 'A';
-      const arrays: Array<Array<string | null>> = [...keyCols, ...setColumns].map(() => []);
+      const arrays: Array<Array<string | null>> = [...keyCols, ...setColumns, ...expectColumns].map(() => []);
       for (const [, op, recordKey] of group) {
         let j = 0;
         if (plainKey) arrays[j++]!.push(recordKey);
         else for (const t of this.keyTexts(table, key, recordKey)) arrays[j++]!.push(t);
         for (let v = 0; v < valueColumns.length; v++) arrays[j++]!.push(encodeForColumn(op.fields[valueColumns[v]!.name], shapes[v]!));
-        if (guard) arrays[j]!.push(this.guardValue(table, op)?.text ?? null);
+        if (guard) arrays[j++]!.push(this.guardValue(table, op)?.text ?? null);
+        for (let v = 0; v < expectColumns.length; v++) arrays[j++]!.push(encodeForColumn(op.expect![expectColumns[v]!.name], expectShapes[v]!));
       }
       const k = keyCols.length;
-      const aliases = [...keyCols, ...setColumns].map((_, j) => `c${j}`);
+      const aliases = [...keyCols, ...setColumns, ...expectColumns].map((_, j) => `c${j}`);
       const assignments = setColumns.map((c, j) => `${quoteIdent(c.name)} = u.c${k + j}::${c.nativeType}`);
       // Nothing to set (only the key is mapped): touch the key so the row still reports back.
       if (assignments.length === 0) assignments.push(`${quoteIdent(keyCols[0]!.name)} = t.${quoteIdent(keyCols[0]!.name)}`);
       const join = keyCols.map((c, j) => `t.${quoteIdent(c.name)} = u.c${j}::${c.nativeType}`).join(' AND ');
       const guardCondition =
         (guard ? ` AND (t.${quoteIdent(guard.column.name)} IS NULL OR t.${quoteIdent(guard.column.name)} <= u.c${k + setColumns.length - 1}::${guard.column.nativeType})` : '') +
-        (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '');
+        (setColumns.length > 0 ? ` AND ${differs(setColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}` : '') +
+        // Compare-and-set: the row still holds what the change being answered saw.
+        (expectColumns.length > 0 ? ` AND NOT (${differs(expectColumns, (c, j) => `u.c${k + setColumns.length + j}::${c.nativeType}`)})` : '');
       const unnest = `unnest(${arrays.map((_, j) => `$${j + 1}::text[]`).join(', ')}) WITH ORDINALITY AS u(${aliases.join(', ')}, ord)`;
       const res = await client.query({
-        text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord`,
+        text: `UPDATE ${qualifiedTable(table.entity)} AS t SET ${assignments.join(', ')} FROM ${unnest} WHERE ${join}${guardCondition} RETURNING u.ord, ${WRITE_POSITION}`,
         values: arrays,
         rowMode: 'array',
       });
-      const updated = new Set((res.rows as unknown[][]).map((r) => Number(r[0]) - 1));
+      const updated = new Map((res.rows as unknown[][]).map((r) => [Number(r[0]) - 1, lsnVersion(String(r[1]))]));
       let present = new Set<number>();
       let newer = new Set<number>();
       if (updated.size < group.length) {
@@ -451,10 +487,19 @@ export class PostgresWriter {
           rowMode: 'array',
         });
         present = new Set((missing.rows as unknown[][]).map((r) => Number(r[0]) - 1));
-        if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[arrays.length - 1]!);
+        if (guard && present.size > 0) newer = await this.newerRows(client, table, keyCols, arrays.slice(0, k), guard.column, arrays[k + setColumns.length - 1]!);
+        if (expectColumns.length > 0 && valueColumns.length > 0 && present.size > 0) {
+          // Left alone by the compare-and-set (the row moved on), not because it already held the values.
+          const moved = await client.query({
+            text: `SELECT u.ord FROM ${unnest} JOIN ${qualifiedTable(table.entity)} t ON ${join} WHERE ${differs(valueColumns, (c, j) => `u.c${k + j}::${c.nativeType}`)}`,
+            values: arrays,
+            rowMode: 'array',
+          });
+          for (const r of moved.rows as unknown[][]) newer.add(Number(r[0]) - 1);
+        }
       }
       group.forEach(([i, , recordKey], n) => {
-        if (updated.has(n)) outcomes.set(i, { ok: true, key: recordKey });
+        if (updated.has(n)) outcomes.set(i, this.versioned(table, { ok: true, key: recordKey }, updated.get(n)));
         else if (!present.has(n)) outcomes.set(i, { ok: true, key: recordKey, note: 'not-found' });
         // Not updated but there: newer than the change (stale), or already holding its values (a replay).
         else outcomes.set(i, newer.has(n) ? { ok: true, key: recordKey, note: 'stale' } : { ok: true, key: recordKey });
@@ -620,7 +665,7 @@ export class PostgresWriter {
         text:
           `INSERT INTO ${qualifiedTable(table.entity)} AS t (${cols.map((c) => quoteIdent(c.name)).join(', ')}) ` +
           `SELECT ${cols.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ')} FROM unnest(${cols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${cols.map((_, j) => `c${j}`).join(', ')})${conflict} ` +
-          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0)`,
+          `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0), ${WRITE_POSITION}`,
         values: arrays,
         rowMode: 'array',
       });
@@ -635,12 +680,35 @@ export class PostgresWriter {
           return;
         }
         const newKey = encodeKey(row.slice(0, key.length));
-        outcomes.set(i, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey });
+        outcomes.set(i, this.versioned(table, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey }, lsnVersion(String(row[key.length + 2]))));
       });
     }
     return again;
   }
 
+
+  /**
+   * Creates one row per op with the key the table gives it. Not idempotent by itself: such an op is
+   * rare (a record whose match value another record already syncs) and the engine links the new key
+   * once it is done; a crash in between may leave a second row to merge.
+   */
+  private async insertFresh(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
+    for (const [i, op] of ops) {
+      const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
+      const cols = Object.keys(fields).map((n) => column(table, n));
+      const guard = this.guardValue(table, op);
+      if (guard && !cols.includes(guard.column)) cols.push(guard.column);
+      const texts = cols.map((c) => (guard && c === guard.column ? guard.text : encodeForColumn(fields[c.name], shapeOf(c))));
+      const into = cols.length === 0 ? 'DEFAULT VALUES' : `(${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${cols.map((c, j) => `$${j + 1}::text::${c.nativeType}`).join(', ')})`;
+      const res = await client.query({
+        text: `INSERT INTO ${qualifiedTable(table.entity)} AS t ${into} RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, ${WRITE_POSITION}`,
+        values: texts,
+        rowMode: 'array',
+      });
+      const row = res.rows[0] as unknown[];
+      outcomes.set(i, this.versioned(table, { ok: true, key: encodeKey(row.slice(0, key.length)), created: true }, lsnVersion(String(row[key.length]))));
+    }
+  }
 
   private async deleteKeyed(client: pg.Client, table: TableInfo, key: string[], ops: Array<readonly [number, DeleteOp]>, outcomes: Outcomes): Promise<void> {
     const keyCols = key.map((n) => column(table, n));

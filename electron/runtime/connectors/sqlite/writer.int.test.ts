@@ -41,6 +41,23 @@ describe('sqlite writes', () => {
     await c.close();
   });
 
+  it('a write with expected values (a write-back) only lands while the row still holds them; otherwise it is stale', async () => {
+    t = tempDb(SCHEMA);
+    t.outside.exec(`INSERT INTO contacts(id, email, name, phone) VALUES (1, 'a@x.com', 'seen', NULL), (2, 'b@x.com', 'edited since', NULL), (3, 'c@x.com', 'owner', NULL)`);
+    const c = connectorFor(t);
+    const back = (key: string) => upsert(key, { name: 'owner' }, { ifMissing: 'skip', expect: { name: 'seen', phone: null } });
+    expect(await c.write('contacts', [back('1'), back('2'), back('3'), back('9')], ORIGIN)).toEqual([
+      { ok: true, key: '1' },
+      // An edit made since the change we answer: it stands.
+      { ok: true, key: '2', note: 'stale' },
+      // Already holding the value (a replay): done.
+      { ok: true, key: '3' },
+      { ok: true, key: '9', note: 'not-found' },
+    ]);
+    expect(rows().map((r) => (r as { name: string }).name)).toEqual(['owner', 'edited since', 'owner']);
+    await c.close();
+  });
+
   it('finds a record by normalized email, updates it and returns its key; inserts when none matches', async () => {
     t = tempDb(SCHEMA);
     t.outside.exec(`INSERT INTO contacts(id, email, name) VALUES (3, '  Jane.Doe@Example.COM ', 'Jane')`);

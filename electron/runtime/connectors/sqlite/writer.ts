@@ -152,6 +152,13 @@ export class SqliteWriter {
         if (op.ifMissing === 'skip') return { ok: true, key: op.key, note: 'not-found' };
         return { ok: true, key: create([key.name, target]), created: true };
       }
+      if (op.expect && !this.holds(table, key, target, this.columnValues(table, op.expect))) {
+        // Compare-and-set (a write-back): the row moved on since the change being answered. Unless
+        // it already holds what we would write (a replay), the newer edit stands.
+        const mine = new Map(values);
+        mine.delete(key.name);
+        return mine.size > 0 && !this.holds(table, key, target, mine) ? { ok: true, key: op.key, note: 'stale' } : { ok: true, key: op.key };
+      }
     } else {
       // A retry of a create we already made (a crash between our write and our commit): find the row
       // it made, or learn that it was deleted since — never create a second one.
@@ -210,6 +217,12 @@ export class SqliteWriter {
   private matchValue(value: unknown): SqliteValue {
     const v = toSqliteValue(value, 'match key');
     return typeof v === 'string' && v.trim() === '' ? null : v;
+  }
+
+  /** True when the row holds these values (`IS`: null equals null). */
+  private holds(table: TableSchema, key: ColumnSchema, target: SqliteValue, values: Map<string, SqliteValue>): boolean {
+    const cond = [...values.keys()].map((c) => ` AND ${quoteIdent(c)} IS ?`).join('');
+    return this.stmt(`SELECT 1 FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(key.name)} = ?${cond}`).get(target, ...values.values()) !== undefined;
   }
 
   private exists(table: TableSchema, key: ColumnSchema, target: SqliteValue): boolean {

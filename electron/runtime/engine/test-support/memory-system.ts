@@ -185,6 +185,14 @@ export class MemorySystem {
             return { ok: false, error: { errorClass: 'validation', message: `${self.reject.field} may not be ${String(self.reject.value)}`, response: '{"error":"invalid"}' } };
           }
           if (op.key !== null && op.ifMissing === 'skip' && !t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
+          if (op.key !== null && op.expect && t.has(op.key)) {
+            // Compare-and-set, like the Postgres and SQLite writers: the row moved on since the change answered.
+            const row = t.get(op.key)!;
+            const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+            if (!Object.entries(op.expect).every(([f, v]) => same(row[f], v))) {
+              return Object.entries(op.fields).every(([f, v]) => same(row[f], v)) ? { ok: true, key: op.key } : { ok: true, key: op.key, note: 'stale' };
+            }
+          }
           let key = op.key;
           if (key === null && self.createdBy.has(op.idempotencyKey)) {
             const made = self.createdBy.get(op.idempotencyKey)!;
