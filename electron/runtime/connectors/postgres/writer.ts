@@ -126,15 +126,16 @@ export class PostgresWriter {
       this.sessionOrigin = name;
       this.originProblem = null;
     } catch (err) {
-      // Every session tagged with an origin holds a replication-state slot (max_replication_slots);
-      // when the server has none left, the database is still there: write untagged rather than
+      // Every session tagged with an origin holds a replication origin state
+      // (max_active_replication_origins from Postgres 18, max_replication_slots before); when the
+      // server has none left, the database is still there: write untagged rather than
       // pausing the edge as if it were unreachable, and say what to raise.
       const slotsExhausted = (err as { code?: string }).code === '53400';
       if (isTransientPgError(err) && !slotsExhausted) throw err;
       // Untagged writes still work; the engine's shadow values then suppress the echo instead.
       this.sessionOrigin = name;
       this.originProblem = slotsExhausted
-        ? `writes are not tagged with replication origin "${name}": the server has no replication-state slot left (${describePgError(err)}); raise max_replication_slots (each running flow that writes here uses one, besides the capture slots)`
+        ? `writes are not tagged with replication origin "${name}": the server has no replication origin state left (${describePgError(err)}); raise max_active_replication_origins (Postgres 18 and later; max_replication_slots before): each running flow that writes here uses one`
         : `writes are not tagged with replication origin "${name}": ${describePgError(err)} (grant EXECUTE on pg_replication_origin_create and pg_replication_origin_session_setup, see docs/connectors/postgres.md)`;
     }
   }

@@ -49,9 +49,11 @@ export async function startEmbeddedServer(
   const flags = [
     '-c', 'wal_level=logical',
     '-c', 'listen_addresses=127.0.0.1',
-    // Every writer session that tags its writes holds a replication-state slot, bounded by this too:
-    // parallel test files (each with pools, slots and runtimes) ran out at 20.
-    '-c', 'max_replication_slots=100',
+    // Every writer session that tags its writes holds a replication origin state, bounded by
+    // max_active_replication_origins (Postgres 18; before it, by max_replication_slots): the
+    // parallel test files ran out at its default of 10.
+    '-c', 'max_replication_slots=40',
+    '-c', 'max_active_replication_origins=100',
     '-c', 'max_wal_senders=40',
     '-c', 'max_connections=300',
     '-c', 'fsync=off',
