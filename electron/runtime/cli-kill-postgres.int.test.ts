@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
-import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
+import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { exited, startSynccanvasRun, until as untilMs } from './test-support/synccanvas-process.js';
 
 const until = (what: string, cond: () => Promise<boolean>, ms = 30_000) => untilMs(what, cond, ms).then(() => undefined);
@@ -29,21 +29,11 @@ let targetDb: string;
 
 beforeAll(async () => {
   const { admin, server } = db();
-  await trustLoopbackRole(admin, 'sc_kill');
-  sourceDb = `${db().database}_src`;
-  targetDb = `${db().database}_dst`;
-  await admin.query(`CREATE DATABASE ${sourceDb}`);
-  await admin.query(`CREATE DATABASE ${targetDb}`);
-  const connect = async (database: string) => {
-    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-    await c.connect();
-    return c;
-  };
-  source = await connect(sourceDb);
-  target = await connect(targetDb);
+  const pair = await createPostgresPair(admin, server, db().database, 'sc_kill');
+  ({ sourceDb, targetDb, source, target } = pair);
   await source.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text, n int NOT NULL DEFAULT 0)');
   await target.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, n int)');
-  const system = (id: string, database: string) => ({ id, name: id, kind: 'postgres', config: { host: server.host, port: server.port, database, user: 'sc_kill', sslmode: 'disable' } });
+  const system = pair.system;
   fs.writeFileSync(
     path.join(work, 'pg.flow.json'),
     JSON.stringify({

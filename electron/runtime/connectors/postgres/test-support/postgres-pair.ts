@@ -1,0 +1,37 @@
+import pg from 'pg';
+import type { EmbeddedServerInfo } from './embedded-server.js';
+import { trustLoopbackRole } from './trust-loopback-role.js';
+
+export interface PostgresPair {
+  sourceDb: string;
+  targetDb: string;
+  /** Superuser clients on each database, for setting up tables and making changes. */
+  source: pg.Client;
+  target: pg.Client;
+  /** A flow system for one of the databases, logging in as the trusted role (no secret needed). */
+  system(id: string, database: string): { id: string; name: string; kind: 'postgres'; config: Record<string, unknown> };
+}
+
+/**
+ * Two fresh databases (`<base>_src`, `<base>_dst`) on the shared test server and a role the server
+ * trusts on loopback: the setup of the `synccanvas run` fault tests on Postgres.
+ */
+export async function createPostgresPair(admin: pg.Client, server: EmbeddedServerInfo, base: string, role: string): Promise<PostgresPair> {
+  await trustLoopbackRole(admin, role);
+  const sourceDb = `${base}_src`;
+  const targetDb = `${base}_dst`;
+  await admin.query(`CREATE DATABASE ${sourceDb}`);
+  await admin.query(`CREATE DATABASE ${targetDb}`);
+  const connect = async (database: string) => {
+    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    await c.connect();
+    return c;
+  };
+  return {
+    sourceDb,
+    targetDb,
+    source: await connect(sourceDb),
+    target: await connect(targetDb),
+    system: (id, database) => ({ id, name: id, kind: 'postgres', config: { host: server.host, port: server.port, database, user: role, sslmode: 'disable' } }),
+  };
+}
