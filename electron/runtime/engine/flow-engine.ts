@@ -975,7 +975,8 @@ export class FlowEngine {
         (e: unknown) => this.notice(`discovery failed (${(e as Error).message}); type checks are off until the next start`),
       );
     }
-    this.kick();
+    // Applying starts once the captures have started (below), or at a capture's first commit: a
+    // restarted snapshot must see the changes an earlier attempt left waiting before they are applied.
     const sources = new Map<string, Set<string>>();
     for (const sync of this.flow.syncs) {
       if (!sync.enabled) continue;
