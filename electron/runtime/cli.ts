@@ -15,7 +15,7 @@ import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/sy
 import { DEFAULT_MAX_INBOX_ROWS } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
-import { openRuntime, type Logger } from './runtime.js';
+import { openRuntime, type Logger, type Runtime } from './runtime.js';
 import { DATA_KEY_FILE, DATA_KEY_SECRET, loadDataKey } from './secrets/data-key.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
 import { forgetRecord } from './store/forget.js';
@@ -232,14 +232,37 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     await runtime.close({ drainMs: 0 });
     throw e;
   }
+  const localApi = await serveLocalApi(runtime, io);
   const signal = waitForSignal();
   io.err(`SyncCanvas is running "${file.flow.name}" (${file.flow.systems.length} systems, ${file.flow.syncs.length} syncs) in ${runtime.workspaceDir}. Press Ctrl+C to stop.`);
   const sig = await signal;
   io.err(`${sig}: stopping capture, applying what is ready, then exiting…`);
+  await localApi.close();
   const [status] = await runtime.api['status.get']({ flowId: file.flow.id });
   await runtime.close({ drainMs: 10_000 });
   if (status) io.err(`stopped; ${status.syncs.reduce((n, s) => n + s.directions.reduce((m, d) => m + d.applied, 0), 0)} changes applied in all.`);
   return EXIT.ok;
+}
+
+/**
+ * The API of `synccanvas run` on loopback only, for the CLI commands run beside it (status, dlq …):
+ * they go through this runtime rather than write behind it. No UI, a fresh token, the endpoint
+ * written to the workspace (api/runtime-endpoint.ts).
+ */
+async function serveLocalApi(runtime: Runtime, io: Io): Promise<{ close(): Promise<void> }> {
+  const server = await startHttpServer({
+    handlers: runtime.api,
+    users: runtime.store.users,
+    audit: (entry) => runtime.store.audit.add(entry),
+    logError: (method, error) => io.err(`API ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+  });
+  const forget = writeRuntimeEndpoint(runtime.workspaceDir, { pid: process.pid, url: `http://127.0.0.1:${server.port}/`, token: server.token });
+  return {
+    close: async () => {
+      forget();
+      await server.close();
+    },
+  };
 }
 
 async function cmdServe(argv: string[], io: Io): Promise<number> {
