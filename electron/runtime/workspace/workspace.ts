@@ -69,7 +69,8 @@ export class Workspace {
       const dataKey = await loadDataKey(secrets, dir, { create: opts.create ?? false, sealedDataExists: store.hasSealedData() });
       if (dataKey) {
         store.cipher.setKey(dataKey.key);
-        if (dataKey.weak) log('warn', weakKeyNotice(dataKey));
+        // Said once by the runtime that made or uses the key; a command's output stays its own (status warns in a line of its own).
+        if (dataKey.weak && opts.create) log('warn', weakKeyNotice(dataKey));
       }
       return new Workspace(dir, store, secrets, log, release);
     } catch (e) {
