@@ -13,8 +13,8 @@ export interface WorkspaceApi {
   call: ApiCaller;
   /**
    * runtime: the runtime holding the workspace answered over its local API.
-   * workspace: no runtime holds it; this process took the lock and ran the same handlers.
-   * read-only: a runtime holds it and serves no API (the desktop app, `synccanvas run`); only reads.
+   * workspace: no runtime holds it; this process ran the same handlers on it (under the lock for a write).
+   * read-only: a runtime holds it and serves no API (the desktop app); only reads.
    */
   via: 'runtime' | 'workspace' | 'read-only';
   /** The pid of the runtime holding the workspace, if one does. */
@@ -39,19 +39,21 @@ export async function connectWorkspaceApi(workspaceDir: string, opts: { write: b
       );
     }
     const workspace = await Workspace.open({ workspaceDir, lock: false, ...(opts.log ? { log: opts.log } : {}) });
-    return local(workspace, 'read-only', holder);
+    return local(workspace, 'read-only', holder, true);
   }
-  const workspace = await Workspace.open({ workspaceDir, ...(opts.log ? { log: opts.log } : {}) });
-  return local(workspace, 'workspace', null);
+  // A read takes no lock: a status check every minute must never keep a runtime from starting.
+  const workspace = await Workspace.open({ workspaceDir, lock: opts.write, ...(opts.log ? { log: opts.log } : {}) });
+  return local(workspace, 'workspace', null, !opts.write);
 }
 
-function local(workspace: Workspace, via: 'workspace' | 'read-only', runtimePid: number | null): WorkspaceApi {
+function local(workspace: Workspace, via: 'workspace' | 'read-only', runtimePid: number | null, readOnly: boolean): WorkspaceApi {
   // No flow is started here: operations that need a system open its connectors for the call.
   const supervisor = new FlowSupervisor(workspace);
   const handlers = createApiHandlers({ workspace, supervisor, demo: false, notify: () => {} });
   const call: ApiCaller = async (method, input) => {
-    if (via === 'read-only' && METHOD_ACCESS[method].mutates) {
-      throw new WorkspaceLockedError(`a SyncCanvas runtime (pid ${runtimePid}) holds the workspace ${workspace.dir}: ${method} changes it, so it must go through that runtime`);
+    if (readOnly && METHOD_ACCESS[method].mutates) {
+      // A caller bug, not a user error: writes ask for a writable connection.
+      throw new Error(`${method} changes the workspace ${workspace.dir}, which was opened to read only${runtimePid !== null ? ` beside the runtime (pid ${runtimePid})` : ''}`);
     }
     // Validated exactly as over HTTP and IPC, so defaults and errors are the same; an unexpected
     // error (a missing data key, a bug) reaches the command whole instead of as "internal error".
