@@ -61,7 +61,7 @@ Usage:
   synccanvas secrets check [<flow.json>] [--json]      which source answers each secret the flow (or the workspace's flows) needs
 
 status and dlq go through the runtime holding the workspace when it serves an API (run, serve);
-beside a runtime that serves none (the app, synccanvas run) they only read.
+beside a runtime that serves none (the desktop app) they only read.
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
 --inbox-limit: the most changes a flow holds waiting (default ${DEFAULT_MAX_INBOX_ROWS}); beyond it capture slows down.
 --retention: how long applied customer values (history for previews) are kept, e.g. 7d (default), 12h, 30m.

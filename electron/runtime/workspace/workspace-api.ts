@@ -35,7 +35,7 @@ export async function connectWorkspaceApi(workspaceDir: string, opts: { write: b
     if (endpoint) return { call: httpApiCaller(endpoint.url, endpoint.token), via: 'runtime', runtimePid: holder, close: async () => {} };
     if (opts.write) {
       throw new WorkspaceLockedError(
-        `a SyncCanvas runtime (pid ${holder}) holds the workspace ${workspaceDir} and serves no local API to send this through (the desktop app, or \`synccanvas run\`): do it in the app, or stop that runtime and run the command again, or run the workspace with \`synccanvas serve\``,
+        `a SyncCanvas runtime (pid ${holder}) holds the workspace ${workspaceDir} and serves no local API to send this through (the desktop app): do it in the app, or stop that runtime and run the command again, or run the workspace with \`synccanvas serve\``,
       );
     }
     const workspace = await Workspace.open({ workspaceDir, lock: false, ...(opts.log ? { log: opts.log } : {}) });
