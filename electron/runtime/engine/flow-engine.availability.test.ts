@@ -5,6 +5,7 @@ import { Store } from '../store/store.js';
 import { FlowEngine } from './flow-engine.js';
 import { MemorySystem } from './test-support/memory-system.js';
 import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
+import { statusOf } from './test-support/engine-operations.js';
 
 /**
  * A target that cannot be reached pauses its edge instead of failing records: its changes wait in
@@ -91,7 +92,7 @@ describe('FlowEngine when a target is unavailable', () => {
     expect(attemptsOf(t.store)).toEqual(Array(10).fill(0));
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
     // Jitter 0.5 of 1 s: the first probe after 750 ms.
-    const status = t.engine.status();
+    const status = statusOf(t.engine);
     const outage = { systemId: 'billing', name: 'Billing', since: start, retryAt: start + 750, message: REFUSED };
     expect(status.systems.find((s) => s.systemId === 'billing')?.unreachable).toEqual(outage);
     expect(status.systems.find((s) => s.systemId === 'crm')?.unreachable).toBeNull();
@@ -108,25 +109,25 @@ describe('FlowEngine when a target is unavailable', () => {
     // Probes back off 1 s, 2 s, 4 s … and stay at 20 s (times 0.75 for the jitter).
     const gaps: number[] = [];
     for (let i = 0; i < 8; i++) {
-      const before = t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt;
+      const before = statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt;
       t.at(before);
       await t.engine.processBatch();
-      gaps.push(t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt - before);
+      gaps.push(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt - before);
     }
     expect(gaps).toEqual([1500, 3000, 6000, 12_000, 15_000, 15_000, 15_000, 15_000]);
     expect(t.billing.refusedWrites).toBe(9);
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
     expect(attemptsOf(t.store)).toEqual(Array(15).fill(0));
-    expect(t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.since).toBe(start);
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.since).toBe(start);
 
     // The target comes back: the next probe succeeds and the backlog drains, in order, once.
     t.billing.down = null;
-    t.at(t.engine.status().systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt);
+    t.at(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt);
     await t.engine.drainNow();
     expect(t.store.inbox.pending('f1')).toBe(0);
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
-    expect(t.engine.status().systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
-    expect(t.engine.status().syncs[0]!.unreachable).toEqual([]);
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
+    expect(statusOf(t.engine).syncs[0]!.unreachable).toEqual([]);
     expect([...t.billing.table('customers').values()].map((r) => r.contact_email).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `u${i}@x.io`).sort());
     expect(t.billing.writes).toHaveLength(15);
     expect(t.logs.some((l) => /Billing reachable again after \d+ s/.test(l))).toBe(true);
@@ -141,7 +142,7 @@ describe('FlowEngine when a target is unavailable', () => {
     t.at(t.now() + 10_000);
     await t.engine.processBatch();
     expect(t.store.dlq.depthOfFlow('f1')).toBe(1);
-    expect(t.engine.status().systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
   });
 
   it('pauses only the routes into the unavailable system', async () => {
@@ -179,14 +180,14 @@ describe('FlowEngine when a target is unavailable', () => {
     t.addContacts(0, 3);
     t.capture();
     await new Promise((r) => setTimeout(r, 50));
-    const sync = t.engine.status().syncs[0]!;
+    const sync = statusOf(t.engine).syncs[0]!;
     expect(sync.health).toBe('unreachable');
     expect(sync.unreachable?.map((u) => u.name)).toEqual(['Billing']);
-    expect(t.engine.status().dlqDepth).toBe(0);
+    expect(statusOf(t.engine).dlqDepth).toBe(0);
     // Stopped, it reports no outage; the changes wait in the inbox for the next start.
     await t.engine.stop();
-    expect(t.engine.status().systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
-    expect(t.engine.status().syncs[0]).toMatchObject({ health: 'idle', unreachable: [] });
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')?.unreachable).toBeNull();
+    expect(statusOf(t.engine).syncs[0]).toMatchObject({ health: 'idle', unreachable: [] });
     expect(t.store.inbox.pending('f1')).toBe(3);
   });
 
@@ -203,7 +204,7 @@ describe('FlowEngine when a target is unavailable', () => {
     expect(t.store.inbox.pending('f1')).toBe(6);
     expect(returned).toBe(false);
     expect(t.ctx().inboxFull!()).toBe(true);
-    expect(t.engine.status().notices.some((n) => n.includes('the inbox holds 6 changes (bound 5)'))).toBe(true);
+    expect(statusOf(t.engine).notices.some((n) => n.includes('the inbox holds 6 changes (bound 5)'))).toBe(true);
     t.billing.down = null;
     t.at(t.now() + 60_000);
     t.engine.kick();
@@ -218,16 +219,16 @@ describe('FlowEngine when a target is unavailable', () => {
     await t.engine.start();
     const start = t.now();
     t.ctx().reportAvailability!({ message: 'replication stream failed: connect ECONNREFUSED 127.0.0.1:5432', retryInMs: 3000 });
-    const status = t.engine.status();
+    const status = statusOf(t.engine);
     expect(status.systems.find((s) => s.systemId === 'crm')?.unreachable).toEqual({ systemId: 'crm', name: 'CRM', since: start, retryAt: start + 3000, message: 'replication stream failed: connect ECONNREFUSED 127.0.0.1:5432' });
     expect(status.syncs[0]).toMatchObject({ health: 'unreachable', unreachable: [{ systemId: 'crm', name: 'CRM' }] });
     // A second failed reconnect keeps the start of the outage.
     t.at(start + 5000);
     t.ctx().reportAvailability!({ message: 'again', retryInMs: 6000 });
-    expect(t.engine.status().systems.find((s) => s.systemId === 'crm')?.unreachable).toMatchObject({ since: start, retryAt: start + 11_000, message: 'again' });
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'crm')?.unreachable).toMatchObject({ since: start, retryAt: start + 11_000, message: 'again' });
     t.ctx().reportAvailability!(null);
-    expect(t.engine.status().systems.find((s) => s.systemId === 'crm')?.unreachable).toBeNull();
-    expect(t.engine.status().syncs[0]!.health).not.toBe('unreachable');
-    expect(t.engine.status().notices.some((n) => n.includes('CRM reachable again after 5 s; capture resumed'))).toBe(true);
+    expect(statusOf(t.engine).systems.find((s) => s.systemId === 'crm')?.unreachable).toBeNull();
+    expect(statusOf(t.engine).syncs[0]!.health).not.toBe('unreachable');
+    expect(statusOf(t.engine).notices.some((n) => n.includes('CRM reachable again after 5 s; capture resumed'))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { Store } from '../store/store.js';
 import { FlowEngine } from './flow-engine.js';
 import { MemorySystem } from './test-support/memory-system.js';
 import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
+import { statusOf } from './test-support/engine-operations.js';
 
 describe('FlowEngine lifecycle', () => {
   it('stops a capture that finishes starting after the flow was stopped, instead of leaking it', async () => {
@@ -32,7 +33,7 @@ describe('FlowEngine lifecycle', () => {
     finishStart();
     await started;
     expect(stops).toBeGreaterThanOrEqual(1);
-    expect(engine.status().systems.find((s) => s.systemId === 'crm')?.capturing).toBe(false);
+    expect(statusOf(engine).systems.find((s) => s.systemId === 'crm')?.capturing).toBe(false);
   });
 });
 
@@ -77,14 +78,14 @@ describe('FlowEngine fast start', () => {
       discovery,
     });
     const started = engine.start();
-    await waitFor('the CRM capture to commit while Billing is still starting', () => engine.status().inboxPending === 1);
+    await waitFor('the CRM capture to commit while Billing is still starting', () => statusOf(engine).inboxPending === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(billing.table('customers').size, 'nothing is applied before the target types are known').toBe(0);
 
     // Billing's plan_code turns out to be an integer column: the first batch is type-checked.
     const intPlan = billingEntities.map((e) => ({ ...e, fields: e.fields.map((f) => (f.name === 'plan_code' ? { ...f, type: 'integer' as const } : f)) }));
     finishDiscovery(new Map([['crm', crmEntities], ['billing', intPlan]]));
-    await waitFor('the change to settle', () => engine.status().inboxPending === 0);
+    await waitFor('the change to settle', () => statusOf(engine).inboxPending === 0);
     expect(billing.table('customers').size).toBe(0);
     expect(store.dlq.list({ flowId: engine.flowId }, 10, 0).entries.map((e) => e.errorClass)).toEqual(['validation']);
 
@@ -134,7 +135,7 @@ describe('FlowEngine and the event loop', () => {
     });
     await engine.start();
     // A timer set now stands for a webhook connection or an API request arriving during the drain.
-    const pendingWhenTimerRan = await new Promise<number>((r) => setTimeout(() => r(engine.status().inboxPending), 0));
+    const pendingWhenTimerRan = await new Promise<number>((r) => setTimeout(() => r(statusOf(engine).inboxPending), 0));
     expect(pendingWhenTimerRan, 'the timer ran only after the whole backlog was applied').toBeGreaterThan(0);
     await engine.stop();
   });

@@ -6,6 +6,7 @@ import { FlowEngine } from './flow-engine.js';
 import type { EngineStep } from './engine-hooks.js';
 import { MemorySystem } from './test-support/memory-system.js';
 import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
+import { replayOn } from './test-support/engine-operations.js';
 
 /**
  * The foundation's guarantees under adversity: random change streams, duplicated deliveries,
@@ -202,7 +203,7 @@ async function scenario(cmds: Cmd[], tagsOrigin: boolean, batchSize: number): Pr
     await capture(1000);
     now += 6 * 60_000;
     await engine.drainNow();
-    if (engine.replay({ filter: {} }) === 0 && store.inbox.pending('f1') === 0 && delivered === crm.log.length) break;
+    if (replayOn(engine, { filter: {} }) === 0 && store.inbox.pending('f1') === 0 && delivered === crm.log.length) break;
   }
   expect(store.inbox.pending('f1')).toBe(0);
   expect(store.dlq.depthOfFlow('f1')).toBe(0);

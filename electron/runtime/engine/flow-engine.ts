@@ -1,8 +1,8 @@
-import type { DirectionKey, DirectionStats, FlowStatus, SyncStatus, SystemStatus, EdgeHealth, UnreachableStatus } from '../../../shared/api/contract.js';
+import type { DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';
 import type { ErrorClass, SyncError } from '../../../shared/errors.js';
-import type { FlowDocument, Side, SyncEdge } from '../../../shared/flow/schema.js';
+import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
 import type { CapturedBatch, CaptureHandle, Connector, EntityInfo, FieldInfo, WriteOp, WriteResult } from '../connectors/types.js';
 import type { InboxRow } from '../store/inbox.js';
 import { routeKey } from '../store/inbox.js';
@@ -13,8 +13,7 @@ import { emptyDelta } from '../store/counters.js';
 import { HISTORY_PER_EDGE } from '../store/edge-history.js';
 import { DEFAULT_RETENTION_MS, purgeAppliedPayloads } from '../store/retention.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
-import { decide, type Decision, type FieldConflict } from './decide.js';
-import { applyTransforms } from './transforms.js';
+import { decide, type Decision } from './decide.js';
 import type { EngineHooks } from './engine-hooks.js';
 import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
 import { buildRoutes, tombstoneTtlMs, type FlowRoute } from './routes.js';
@@ -24,8 +23,7 @@ import { commitCapturedBatch, type CaptureCommitResult } from './capture-commit.
 import { applyWaitMs } from './apply-yield.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerPolicy, type Outage } from './circuit-breaker.js';
 import { unreachableText } from '../../../shared/unreachable.js';
-
-export class ConflictResolutionError extends Error {}
+import type { LiveFlowState } from './live-state.js';
 
 export interface Clock {
   now(): number;
@@ -116,8 +114,8 @@ const ROOM_POLL_MS = 200;
 export class FlowEngine {
   readonly flowId: string;
   readonly runtimeOrigin: string;
-  private readonly store: Store;
-  private readonly flow: FlowDocument;
+  readonly store: Store;
+  readonly flow: FlowDocument;
   private readonly connectors: ReadonlyMap<string, Connector>;
   private readonly routes: Map<string, FlowRoute[]>;
   private readonly syncs: Map<string, SyncEdge>;
@@ -872,90 +870,6 @@ export class FlowEngine {
     this.store.dlq.add(detail ? { ...entry, detail } : entry);
   }
 
-  // ---------------------------------------------------------------- replay
-
-  /**
-   * Put dead-lettered changes back into the inbox; they are decided again with the current mapping.
-   * Each goes back to its old inbox position, so it applies before the later changes of its record
-   * that waited behind it.
-   */
-  replay(sel: { ids?: number[]; filter?: Parameters<Store['dlq']['select']>[0]['filter'] }): number {
-    const now = this.clock.now();
-    const entries = this.store.dlq.select({ ids: sel.ids, filter: { ...(sel.filter ?? {}), flowId: this.flowId } });
-    let n = 0;
-    this.store.transaction(() => {
-      for (const e of entries) {
-        if (e.errorClass === 'conflict') continue; // a conflict is resolved by choosing a value, not by replaying
-        if (!this.store.dlq.remove(e.id)) continue;
-        const event = e.event as unknown as ChangeEvent;
-        this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true, e.inboxSeq ?? undefined);
-        n++;
-      }
-    });
-    if (n > 0) this.kick();
-    return n;
-  }
-
-  // ---------------------------------------------------------------- conflicts
-
-  /**
-   * Resolve a conflict from the review queue: write the chosen value of each conflicting field to
-   * both records (through each side's transforms), remember it in both shadows so the echoes are
-   * recognised, and remove the entry. Nothing changes if a write fails; the entry stays.
-   */
-  async resolveConflict(dlqId: number, choice: { keep: Side } | { value: unknown }): Promise<void> {
-    const entry = this.store.dlq.get(dlqId);
-    if (!entry || entry.flowId !== this.flowId) throw new ConflictResolutionError(`there is no conflict ${dlqId} in flow "${this.flowId}"`);
-    if (entry.errorClass !== 'conflict') throw new ConflictResolutionError(`entry ${dlqId} is a ${entry.errorClass} error, not a conflict: replay or discard it instead`);
-    const sync = this.syncs.get(entry.syncId);
-    if (!sync) throw new ConflictResolutionError(`the sync "${entry.syncId}" no longer exists: discard the entry`);
-    const detail = (entry.detail ?? {}) as { conflicts?: FieldConflict[]; targetKey?: string | null };
-    const conflicts = detail.conflicts ?? [];
-    const s = sourceSide(entry.direction);
-    const otherKey = this.store.links.other(this.flowId, sync.id, s, entry.key) ?? detail.targetKey ?? null;
-    const keys: Record<Side, string | null> = { a: s === 'a' ? entry.key : otherKey, b: s === 'b' ? entry.key : otherKey };
-    const values: Record<Side, Record<string, unknown>> = { a: {}, b: {} };
-    for (const c of conflicts) {
-      const m = sync.fields.find((f) => f.a === c.a && f.b === c.b);
-      if (!m) continue;
-      if ('keep' in choice) {
-        const chosen = choice.keep === 'a' ? c.aValue : c.bValue;
-        values[choice.keep][choice.keep === 'a' ? c.a : c.b] = chosen;
-        if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB);
-        else values.a[c.a] = applyTransforms(chosen, m.toA);
-      } else {
-        values.a[c.a] = choice.value;
-        values.b[c.b] = applyTransforms(choice.value, m.toB);
-      }
-    }
-    const now = this.clock.now();
-    const writes = (['a', 'b'] as const).filter((side) => keys[side] !== null && Object.keys(values[side]).length > 0);
-    const results = await Promise.all(
-      writes.map(async (side) => {
-        const connector = this.connectors.get(sync[side].system);
-        if (!connector) throw new ConflictResolutionError(`system "${sync[side].system}" is not open: start the flow, then resolve`);
-        const op: WriteOp = { kind: 'upsert', key: keys[side], fields: values[side], idempotencyKey: `conflict:${dlqId}:${side}`, sourceTime: now };
-        const [r] = await connector.write(sync[side].entity, [op], this.runtimeOrigin);
-        return { side, r };
-      }),
-    );
-    const failed = results.find((x) => !x.r?.ok);
-    if (failed) {
-      const r = failed.r;
-      throw new ConflictResolutionError(`writing the chosen value to ${sync[failed.side].system} failed: ${r && !r.ok ? r.error.message : 'no result'}`);
-    }
-    this.store.transaction(() => {
-      for (const { side, r } of results) {
-        const system = sync[side].system;
-        const entity = sync[side].entity;
-        const prev = this.store.shadows.get(this.flowId, system, entity, keys[side]!) ?? { fields: {} };
-        this.store.shadows.put(this.flowId, system, entity, keys[side]!, patchShadow(prev, values[side], now, !this.taggingSystems.has(system), r?.ok ? r.version : undefined));
-      }
-      this.store.dlq.remove(dlqId);
-    });
-    this.opts.onActivity?.();
-  }
-
   // ---------------------------------------------------------------- lifecycle
 
   /**
@@ -1170,71 +1084,32 @@ export class FlowEngine {
 
   // ---------------------------------------------------------------- status
 
-  private unreachableStatus(systemId: string, now: number): UnreachableStatus | null {
-    const o = this.outageOf(systemId);
-    if (!o) return null;
-    return { systemId, name: this.systemName(systemId), since: o.since, retryAt: Math.max(o.retryAt, now), message: o.message };
-  }
-
-  status(): FlowStatus {
-    const now = this.clock.now();
-    const systems: SystemStatus[] = this.flow.systems.map((s) => ({
-      systemId: s.id,
-      capturing: this.captures.has(s.id),
-      error: this.systemErrors.get(s.id) ?? null,
-      detail: this.systemDetail.get(s.id) ?? {},
-      unreachable: this.unreachableStatus(s.id, now),
-    }));
-    const unknown = this.store.unknownFields.list(this.flowId);
-    const syncs: SyncStatus[] = this.flow.syncs.map((sync) => {
-      const directions: DirectionStats[] = directionsOf(sync).map((direction) => {
-        const c = this.store.counters.get(this.flowId, sync.id, direction);
-        const live = this.metrics.live(sync.id, direction, now);
-        return {
-          direction,
-          lagMs: live.lag,
-          eventsPerSec: live.eventsPerSec,
-          applied: c.applied,
-          errors: c.errors,
-          conflicts: c.conflicts,
-          echoesSuppressed: c.echoes,
-          ownershipViolations: c.violations,
-          tombstones: c.tombstones,
-          pending: this.store.inbox.pendingFor(this.flowId, sync.id, direction),
-          dlqDepth: this.store.dlq.depth(this.flowId, sync.id, direction),
-          lastAppliedAt: c.lastAppliedAt,
-        };
-      });
-      const unreachable = [sync.a.system, sync.b.system]
-        .filter((id, i, all) => all.indexOf(id) === i)
-        .map((id) => this.unreachableStatus(id, now))
-        .filter((u): u is UnreachableStatus => u !== null);
-      return {
-        syncId: sync.id,
-        health: unreachable.length > 0 && this.running ? 'unreachable' : edgeHealth(directions, this.running, directionsOf(sync).map((d) => this.metrics.recent(sync.id, d, now))),
-        unreachable,
-        tombstoneTtlMs: this.tombstoneTtl(sync.id),
-        directions,
-        unknownFields: unknown
-          .filter((u) => (u.system === sync.a.system && u.entity === sync.a.entity) || (u.system === sync.b.system && u.entity === sync.b.entity))
-          .map((u) => ({ system: u.system, field: u.field, firstSeen: u.firstSeen, count: u.count })),
-      };
-    });
+  /**
+   * What only the running engine knows (captures, outages, live lag, notices), for the status
+   * operation (operations/flow-status.ts) and conflict resolution; everything else is in the store.
+   */
+  liveState(): LiveFlowState {
     return {
-      flowId: this.flowId,
+      now: this.clock.now(),
       running: this.running,
       startedAt: this.startedAt,
-      error: this.fatal ?? [...this.systemErrors.values()].find((e) => e) ?? null,
-      inboxPending: this.store.inbox.pending(this.flowId),
-      dlqDepth: this.store.dlq.depthOfFlow(this.flowId),
-      systems,
-      syncs,
+      fatal: this.fatal,
+      capturing: (systemId) => this.captures.has(systemId),
+      systemError: (systemId) => this.systemErrors.get(systemId) ?? null,
+      systemDetail: (systemId) => this.systemDetail.get(systemId) ?? {},
+      firstSystemError: () => [...this.systemErrors.values()].find((e) => e) ?? null,
+      outage: (systemId) => this.outageOf(systemId),
       notices: [...this.notices],
+      metrics: this.metrics,
+      tombstoneTtl: (syncId) => this.tombstoneTtl(syncId),
+      tagsWrites: (systemId) => this.taggingSystems.has(systemId),
+      connectors: this.connectors,
     };
   }
 }
 
-function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: number, trackEchoes = false, version?: number): RecordShadow {
+/** A shadow with `patch` applied as our own write (shared with conflict resolution, operations/conflict-resolution.ts). */
+export function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: number, trackEchoes = false, version?: number): RecordShadow {
   const fields = { ...prev.fields };
   for (const [k, v] of Object.entries(patch)) {
     const before = prev.fields[k];
@@ -1244,17 +1119,4 @@ function patchShadow(prev: RecordShadow, patch: Record<string, unknown>, t: numb
     fields[k] = f;
   }
   return version !== undefined ? { ...prev, fields, written: [...(prev.written ?? []), version].slice(-MAX_PENDING_ECHOES) } : { ...prev, fields };
-}
-
-/** Lagging: p95 over 10 s or a backlog; failing: recent errors with a growing DLQ. */
-/**
- * Failing: changes failed in the last minute and none got through. Records parked in the DLQ while
- * everything else syncs do not make an edge failing (the DLQ count says they wait): the edge works.
- */
-export function edgeHealth(directions: DirectionStats[], running: boolean, recent: readonly { errors: number; events: number }[] = []): EdgeHealth {
-  if (!running) return 'idle';
-  if (recent.some((r) => r.errors > 0 && r.events === 0)) return 'failing';
-  if (directions.some((d) => (d.lagMs.p95 ?? 0) > 10_000 || d.pending > 5_000)) return 'lagging';
-  if (directions.every((d) => d.applied === 0 && d.pending === 0)) return 'idle';
-  return 'healthy';
 }

@@ -4,6 +4,7 @@ import { Store } from '../store/store.js';
 import { FlowEngine } from './flow-engine.js';
 import { MemorySystem } from './test-support/memory-system.js';
 import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
+import { replayOn } from './test-support/engine-operations.js';
 
 /**
  * Per-record order across failures: a record's change that failed for good (DLQ) holds the record's
@@ -72,7 +73,7 @@ describe('per-record order across failures', () => {
     expect(billing.writes.length).toBe(writes);
 
     billing.reject = null; // the user fixes the target's rule
-    expect(engine.replay({ ids: [entry!.id] })).toBe(1);
+    expect(replayOn(engine, { ids: [entry!.id] })).toBe(1);
     await engine.drainNow();
     expect(store.inbox.pending('f1')).toBe(0);
     expect(store.dlq.depthOfFlow('f1')).toBe(0);
@@ -111,7 +112,7 @@ describe('per-record order across failures', () => {
     expect(entry).toMatchObject({ waitingBehind: 1 });
     expect(target()).toEqual([{ contact_email: 'ann@x.io', full_name: 'Ann', plan_code: 'team' }]);
     billing.reject = null;
-    engine.replay({ ids: [entry!.id] });
+    replayOn(engine, { ids: [entry!.id] });
     await engine.drainNow();
     expect(target()).toEqual([{ contact_email: 'ann@x.io', full_name: 'Ann C', plan_code: 'pro' }]);
   });

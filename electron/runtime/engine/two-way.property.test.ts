@@ -8,6 +8,7 @@ import type { FieldConflict } from './decide.js';
 import type { EngineStep } from './engine-hooks.js';
 import { FlowEngine } from './flow-engine.js';
 import { MemorySystem } from './test-support/memory-system.js';
+import { replayOn, resolveOn } from './test-support/engine-operations.js';
 
 /**
  * Model-based test of two-way sync: two in-memory systems and the real engine, random concurrent
@@ -267,7 +268,7 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
   // The user fixes the rules and replays the failed changes (conflicts stay for review).
   sys.a.reject = null;
   sys.b.reject = null;
-  engine.replay({ filter: {} });
+  replayOn(engine, { filter: {} });
   await quiesce();
   expect(store.inbox.pending('f2'), 'nothing is held once the failed changes are replayed').toBe(0);
 
@@ -286,7 +287,7 @@ async function scenario(cmds: Cmd[], skew: { a: number; b: number }, tagsOrigin:
   expect(unresolved.other, 'owned fields and records converge before any conflict is resolved').toEqual([]);
   for (const e of conflicts) {
     try {
-      await engine.resolveConflict(e.id, { keep: 'a' });
+      await resolveOn(engine, e.id, { keep: 'a' });
     } catch (err) {
       // A conflict whose records were deleted meanwhile has nothing to write.
       if (!/no longer|no conflict|not open/.test((err as Error).message)) throw err;

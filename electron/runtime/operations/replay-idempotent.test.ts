@@ -4,6 +4,7 @@ import { billingEntities, crmEntities, testFlow } from '../engine/test-support/f
 import { MemorySystem } from '../engine/test-support/memory-system.js';
 import { previewSync } from '../engine/preview.js';
 import { Store } from '../store/store.js';
+import { replayOn } from '../engine/test-support/engine-operations.js';
 
 /** Replays through the real engine and store against in-memory systems that log every write. */
 function setup() {
@@ -48,15 +49,15 @@ describe('DLQ replay', () => {
 
     billing.reject = null;
     // Both replays before anything is applied: the second finds the entries gone.
-    expect(engine.replay({ ids })).toBe(2);
-    expect(engine.replay({ ids })).toBe(0);
-    expect(engine.replay({ filter: { errorClass: 'validation' } })).toBe(0);
+    expect(replayOn(engine, { ids })).toBe(2);
+    expect(replayOn(engine, { ids })).toBe(0);
+    expect(replayOn(engine, { filter: { errorClass: 'validation' } })).toBe(0);
     await engine.drainNow();
     expect(billing.writes.map((w) => w.op.kind === 'upsert' && w.op.fields.contact_email).sort()).toEqual(['ann@example.com', 'bob@example.com']);
     expect(billing.table('customers').size).toBe(2);
 
     // And once more after the apply: nothing left to replay, nothing written again.
-    expect(engine.replay({ ids })).toBe(0);
+    expect(replayOn(engine, { ids })).toBe(0);
     await engine.drainNow();
     expect(billing.writes).toHaveLength(2);
     expect(store.dlq.list({}, 10, 0).total).toBe(0);
@@ -71,7 +72,7 @@ describe('DLQ replay', () => {
     // The same event dead-lettered again (e.g. restored by undo after it had been re-captured and applied).
     const event = { eventId: 'crm:1', system: 'crm', entity: 'contacts', key: 'c1', op: 'upsert' as const, fields: { email: 'ann@example.com', name: 'Ann', plan: 'pro' }, sourceTime: 1_000_000, captureTime: 1_000_000, origin: 'user' };
     const id = store.dlq.add({ flowId: 'f1', syncId: 's1', direction: 'a-to-b', event, sourceSystem: 'crm', targetSystem: 'billing', errorClass: 'transient', message: 'x', response: null, attempts: 1, firstFailedAt: 1, lastFailedAt: 1, payload: null });
-    expect(engine.replay({ ids: [id] })).toBe(1);
+    expect(replayOn(engine, { ids: [id] })).toBe(1);
     await engine.drainNow();
     expect(billing.writes).toHaveLength(1);
   });
