@@ -19,7 +19,8 @@ export async function writeBatch(ctx: EngineContext, planned: readonly PlannedCh
     g.sinks.push(sink);
   };
   for (const p of planned) {
-    if (p.decision.kind !== 'write') continue;
+    // Already failed before writing (its match could not be read): nothing of it is written.
+    if (p.decision.kind !== 'write' || p.opResult) continue;
     if (p.decision.op) add(p.targetSystem, p.targetEntity, p.decision.op, (r) => (p.opResult = r));
     if (p.decision.revert) add(p.sourceSystem, p.sourceEntity, p.decision.revert, (r) => (p.revertResult = r));
   }
@@ -45,9 +46,13 @@ export async function writeBatch(ctx: EngineContext, planned: readonly PlannedCh
   );
 }
 
-/** A connector call that threw, as a write error: transient unless the connector classified it. */
+/**
+ * A connector call that threw, as a write error: transient unless the connector classified it
+ * (`errorClass` on the error, or a SyncError as its `error`, as ReadFailure and HttpSyncError carry).
+ */
 export function thrownError(e: unknown): SyncError {
-  const err = e as Error & { errorClass?: SyncError['errorClass']; retryAfterMs?: number };
+  const err = e as Error & { errorClass?: SyncError['errorClass']; retryAfterMs?: number; error?: Partial<SyncError> };
+  if (err.error && typeof err.error.errorClass === 'string' && typeof err.error.message === 'string') return err.error as SyncError;
   const error: SyncError = { errorClass: err.errorClass ?? 'transient', message: err.message };
   if (err.retryAfterMs !== undefined) error.retryAfterMs = err.retryAfterMs;
   return error;

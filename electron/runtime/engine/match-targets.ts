@@ -1,4 +1,5 @@
-import type { WriteOp } from '../connectors/types.js';
+import type { WriteOp, WriteResult } from '../connectors/types.js';
+import { noteAvailability, thrownError } from './batch-write.js';
 import type { EngineContext } from './engine-context.js';
 import type { PlannedChange } from './planned-change.js';
 import { sourceSide, targetSide } from './sides.js';
@@ -9,6 +10,11 @@ import { normalizeMatch } from './values.js';
  * then per change: exactly one unlinked candidate → update it; several → invalid (duplicates to
  * clean up first); none free (all linked to other records) → create a new one. A record already
  * linked to another is never taken over, so two source records never share one target.
+ *
+ * The result is final: writers do not look again. An op keeps `match` only when nothing was found
+ * (the writer creates the record with that value); a found record is addressed by its key. When
+ * the read fails, the change is not written: its outcome is the read's error (an unavailable target
+ * pauses its edge, a transient error is retried).
  */
 export async function matchTargets(ctx: EngineContext, planned: readonly PlannedChange[]): Promise<void> {
   const { store, flowId } = ctx;
@@ -28,8 +34,18 @@ export async function matchTargets(ctx: EngineContext, planned: readonly Planned
       let found: { key: string; fields: Record<string, unknown> }[];
       try {
         found = await connector.findByField(g.entity, g.field, g.items.map((p) => (p.decision.op as { match: { value: unknown } }).match.value), g.normalize);
-      } catch {
-        return; // the connector matches by itself when writing
+      } catch (e) {
+        const error = thrownError(e);
+        // An outage reads the same whichever call met it; a record-level failure says it was the match.
+        const message = error.errorClass === 'unavailable' ? error.message : `finding ${g.entity} records by ${g.field} failed: ${error.message}`;
+        const failed: WriteResult = { ok: false, error: { ...error, message } };
+        noteAvailability(ctx, g.system, [failed]);
+        const at = ctx.clock.now();
+        for (const p of g.items) {
+          p.opResult = failed;
+          p.finishedAt = at;
+        }
+        return;
       }
       const byValue = new Map<string, string[]>();
       for (const r of found) {
