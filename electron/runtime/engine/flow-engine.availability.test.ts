@@ -87,7 +87,7 @@ describe('FlowEngine when a target is unavailable', () => {
     t.capture();
     const start = t.now();
     await t.engine.processBatch();
-    expect(t.billing.refusedWrites).toBe(1);
+    expect(t.billing.refusedCalls).toBe(1);
     expect(t.store.inbox.pending('f1')).toBe(10);
     expect(attemptsOf(t.store)).toEqual(Array(10).fill(0));
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
@@ -104,7 +104,7 @@ describe('FlowEngine when a target is unavailable', () => {
     t.capture();
     t.at(start + 700);
     expect(await t.engine.processBatch()).toEqual({ settled: 0, deferred: 0 });
-    expect(t.billing.refusedWrites).toBe(1);
+    expect(t.billing.refusedCalls).toBe(1);
 
     // Probes back off 1 s, 2 s, 4 s … and stay at 20 s (times 0.75 for the jitter).
     const gaps: number[] = [];
@@ -115,7 +115,7 @@ describe('FlowEngine when a target is unavailable', () => {
       gaps.push(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.retryAt - before);
     }
     expect(gaps).toEqual([1500, 3000, 6000, 12_000, 15_000, 15_000, 15_000, 15_000]);
-    expect(t.billing.refusedWrites).toBe(9);
+    expect(t.billing.refusedCalls).toBe(9);
     expect(t.store.dlq.depthOfFlow('f1')).toBe(0);
     expect(attemptsOf(t.store)).toEqual(Array(15).fill(0));
     expect(statusOf(t.engine).systems.find((s) => s.systemId === 'billing')!.unreachable!.since).toBe(start);
@@ -161,7 +161,7 @@ describe('FlowEngine when a target is unavailable', () => {
     t.crm.userUpsert('contacts', 'c1', { name: 'Renamed' });
     t.capture();
     await t.engine.drainNow();
-    expect(t.crm.refusedWrites).toBe(1);
+    expect(t.crm.refusedCalls).toBe(1);
     expect([...t.billing.table('customers').values()].find((r) => r.contact_email === 'u1@x.io')?.full_name).toBe('Renamed');
     expect(t.store.inbox.pendingFor('f1', 's1', 'b-to-a')).toBe(1);
     expect(t.store.inbox.pendingFor('f1', 's1', 'a-to-b')).toBe(0);

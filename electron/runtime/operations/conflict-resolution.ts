@@ -1,7 +1,7 @@
 import type { FlowDocument, Side } from '../../../shared/flow/schema.js';
 import type { Connector, WriteOp } from '../connectors/types.js';
 import type { FieldConflict } from '../engine/decide.js';
-import { patchShadow } from '../engine/flow-engine.js';
+import { patchShadow } from '../engine/shadow-patch.js';
 import { sourceSide } from '../engine/sides.js';
 import { applyTransforms } from '../engine/transforms.js';
 import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';

@@ -104,9 +104,12 @@ describe('HubSpot-like contacts (contract server)', () => {
   });
 
   it('writes: create, match by email then update, delete; origin and idempotency headers on every write', async () => {
+    // The engine matches (one search), then writes to the record it found by its key.
+    const found = await connector.findByField('contacts', 'email', [' P2@ACME.io '], 'lowercase-trim');
+    expect(found.map((r) => r.key)).toEqual(['2']);
     const results = await connector.write(
       'contacts',
-      [upsert({ email: 'new@acme.io', firstname: 'New' }), upsert({ firstname: 'Matched' }, { match: { field: 'email', value: ' P2@ACME.io ', normalize: 'lowercase-trim' } })],
+      [upsert({ email: 'new@acme.io', firstname: 'New' }), upsert({ firstname: 'Matched' }, { key: found[0]!.key, ifMissing: 'skip' })],
       'synccanvas:f1',
     );
     expect(results[0]).toMatchObject({ ok: true, created: true });

@@ -98,7 +98,10 @@ describe('Stripe-like customers (contract server)', () => {
     const [upd] = await connector.write('customers', [op({ phone: '+15550100' }, 'cus_seed1')], 'o');
     expect(upd).toEqual({ ok: true, key: 'cus_seed1' });
     expect(stripe.customers.get('cus_seed1')!.phone).toBe('+15550100');
-    const [matched] = await connector.write('customers', [{ ...op({ name: 'By email' }), match: { field: 'email', value: 'c2@shop.io', normalize: 'exact' } }], 'o');
+    // The engine matches (one search), then writes to the record it found by its key.
+    const found = await connector.findByField('customers', 'email', ['c2@shop.io'], 'exact');
+    expect(found.map((r) => r.key)).toEqual(['cus_seed2']);
+    const [matched] = await connector.write('customers', [{ ...op({ name: 'By email' }, found[0]!.key), ifMissing: 'skip' }], 'o');
     expect(matched).toEqual({ ok: true, key: 'cus_seed2' });
 
     const [bad] = await connector.write('customers', [op({ email: 'broken' })], 'o');

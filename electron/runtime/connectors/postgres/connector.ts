@@ -5,7 +5,8 @@ import { startWhenReachable } from './capture-start-retry.js';
 import { readTables, toEntityInfo } from './catalog.js';
 import { clientConfig, querySessionConfig, type PostgresConfig } from './config.js';
 import { testPostgresConnection } from './connection-test.js';
-import { isUnavailablePgError } from './errors.js';
+import { classifyPgError, isUnavailablePgError } from './errors.js';
+import { ReadFailure } from '../read-failure.js';
 import { captureResourceNames } from './names.js';
 import { RecordReader } from './record-reader.js';
 import { PostgresWriter } from './writer.js';
@@ -65,7 +66,9 @@ export class PostgresConnector implements Connector {
   }
 
   findByField(entity: string, field: string, values: unknown[], normalize: 'exact' | 'lowercase-trim'): Promise<SourceRecord[]> {
-    return this.records().byField(entity, field, values, normalize);
+    return this.records().byField(entity, field, values, normalize).catch((err: unknown) => {
+      throw new ReadFailure(classifyPgError(err));
+    });
   }
 
   async startCapture(ctx: CaptureContext): Promise<CaptureHandle> {

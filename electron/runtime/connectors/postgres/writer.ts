@@ -61,6 +61,30 @@ function differs(columns: readonly ColumnInfo[], next: (c: ColumnInfo, j: number
   return `ROW(${now}) IS DISTINCT FROM ROW(${then})`;
 }
 
+/** The values a record created for `op` gets: its insert-only seeds, its fields, and its match value. */
+function newRecord(op: UpsertOp, matchField: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
+  if (!(matchField in fields)) fields[matchField] = op.match!.value;
+  return fields;
+}
+
+/** Creates with equal signatures insert the same columns and update the same ones on a match-field conflict. */
+function createSignature(fields: Record<string, unknown>, op: UpsertOp): string {
+  return `${Object.keys(fields).join('\u0000')}\u0001${Object.keys(op.fields).join('\u0000')}`;
+}
+
+/** Ops grouped by the field they match on (two syncs into one table may match by different fields). */
+function byMatchField(ops: ReadonlyArray<readonly [number, UpsertOp]>): Map<string, Array<readonly [number, UpsertOp]>> {
+  const out = new Map<string, Array<readonly [number, UpsertOp]>>();
+  for (const entry of ops) {
+    const field = entry[1].match!.field;
+    const list = out.get(field);
+    if (list) list.push(entry);
+    else out.set(field, [entry]);
+  }
+  return out;
+}
+
 /**
  * Writes batches into one Postgres database over one session. The session carries a replication
  * origin, so a capture of this database with `origin = none` never sees our own writes (no echo).
@@ -212,14 +236,17 @@ export class PostgresWriter {
     }
   }
 
-  /** True when every op is a keyed upsert of the same columns, so apply() runs one statement. */
+  /**
+   * True when every op is a keyed upsert of the same columns, or every op creates a record the
+   * engine did not find with the same columns and match field, so apply() runs one statement.
+   */
   private isSingleStatement(table: TableInfo, ops: WriteOp[]): boolean {
     const key = keyColumns(table);
     if (key.length === 0) return false;
     let signature: string | null = null;
     for (const op of ops) {
-      if (op.kind !== 'upsert' || op.key === null) return false;
-      const sig = `${op.ifMissing === 'skip' ? 'u' : 'i'}${this.signatureOf(op)}`;
+      if (op.kind !== 'upsert' || (op.key === null && !op.match)) return false;
+      const sig = op.key === null ? `c${op.match!.field}\u0002${createSignature(newRecord(op, op.match!.field), op)}` : `${op.ifMissing === 'skip' ? 'u' : 'i'}${this.signatureOf(op)}`;
       if (signature !== null && sig !== signature) return false;
       signature = sig;
     }
@@ -293,10 +320,11 @@ export class PostgresWriter {
     const outcomes: Outcomes = new Map();
     const deletes: Array<readonly [number, DeleteOp]> = [];
     const keyed: Array<readonly [number, UpsertOp, string]> = [];
-    // Records known to exist (linked, or just found by match): updated in place, never created, so
-    // a partial change does not trip NOT NULL columns it does not carry.
+    // Records known to exist (linked, or found by the engine's match): updated in place, never
+    // created, so a partial change does not trip NOT NULL columns it does not carry.
     const existing: Array<readonly [number, UpsertOp, string]> = [];
-    const matched: Array<readonly [number, UpsertOp]> = [];
+    // New records carrying the match value the engine looked for and did not find.
+    const created: Array<readonly [number, UpsertOp]> = [];
     // Neither key nor match: a record of its own (its match value is taken on the other side).
     const fresh: Array<readonly [number, UpsertOp]> = [];
     for (const entry of ops) {
@@ -305,13 +333,11 @@ export class PostgresWriter {
         outcomes.set(i, { ok: false, error: syncError('validation', `table ${table.schema}.${table.table} has no primary key, so records in it cannot be addressed: add a primary key to write into it`) });
       } else if (op.kind === 'delete') deletes.push([i, op]);
       else if (op.key !== null) (op.ifMissing === 'skip' ? existing : keyed).push([i, op, op.key]);
-      else if (op.match) matched.push([i, op]);
+      else if (op.match) created.push([i, op]);
       else fresh.push([i, op]);
     }
     if (fresh.length > 0) await this.insertFresh(client, table, key, fresh, outcomes);
-    if (matched.length > 0) {
-      for (const [i, op, found] of await this.resolveMatches(client, table, key, matched, outcomes)) existing.push([i, op, found]);
-    }
+    for (const [field, group] of byMatchField(created)) await this.insertNew(client, table, key, column(table, field), group, outcomes);
     if (keyed.length > 0) await this.upsertKeyed(client, table, key, keyed, outcomes);
     if (existing.length > 0) await this.updateExisting(client, table, key, existing, outcomes);
     if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
@@ -561,94 +587,36 @@ export class PostgresWriter {
     return res.rows.map((r: unknown[]) => encodeKey(r));
   }
 
-  /** Finds records by their match field; the rest are inserted (and their new key returned). */
-  private async resolveMatches(
-    client: pg.Client,
-    table: TableInfo,
-    key: string[],
-    ops: Array<readonly [number, UpsertOp]>,
-    outcomes: Outcomes,
-  ): Promise<Array<readonly [number, UpsertOp, string]>> {
-    const found: Array<readonly [number, UpsertOp, string]> = [];
-    const keySelect = key.map((k) => `t.${quoteIdent(k)}::text`).join(', ');
-    const byField = new Map<string, Array<readonly [number, UpsertOp]>>();
-    for (const entry of ops) {
-      const m = entry[1].match!;
-      const sig = `${m.field}\u0000${m.normalize}`;
-      let g = byField.get(sig);
-      if (!g) byField.set(sig, (g = []));
-      g.push(entry);
-    }
-    for (const group of byField.values()) {
-      const { field, normalize } = group[0]![1].match!;
-      const c = column(table, field);
-      const norm = (v: unknown) => {
-        const text = encodeForColumn(v, shapeOf(c)) ?? '';
-        return normalize === 'lowercase-trim' ? text.trim().toLowerCase() : text;
-      };
-      const values = group.map(([, op]) => norm(op.match!.value));
-      const target = normalize === 'lowercase-trim' ? `lower(btrim(t.${quoteIdent(field)}::text))` : `t.${quoteIdent(field)}`;
-      const rhs = normalize === 'lowercase-trim' ? `$1::text[]` : `$1::text[]::${c.nativeType}[]`;
-      const res = await client.query({
-        text: `SELECT ${target}::text, ${keySelect} FROM ${qualifiedTable(table.entity)} t WHERE ${target} = ANY(${rhs})`,
-        values: [values],
-        rowMode: 'array',
-      });
-      const hits = new Map<string, string[]>();
-      for (const row of res.rows as unknown[][]) {
-        const v = normalize === 'lowercase-trim' ? String(row[0]) : String(row[0]);
-        const list = hits.get(v) ?? [];
-        list.push(encodeKey(row.slice(1)));
-        hits.set(v, list);
-      }
-      const toInsert: Array<readonly [number, UpsertOp]> = [];
-      // Postgres prints some values differently from how they were sent (numbers, uuids, dates);
-      // compare in its spelling. Text comes back as sent: no round trip for the common email match.
-      const printed = normalize === 'exact' && !TEXT_TYPES.has(c.typeName) ? await this.printed(client, c, values) : values;
-      group.forEach((entry, n) => {
-        const list = hits.get(printed[n] as string) ?? [];
-        if (list.length > 1) {
-          outcomes.set(entry[0], { ok: false, error: syncError('validation', `${list.length} rows of ${table.entity} have ${field} = ${JSON.stringify(values[n])}, so the match is ambiguous: make ${field} unique or link the records by key`) });
-        } else if (list.length === 1) found.push([entry[0], entry[1], list[0] as string]);
-        else toInsert.push(entry);
-      });
-      if (toInsert.length > 0) {
-        const again = await this.insertNew(client, table, key, c, toInsert, outcomes);
-        if (again.length > 0) found.push(...(await this.resolveMatches(client, table, key, again, outcomes)));
-      }
-    }
-    return found;
-  }
-
   private async printed(client: pg.Client, c: ColumnInfo, values: string[]): Promise<string[]> {
     const res = await client.query({ text: `SELECT v::${c.nativeType}::text FROM unnest($1::text[]) WITH ORDINALITY u(v, ord) ORDER BY ord`, values: [values], rowMode: 'array' });
     return res.rows.map((r: unknown[]) => String(r[0]));
   }
 
   /**
-   * Creates the records no match found, one statement per column set. Returns ops to match again:
-   * a second op with a match value already being created in this batch finds that record next.
+   * Creates the records the engine's match did not find (it matches; this writer does not look
+   * again), one statement per column set. With a unique index on the match field, a record created
+   * since the engine looked is updated instead of duplicated.
    */
-  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<Array<readonly [number, UpsertOp]>> {
+  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
     const uniqueOnMatch = table.uniqueIndexes.some((u) => u.length === 1 && u[0] === matchColumn.name) || (table.primaryKey.length === 1 && table.primaryKey[0] === matchColumn.name);
     const matchShape = shapeOf(matchColumn);
     const groups = new Map<string, Array<readonly [number, UpsertOp, Record<string, unknown>]>>();
-    const again: Array<readonly [number, UpsertOp]> = [];
     const taken = new Set<string>();
     for (const [i, op] of ops) {
-      const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
-      if (!(matchColumn.name in fields)) fields[matchColumn.name] = op.match!.value;
+      const fields = newRecord(op, matchColumn.name);
       const m = encodeForColumn(fields[matchColumn.name], matchShape);
       if (m === null) {
         outcomes.set(i, { ok: false, error: syncError('validation', `the match field ${matchColumn.name} has no value, so the record can neither be found nor created: map a value to it`) });
         continue;
       }
       if (taken.has(m)) {
-        again.push([i, op]);
+        // The engine decides one change per record per batch, so this is not expected; creating a
+        // second row, or guessing which one this is, would be worse than trying again.
+        outcomes.set(i, { ok: false, error: syncError('transient', `another write in this batch creates the ${table.entity} record with ${matchColumn.name} = ${JSON.stringify(m)}: retried after it`) });
         continue;
       }
       taken.add(m);
-      const sig = `${Object.keys(fields).join('\u0000')}\u0001${Object.keys(op.fields).join('\u0000')}`;
+      const sig = createSignature(fields, op);
       let g = groups.get(sig);
       if (!g) groups.set(sig, (g = []));
       g.push([i, op, fields]);
@@ -690,7 +658,6 @@ export class PostgresWriter {
         outcomes.set(i, this.versioned(table, row[key.length + 1] === true ? { ok: true, key: newKey, created: true } : { ok: true, key: newKey }, lsnVersion(String(row[key.length + 2]))));
       });
     }
-    return again;
   }
 
 

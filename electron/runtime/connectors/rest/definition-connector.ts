@@ -210,7 +210,6 @@ export function createDefinitionConnector(def: Definition, opts: ConnectionOptio
         vars,
         originHeader: def.originHeader,
         ...(def.signOutbound && signingSecret ? { signing: { scheme: def.signOutbound, secret: signingSecret } } : {}),
-        findByField: (field, values, normalize) => findByField(name, field, values, normalize),
         concurrency: opts.connections,
       });
     },

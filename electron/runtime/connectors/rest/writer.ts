@@ -1,5 +1,5 @@
 import { syncError } from '../../../../shared/errors.js';
-import type { SourceRecord, WriteOp, WriteResult } from '../types.js';
+import type { WriteOp, WriteResult } from '../types.js';
 import { entityKeyField, type EntitySpec } from '../definitions/format.js';
 import { getPath } from '../definitions/json-path.js';
 import { toEpochMs } from '../definitions/record-time.js';
@@ -18,7 +18,6 @@ export interface WriterOptions {
   originHeader: string;
   /** Sign each outbound body (the same HMAC scheme as inbound webhooks). */
   signing?: { scheme: SignatureScheme; secret: string };
-  findByField(field: string, values: unknown[], normalize: 'exact' | 'lowercase-trim'): Promise<SourceRecord[]>;
   concurrency?: number;
 }
 
@@ -136,14 +135,8 @@ async function writeOne(entity: EntitySpec, op: WriteOp, origin: string, o: Writ
     const fallback = parts.every((p) => p !== undefined && p !== null) ? parts.join(':') : op.key;
     return withVersion({ ok: true, key: Array.isArray(entity.primaryKey) ? fallback! : keyFrom(res.json, fallback) }, res.json);
   }
-  let key = op.key;
-  if (key === null && op.match) {
-    const found = await o.findByField(op.match.field, [op.match.value], op.match.normalize);
-    if (found.length > 1) {
-      return { ok: false, error: syncError('conflict', `${found.length} ${entity.name} records have ${op.match.field} = ${JSON.stringify(op.match.value)}; make the match key unique`) };
-    }
-    key = found[0]?.key ?? null;
-  }
+  // The engine matched (one search per batch, not one per op here): no key means create.
+  const key = op.key;
   if (key !== null) {
     if (!w.update) throw new HttpSyncError(syncError('permanent', `${entity.name} has no update endpoint in this definition`));
     try {

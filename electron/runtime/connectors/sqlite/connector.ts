@@ -5,6 +5,7 @@ import { testSqliteConnection } from './connection-test.js';
 import { openUserDatabase, type Db } from './database.js';
 import { discoverEntities } from './discovery.js';
 import { classifySqliteError } from './errors.js';
+import { ReadFailure } from '../read-failure.js';
 import { SqliteRecordReader } from './records.js';
 import { SchemaCache } from './table-schema.js';
 import { SqliteWriter } from './writer.js';
@@ -52,7 +53,11 @@ export function createSqliteConnector(ctx: ConnectorContext<SqliteConfig>): Conn
       return connection().reader.byKeys(entity, keys);
     },
     async findByField(entity, field, values, normalize) {
-      return connection().reader.byField(entity, field, values, normalize);
+      try {
+        return connection().reader.byField(entity, field, values, normalize);
+      } catch (e) {
+        throw new ReadFailure(classifySqliteError(e, `finding ${entity} records by ${field}`));
+      }
     },
     async startCapture(captureCtx: CaptureContext) {
       if (capture) throw new SqliteSetupError(`capture of ${file} is already running: stop it before starting it again`);

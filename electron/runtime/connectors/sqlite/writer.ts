@@ -3,10 +3,9 @@ import type Database from 'better-sqlite3';
 import { syncError } from '../../../../shared/errors.js';
 import type { WriteOp, WriteResult } from '../types.js';
 import { APPLIED_TABLE, CHANGES_TABLE, CLEAR_ORIGIN_SQL, ensureChangeLogSchema, LAST_CHANGE_ID_SQL, SET_ORIGIN_SQL } from './change-log.js';
-import { NORMALIZE_FN, normalizeMatchValue, type Db } from './database.js';
+import type { Db } from './database.js';
 import { classifySqliteError } from './errors.js';
 import { quoteIdent } from './sql-quote.js';
-import { MATCH_INDEX_THRESHOLD, MatchIndex } from './match-index.js';
 import { keyColumnOf, keyValue, type ColumnSchema, type SchemaCache, type TableSchema } from './table-schema.js';
 import { toSqliteValue, UnstorableValueError, type SqliteValue } from './values.js';
 
@@ -29,8 +28,6 @@ const APPLIED_RETENTION_MS = 30 * 24 * 3600_000;
 export class SqliteWriter {
   private readonly statements = new Map<string, Statement>();
   private prepared = false;
-  /** Lookup maps for this call's case-insensitive matches, by column (see MatchIndex). */
-  private matchIndexes = new Map<string, MatchIndex>();
   private readonly label: string;
 
   constructor(
@@ -70,35 +67,15 @@ export class SqliteWriter {
     }
     try {
       this.stmt(SET_ORIGIN_SQL).run(origin);
-      this.matchIndexes = this.buildMatchIndexes(table, key.column, ops);
       const results = ops.map((op) => this.applyOne(table, key.column, op));
       this.stmt(CLEAR_ORIGIN_SQL).run();
       this.db.exec('COMMIT');
-      this.matchIndexes.clear();
       return results;
     } catch (e) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.matchIndexes.clear();
       const error = classifySqliteError(e, `writing to "${entity}" in ${this.label}`);
       return ops.map(() => ({ ok: false, error }));
     }
-  }
-
-  private buildMatchIndexes(table: TableSchema, key: ColumnSchema, ops: WriteOp[]): Map<string, MatchIndex> {
-    const counts = new Map<string, number>();
-    for (const op of ops) {
-      if (op.kind === 'upsert' && op.key === null && op.match?.normalize === 'lowercase-trim' && table.columnNames.has(op.match.field)) {
-        counts.set(op.match.field, (counts.get(op.match.field) ?? 0) + 1);
-      }
-    }
-    const out = new Map<string, MatchIndex>();
-    for (const [field, n] of counts) if (n >= MATCH_INDEX_THRESHOLD) out.set(field, new MatchIndex(this.db, table, key, field));
-    return out;
-  }
-
-  /** Keeps this call's match maps current with the rows it writes. */
-  private noteWritten(pk: SqliteValue, values: Map<string, SqliteValue>): void {
-    for (const [field, index] of this.matchIndexes) if (values.has(field)) index.add(values.get(field), pk);
   }
 
   private lastChangeId(): number {
@@ -170,13 +147,11 @@ export class SqliteWriter {
         this.update(table, key, target, values);
         return { ok: true, key: made, created: true };
       }
-      const matchValue = op.match ? this.matchValue(op.match.value) : null;
-      if (op.match && matchValue !== null) target = this.findOneByMatch(table, key, op.match.field, matchValue, op.match.normalize);
-      if (target === undefined) {
-        const inserted = create();
-        this.stmt(`INSERT OR REPLACE INTO ${APPLIED_TABLE}(idempotency_key, tbl, pk, applied_at) VALUES (?, ?, ?, ?)`).run(op.idempotencyKey, table.name, inserted, Date.now());
-        return { ok: true, key: inserted, created: true };
-      }
+      // The engine matched (writers do not look again): no key means it found no record to take.
+      if (op.match && !table.columnNames.has(op.match.field)) throw new OpRejected(`match column "${op.match.field}" does not exist in table "${table.name}": fix the sync's match key`);
+      const inserted = create();
+      this.stmt(`INSERT OR REPLACE INTO ${APPLIED_TABLE}(idempotency_key, tbl, pk, applied_at) VALUES (?, ?, ?, ?)`).run(op.idempotencyKey, table.name, inserted, Date.now());
+      return { ok: true, key: inserted, created: true };
     }
     values.delete(key.name);
     this.update(table, key, target, values);
@@ -214,11 +189,6 @@ export class SqliteWriter {
     return values;
   }
 
-  private matchValue(value: unknown): SqliteValue {
-    const v = toSqliteValue(value, 'match key');
-    return typeof v === 'string' && v.trim() === '' ? null : v;
-  }
-
   /** True when the row holds these values (`IS`: null equals null). */
   private holds(table: TableSchema, key: ColumnSchema, target: SqliteValue, values: Map<string, SqliteValue>): boolean {
     const cond = [...values.keys()].map((c) => ` AND ${quoteIdent(c)} IS ?`).join('');
@@ -227,21 +197,6 @@ export class SqliteWriter {
 
   private exists(table: TableSchema, key: ColumnSchema, target: SqliteValue): boolean {
     return this.stmt(`SELECT 1 FROM ${quoteIdent(table.name)} WHERE ${quoteIdent(key.name)} = ?`).get(target) !== undefined;
-  }
-
-  private findOneByMatch(table: TableSchema, key: ColumnSchema, field: string, value: SqliteValue, normalize: 'exact' | 'lowercase-trim'): SqliteValue | undefined {
-    if (!table.columnNames.has(field)) throw new OpRejected(`match column "${field}" does not exist in table "${table.name}": fix the sync's match key`);
-    const index = normalize === 'lowercase-trim' ? this.matchIndexes.get(field) : undefined;
-    const col = quoteIdent(field);
-    const sql =
-      normalize === 'lowercase-trim'
-        ? `SELECT ${quoteIdent(key.name)} FROM ${quoteIdent(table.name)} WHERE ${NORMALIZE_FN}(${col}) = ? LIMIT 2`
-        : `SELECT ${quoteIdent(key.name)} FROM ${quoteIdent(table.name)} WHERE ${col} = ? LIMIT 2`;
-    const found = index ? index.find(value).slice(0, 2) : (this.stmt(sql).pluck().all(normalize === 'lowercase-trim' ? normalizeMatchValue(value) : value) as SqliteValue[]);
-    if (found.length > 1) {
-      throw new OpRejected(`more than one row has ${field} = ${JSON.stringify(String(value))}: make the match key unique in this table, then replay`);
-    }
-    return found[0];
   }
 
   private appliedKey(table: TableSchema, key: ColumnSchema, idempotencyKey: string): SqliteValue | undefined {
@@ -266,7 +221,6 @@ export class SqliteWriter {
         : `INSERT INTO ${t} (${cols.map(quoteIdent).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
     const info = this.stmt(sql).run(...values.values());
     const pk = keyGiven ? (values.get(key.name) as SqliteValue) : (info.lastInsertRowid as number | bigint);
-    if (this.matchIndexes.size) this.noteWritten(keyValue(key, String(pk)), values);
     return String(pk);
   }
 
@@ -279,7 +233,6 @@ export class SqliteWriter {
     const set = cols.map((c, i) => `${quoteIdent(c)} = @v${i}`).join(', ');
     const differs = cols.map((c, i) => `${quoteIdent(c)} IS NOT @v${i}`).join(' OR ');
     this.stmt(`UPDATE ${quoteIdent(table.name)} SET ${set} WHERE ${quoteIdent(key.name)} = @key AND (${differs})`).run(params);
-    if (this.matchIndexes.size) this.noteWritten(target, values);
   }
 
   private stmt(sql: string): Statement {

@@ -44,8 +44,8 @@ export class MemorySystem {
   failNext: { count: number; errorClass: 'transient' | 'permanent' | 'validation' | 'unavailable' } | null = null;
   /** While set, the system is down: every write and read fails as unavailable (like a refused connection). */
   down: string | null = null;
-  /** Write calls refused while down (probes included). */
-  refusedWrites = 0;
+  /** Calls a write needed refused while down: the write, or the engine's match read before it (probes included). */
+  refusedCalls = 0;
   /** A validation rule of the target: writes setting `field` to `value` are rejected, deterministically. */
   reject: { field: string; value: unknown } | null = null;
 
@@ -137,7 +137,11 @@ export class MemorySystem {
         return keys.filter((k) => t.has(k)).map((k) => ({ key: k, fields: t.get(k)! }));
       },
       async findByField(entity, field, values, normalize): Promise<SourceRecord[]> {
-        if (self.down) throw new Error(self.down);
+        // Classified like the real connectors' reads: the engine pauses the edge, as for a write.
+        if (self.down) {
+          self.refusedCalls++;
+          throw Object.assign(new Error(self.down), { errorClass: 'unavailable' });
+        }
         const want = new Set(values.map((v) => normalizeMatch(v, normalize)));
         return [...self.table(entity)].filter(([, r]) => want.has(normalizeMatch(r[field], normalize))).map(([key, fields]) => ({ key, fields }));
       },
@@ -146,7 +150,7 @@ export class MemorySystem {
       },
       async write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]> {
         if (self.down) {
-          self.refusedWrites++;
+          self.refusedCalls++;
           const message = self.down;
           return ops.map(() => ({ ok: false, error: { errorClass: 'unavailable', message } }));
         }
@@ -158,26 +162,11 @@ export class MemorySystem {
         }
         const t = self.table(entity);
         const tag = self.tagsOrigin ? origin : 'user';
-        // One scan per call, kept current as ops create rows, instead of a scan per op.
-        const indexes = new Map<string, Map<string, string>>();
-        const matchIndex = (field: string, normalize: 'exact' | 'lowercase-trim') => {
-          let idx = indexes.get(`${field}|${normalize}`);
-          if (!idx) {
-            idx = new Map();
-            for (const [k, r] of t) {
-              const v = normalizeMatch(r[field], normalize);
-              if (v !== null) idx.set(v, k);
-            }
-            indexes.set(`${field}|${normalize}`, idx);
-          }
-          return idx;
-        };
         return ops.map((op): WriteResult => {
           if (op.kind === 'delete') {
             if (!t.has(op.key)) return { ok: true, key: op.key, note: 'not-found' };
             self.writes.push({ entity, key: op.key, op, changed: true });
             t.delete(op.key);
-            for (const idx of indexes.values()) for (const [v, k] of idx) if (k === op.key) idx.delete(v);
             self.append(entity, op.key, 'delete', {}, tag, op.idempotencyKey);
             return { ok: true, key: op.key, version: self.versionOf(entity, op.key) };
           }
@@ -199,24 +188,16 @@ export class MemorySystem {
             if (!t.has(made)) return { ok: true, key: made, note: 'not-found' };
             key = made;
           }
-          if (key === null && op.match) {
-            const want = normalizeMatch(op.match.value, op.match.normalize);
-            key = matchIndex(op.match.field, op.match.normalize).get(want ?? '') ?? null;
-          }
+          // Like the real writers, no matching here: the engine found no record with op.match's
+          // value (or none it may take), so a keyless op creates one.
           const created = key === null || !t.has(key);
           if (key === null) {
             key = String(self.nextKey++);
             self.createdBy.set(op.idempotencyKey, key);
           }
           const next = { ...(t.get(key) ?? {}), ...(created ? (op.insertOnly ?? {}) : {}), ...op.fields };
-          if (!created && op.match && op.key === null) next[op.match.field] = t.get(key)![op.match.field];
           const changed = created || Object.keys(next).some((f) => next[f] !== t.get(key!)![f]);
           t.set(key, next);
-          for (const [ik, idx] of indexes) {
-            const [field, normalize] = ik.split('|') as [string, 'exact' | 'lowercase-trim'];
-            const v = normalizeMatch(next[field], normalize);
-            if (v !== null) idx.set(v, key);
-          }
           self.writes.push({ entity, key, op, changed });
           // Like a trigger that logs only real changes (an identical rewrite is not a change).
           if (changed) self.append(entity, key, 'upsert', next, tag, op.idempotencyKey);
