@@ -187,7 +187,7 @@ async function runtimeRun(server: EmbeddedServerInfo, admin: pg.Client, keys: nu
       }),
     );
     const prof = process.env.BENCH_CPU_PROF;
-    child = startSynccanvasRun(flowFile, path.join(dir, 'ws'), prof ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(prof)}` } } : {});
+    child = startSynccanvasRun(flowFile, path.join(dir, 'ws'), prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`] } : {});
     await waitUntil(async () => {
       if (hasExited(child!)) throw new Error(`synccanvas run exited: ${child!.stderrText().slice(-1500)}`);
       return ((await pair.src.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1 AND active`, [pair.srcDb])).rowCount ?? 0) > 0;
