@@ -2,7 +2,7 @@
 // transactions on the 12-column `wide` table as fast as one session commits them, for `seconds`.
 // Every third change rewrites the ~20 KB `body` column with fresh random text; the others change
 // small columns only, so `body` stays an unchanged TOASTed value in their WAL records. Each change
-// stamps `seq` (1, 2, 3…), so the target holding the last seq means it has caught up.
+// stamps `seq` (from `fromSeq` + 1 on), so the target holding the last seq means it has caught up.
 // Plain JavaScript: a worker thread cannot load TypeScript without a loader.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -15,7 +15,7 @@ const big = 'UPDATE wide SET seq = $1, body = $2, updated_at = clock_timestamp()
 const small = `UPDATE wide SET seq = $1, name = $2, amount = $3, score = $4, active = $5, meta = $6, updated_at = clock_timestamp() WHERE id = $7`;
 const started = performance.now();
 const end = started + job.seconds * 1000;
-let seq = 0;
+let seq = job.fromSeq ?? 0;
 while (performance.now() < end) {
   seq++;
   // A stride through the keys, so consecutive changes touch different rows.
@@ -25,4 +25,4 @@ while (performance.now() < end) {
 }
 const seconds = (performance.now() - started) / 1000;
 await client.end();
-parentPort.postMessage({ sent: seq, seconds });
+parentPort.postMessage({ sent: seq - (job.fromSeq ?? 0), last: seq, seconds });
