@@ -66,6 +66,7 @@ export class ShadowRepo {
   private readonly deleteStmt;
   private readonly manyStmt;
   private readonly valuesStmt;
+  private readonly apartFieldsStmt;
   private readonly manyValuesStmt;
   private readonly putValueStmt;
   private readonly deleteValueStmt;
@@ -83,6 +84,7 @@ export class ShadowRepo {
     this.deleteStmt = db.prepare('DELETE FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
     this.manyStmt = db.prepare('SELECT key, state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key IN (SELECT value FROM json_each(?))').raw();
     this.valuesStmt = db.prepare('SELECT key, field, value FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?').raw();
+    this.apartFieldsStmt = db.prepare('SELECT field FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?').pluck();
     this.manyValuesStmt = db.prepare('SELECT key, field, value FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key IN (SELECT value FROM json_each(?))').raw();
     this.putValueStmt = db.prepare(
       `INSERT INTO shadow_values (flow_id, system, entity, key, field, value) VALUES (?, ?, ?, ?, ?, ?)
@@ -137,7 +139,7 @@ export class ShadowRepo {
       if (held === undefined || !sameStored(held.v, v)) this.putValueStmt.run(flowId, system, entity, key, name, this.cipher.seal(JSON.stringify(v), valueContextOf(flowId, system, entity, key, name)));
     }
     if (before === undefined) {
-      const strays = (this.valuesStmt.all(flowId, system, entity, key) as [string, string, string][]).map((r) => r[1]).filter((n) => !apart?.has(n));
+      const strays = (this.apartFieldsStmt.all(flowId, system, entity, key) as string[]).filter((n) => !apart?.has(n));
       for (const n of strays) this.deleteValueStmt.run(flowId, system, entity, key, n);
     } else if (before !== null) {
       for (const name in before.fields) if (isLarge(before.fields[name]!.v) && !apart?.has(name)) this.deleteValueStmt.run(flowId, system, entity, key, name);
