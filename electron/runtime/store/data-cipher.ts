@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomFillSync, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 
 /** Marks a sealed column value; plain JSON (what a workspace without a data key holds) never starts with it. */
 export const SEALED_PREFIX = 'sc1:';
@@ -19,7 +19,9 @@ export class DataKeyMissingError extends Error {}
  * values are always readable, so workspaces written before encryption existed keep working.
  */
 export class DataCipher {
-  private key: KeyObject | null = null;
+  // A plain Buffer, not a KeyObject: createCipheriv with a KeyObject cost half as much again per
+  // seal (16 vs 10 µs measured), and a shadow or inbox row is sealed on every change.
+  private key: Buffer | null = null;
   // Nonces are random, drawn from the CSPRNG in bulk: one call per 4,096 seals instead of one each
   // (a third of the cost of sealing a shadow). Each is used once.
   private readonly nonces = Buffer.alloc(IV_BYTES * 4096);
@@ -27,7 +29,7 @@ export class DataCipher {
 
   setKey(key: Buffer): void {
     if (key.length !== 32) throw new Error(`the data key must be 32 bytes (AES-256), got ${key.length}`);
-    this.key = createSecretKey(key);
+    this.key = Buffer.from(key);
   }
 
   get sealing(): boolean {

@@ -59,6 +59,7 @@ export function forgetRecord(store: Store, system: string, key: string): ForgetR
       count('inbox', db.prepare('DELETE FROM inbox WHERE system = ? AND key = ?').run(r.system, r.key).changes);
       count('dlq', db.prepare('DELETE FROM dlq WHERE source_system = ? AND key = ?').run(r.system, r.key).changes);
       count('shadows', db.prepare('DELETE FROM shadows WHERE system = ? AND key = ?').run(r.system, r.key).changes);
+      db.prepare('DELETE FROM shadow_values WHERE system = ? AND key = ?').run(r.system, r.key);
       count('tombstones', db.prepare('DELETE FROM tombstones WHERE system = ? AND key = ?').run(r.system, r.key).changes);
       count('snapshot_keys', db.prepare('DELETE FROM snapshot_keys WHERE system = ? AND key = ?').run(r.system, r.key).changes);
       count('snapshot_keys', db.prepare('DELETE FROM snapshot_candidates WHERE system = ? AND key = ?').run(r.system, r.key).changes);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
@@ -142,5 +143,29 @@ describe('InboxRepo', () => {
     expect(store.inbox.pending('f1')).toBe(0);
     expect(store.inbox.pending('f2')).toBe(1);
     expect(store.inbox.markSeen('f1', 'x', NOW)).toBe(true);
+  });
+
+  it('reads back the fields it sealed without opening them, and never another row\'s under a reused seq', () => {
+    store.cipher.setKey(randomBytes(32));
+    const big = { body: randomBytes(10_000).toString('hex'), n: { $dec: '12345678901234567890.5' }, j: { $json: 'null' }, nul: null };
+    const e = { ...event('c1'), fields: big };
+    store.inbox.add('f1', e, { syncId: 's1', direction: 'a-to-b', notBefore: NOW });
+    const [row] = store.inbox.ready('f1', NOW, 10);
+    expect(row!.event).toStrictEqual(e);
+    store.inbox.remove(row!.seq);
+    // An insert rolled back: SQLite hands its seq out again, here to a row this repo did not add.
+    expect(() =>
+      store.transaction(() => {
+        store.inbox.add('f1', event('c2'), { syncId: 's1', direction: 'a-to-b', notBefore: NOW });
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    const other = { ...event('c3'), fields: { name: 'the row that took the seq' } };
+    const { lastInsertRowid } = store.db
+      .prepare(`INSERT INTO inbox (flow_id, sync_id, direction, event_id, system, entity, key, op, fields, source_time, capture_time, origin, not_before) VALUES ('f1', 's1', 'a-to-b', ?, 'crm', 'contacts', 'c3', 'upsert', ?, ?, ?, 'user', ?)`)
+      .run(other.eventId, store.cipher.seal(JSON.stringify(other.fields), 'inbox.fields'), other.sourceTime, other.captureTime, NOW);
+    const [taken] = store.inbox.ready('f1', NOW, 10);
+    expect(taken!.seq).toBe(Number(lastInsertRowid));
+    expect(taken!.event.fields).toStrictEqual(other.fields);
   });
 });

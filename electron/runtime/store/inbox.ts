@@ -53,14 +53,57 @@ type RawRow = [
   replay: number,
 ];
 
-function toRow(r: RawRow, cipher: DataCipher): InboxRow {
+/** Plain text of recently added rows' fields kept in memory, in characters (sealed and plain counted). */
+const OPENED_BUDGET_CHARS = 16_000_000;
+
+/**
+ * The fields of rows this process added, in clear, so the apply loop reading them back a moment
+ * later does not decrypt what it has just encrypted. An entry counts only while the row still holds
+ * the very sealed text it was made for: every seal draws a new nonce, so a rolled-back insert whose
+ * seq is taken again by another row can never be served the wrong fields.
+ */
+class OpenedFields {
+  private readonly entries = new Map<number, { sealed: string; plain: string }>();
+  private chars = 0;
+
+  remember(seq: number, sealed: string, plain: string): void {
+    this.forget(seq);
+    this.entries.set(seq, { sealed, plain });
+    this.chars += sealed.length + plain.length;
+    for (const [oldest, e] of this.entries) {
+      if (this.chars <= OPENED_BUDGET_CHARS) break;
+      this.entries.delete(oldest);
+      this.chars -= e.sealed.length + e.plain.length;
+    }
+  }
+
+  /** The plain text of `sealed` when it is the text remembered for this row. */
+  plainOf(seq: number, sealed: string): string | undefined {
+    const e = this.entries.get(seq);
+    return e !== undefined && e.sealed === sealed ? e.plain : undefined;
+  }
+
+  forget(seq: number): void {
+    const e = this.entries.get(seq);
+    if (!e) return;
+    this.entries.delete(seq);
+    this.chars -= e.sealed.length + e.plain.length;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.chars = 0;
+  }
+}
+
+function toRow(r: RawRow, cipher: DataCipher, opened: OpenedFields): InboxRow {
   const event: ChangeEvent = {
     eventId: r[4],
     system: r[5],
     entity: r[6],
     key: r[7],
     op: r[8] as ChangeEvent['op'],
-    fields: JSON.parse(cipher.open(r[9], FIELDS_CONTEXT)) as Record<string, unknown>,
+    fields: JSON.parse(opened.plainOf(r[0], r[9]) ?? cipher.open(r[9], FIELDS_CONTEXT)) as Record<string, unknown>,
     sourceTime: r[10],
     captureTime: r[11],
     origin: r[12],
@@ -81,6 +124,7 @@ function toRow(r: RawRow, cipher: DataCipher): InboxRow {
 }
 
 export class InboxRepo {
+  private readonly opened = new OpenedFields();
   private readonly insertDedupe;
   private readonly insertRow;
   private readonly selectReady;
@@ -161,6 +205,8 @@ export class InboxRepo {
    * applies before the later changes of its record that waited behind it); when taken, a new one.
    */
   add(flowId: string, event: ChangeEvent, route: Route, replay = false, at?: number): void {
+    const plain = JSON.stringify(event.fields);
+    const sealed = this.cipher.seal(plain, FIELDS_CONTEXT);
     const values = [
       flowId,
       route.syncId,
@@ -170,7 +216,7 @@ export class InboxRepo {
       event.entity,
       event.key,
       event.op,
-      this.cipher.seal(JSON.stringify(event.fields), FIELDS_CONTEXT),
+      sealed,
       event.sourceTime,
       event.captureTime,
       event.origin,
@@ -178,8 +224,11 @@ export class InboxRepo {
       route.notBefore,
       replay ? 1 : 0,
     ] as const;
-    if (at !== undefined && this.insertRowAt.run(at, ...values).changes === 1) return;
-    this.insertRow.run(...values);
+    const remember = (seq: number | bigint) => {
+      if (sealed !== plain) this.opened.remember(Number(seq), sealed, plain);
+    };
+    if (at !== undefined && this.insertRowAt.run(at, ...values).changes === 1) return remember(at);
+    remember(this.insertRow.run(...values).lastInsertRowid);
   }
 
   /** Rows held behind a failed change of their record (in the DLQ). */
@@ -196,11 +245,12 @@ export class InboxRepo {
         : this.anyWaiting.get({ flowId, now })
           ? this.selectReady.all({ flowId, now, limit })
           : this.selectReadySimple.all(flowId, now, limit);
-    return (rows as RawRow[]).map((r) => toRow(r, this.cipher));
+    return (rows as RawRow[]).map((r) => toRow(r, this.cipher, this.opened));
   }
 
   remove(seq: number): void {
     this.deleteRow.run(seq);
+    this.opened.forget(seq);
   }
 
   /** How SQLite runs the two ready queries, one line per step (a check that neither sorts the backlog). */
@@ -214,6 +264,7 @@ export class InboxRepo {
     if (seqs.length === 0) return;
     if (seqs.length === 1) this.deleteRow.run(seqs[0]);
     else this.deleteRows.run(JSON.stringify(seqs));
+    for (const seq of seqs) this.opened.forget(seq);
   }
 
   reschedule(seq: number, attempts: number, notBefore: number, lastError: string, now: number): void {
@@ -240,6 +291,7 @@ export class InboxRepo {
   clearFlow(flowId: string): void {
     this.db.prepare('DELETE FROM inbox WHERE flow_id = ?').run(flowId);
     this.db.prepare('DELETE FROM dedupe_keys WHERE flow_id = ?').run(flowId);
+    this.opened.clear();
   }
 }
 

@@ -260,6 +260,21 @@ export const STORE_MIGRATIONS: readonly string[] = [
   UPDATE dlq SET event_version = json_extract(event, '$.version') WHERE json_valid(event);
   CREATE INDEX edge_history_applied ON edge_history(applied_at);
   `,
+  // 10: a shadow's large field values (a 20 KB text) live in rows of their own, written only when
+  // the value changes: most changes leave such a column alone (unchanged TOAST in Postgres), and
+  // rewriting it with every shadow was most of the cost of a change on wide rows. A rowid table:
+  // SQLite advises against WITHOUT ROWID for rows this large.
+  `
+  CREATE TABLE shadow_values (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (flow_id, system, entity, key, field)
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

@@ -1,9 +1,27 @@
 import type { Db } from './database.js';
 import { TxCache } from './tx-cache.js';
 import type { DataCipher } from './data-cipher.js';
+import { exactText } from '../values/exact.js';
 
 /** Associated data of a sealed shadow: the record it belongs to, so it cannot be moved to another. */
 const contextOf = (flowId: string, system: string, entity: string, key: string): string => `shadows\u0000${flowId}\u0000${system}\u0000${entity}\u0000${key}`;
+const valueContextOf = (flowId: string, system: string, entity: string, key: string, field: string): string => `shadow_values\u0000${flowId}\u0000${system}\u0000${entity}\u0000${key}\u0000${field}`;
+
+/**
+ * A field value whose text is at least this long is stored apart (table shadow_values) and written
+ * only when it changes. Below it, a value costs less inline than a second row would.
+ */
+export const LARGE_SHADOW_VALUE_CHARS = 2048;
+
+function isLarge(v: unknown): boolean {
+  if (typeof v === 'string') return v.length >= LARGE_SHADOW_VALUE_CHARS;
+  if (typeof v !== 'object' || v === null) return false;
+  const text = exactText(v);
+  return text !== null && text.length >= LARGE_SHADOW_VALUE_CHARS;
+}
+
+/** A field as the shadows table stores it: `x` marks a value kept in shadow_values (no `v` then). */
+type StoredField = Omit<FieldShadow, 'v'> & { v?: unknown; x?: 1 };
 
 /**
  * What the runtime last knew of one record in one system, per field: the value, when it last changed
@@ -47,6 +65,12 @@ export class ShadowRepo {
   private readonly putStmt;
   private readonly deleteStmt;
   private readonly manyStmt;
+  private readonly valuesStmt;
+  private readonly apartFieldsStmt;
+  private readonly manyValuesStmt;
+  private readonly putValueStmt;
+  private readonly deleteValueStmt;
+  private readonly deleteValuesStmt;
 
   constructor(
     db: Db,
@@ -59,13 +83,30 @@ export class ShadowRepo {
     );
     this.deleteStmt = db.prepare('DELETE FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
     this.manyStmt = db.prepare('SELECT key, state FROM shadows WHERE flow_id = ? AND system = ? AND entity = ? AND key IN (SELECT value FROM json_each(?))').raw();
+    this.valuesStmt = db.prepare('SELECT key, field, value FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?').raw();
+    this.apartFieldsStmt = db.prepare('SELECT field FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?').pluck();
+    this.manyValuesStmt = db.prepare('SELECT key, field, value FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key IN (SELECT value FROM json_each(?))').raw();
+    this.putValueStmt = db.prepare(
+      `INSERT INTO shadow_values (flow_id, system, entity, key, field, value) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (flow_id, system, entity, key, field) DO UPDATE SET value = excluded.value`,
+    );
+    this.deleteValueStmt = db.prepare('DELETE FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ? AND field = ?');
+    this.deleteValuesStmt = db.prepare('DELETE FROM shadow_values WHERE flow_id = ? AND system = ? AND entity = ? AND key = ?');
   }
 
   /** Load many records' shadows into the cache with one query; absent ones are remembered as such. */
   prefetch(flowId: string, system: string, entity: string, keys: Iterable<string>): void {
-    this.cache
-      .scope(flowId, system, entity)
-      .prefetch(keys, (missing) => new Map((this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]).map(([k, state]) => [k, JSON.parse(this.cipher.open(state, contextOf(flowId, system, entity, k))) as RecordShadow])));
+    this.cache.scope(flowId, system, entity).prefetch(keys, (missing) => {
+      const found = new Map<string, RecordShadow>();
+      const apart: string[] = [];
+      for (const [k, state] of this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]) {
+        const shadow = JSON.parse(this.cipher.open(state, contextOf(flowId, system, entity, k))) as RecordShadow;
+        found.set(k, shadow);
+        if (hasApart(shadow)) apart.push(k);
+      }
+      if (apart.length > 0) this.join(flowId, system, entity, found, this.manyValuesStmt.all(flowId, system, entity, JSON.stringify(apart)) as [string, string, string][]);
+      return found;
+    });
   }
 
   /** Shadows are shared, immutable values: callers make new objects rather than change these. */
@@ -75,17 +116,67 @@ export class ShadowRepo {
     if (cached !== undefined) return cached;
     const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
     const v = row ? (JSON.parse(this.cipher.open(row.state, contextOf(flowId, system, entity, key))) as RecordShadow) : null;
+    if (v && hasApart(v)) this.join(flowId, system, entity, new Map([[key, v]]), this.valuesStmt.all(flowId, system, entity, key) as [string, string, string][]);
     scope.fill(key, v);
     return v;
   }
 
   put(flowId: string, system: string, entity: string, key: string, shadow: RecordShadow): void {
-    this.putStmt.run(flowId, system, entity, key, this.cipher.seal(JSON.stringify(shadow), contextOf(flowId, system, entity, key)));
-    this.cache.scope(flowId, system, entity).set(key, shadow);
+    const scope = this.cache.scope(flowId, system, entity);
+    // What the database holds now (the cache is written through): a large value it already holds
+    // is not written again. Unknown (evicted), every large value is written and strays removed.
+    const before = scope.get(key);
+    let stored: RecordShadow = shadow;
+    let apart: Set<string> | null = null;
+    for (const name in shadow.fields) {
+      const f = shadow.fields[name]!;
+      if (!isLarge(f.v)) continue;
+      const { v, ...rest } = f;
+      if (stored === shadow) stored = { ...shadow, fields: { ...shadow.fields } };
+      stored.fields[name] = { ...rest, x: 1 } as StoredField as FieldShadow;
+      (apart ??= new Set()).add(name);
+      const held = before?.fields[name];
+      if (held === undefined || !sameStored(held.v, v)) this.putValueStmt.run(flowId, system, entity, key, name, this.cipher.seal(JSON.stringify(v), valueContextOf(flowId, system, entity, key, name)));
+    }
+    if (before === undefined) {
+      const strays = (this.apartFieldsStmt.all(flowId, system, entity, key) as string[]).filter((n) => !apart?.has(n));
+      for (const n of strays) this.deleteValueStmt.run(flowId, system, entity, key, n);
+    } else if (before !== null) {
+      for (const name in before.fields) if (isLarge(before.fields[name]!.v) && !apart?.has(name)) this.deleteValueStmt.run(flowId, system, entity, key, name);
+    }
+    this.putStmt.run(flowId, system, entity, key, this.cipher.seal(JSON.stringify(stored), contextOf(flowId, system, entity, key)));
+    scope.set(key, shadow);
   }
 
   remove(flowId: string, system: string, entity: string, key: string): void {
     this.deleteStmt.run(flowId, system, entity, key);
+    this.deleteValuesStmt.run(flowId, system, entity, key);
     this.cache.scope(flowId, system, entity).set(key, null);
   }
+
+  /** Puts the values stored apart back into their shadows (as read, `x` marks where they go). */
+  private join(flowId: string, system: string, entity: string, shadows: ReadonlyMap<string, RecordShadow>, rows: [string, string, string][]): void {
+    for (const [k, field, value] of rows) {
+      const f = shadows.get(k)?.fields[field] as StoredField | undefined;
+      if (!f?.x) continue;
+      f.v = JSON.parse(this.cipher.open(value, valueContextOf(flowId, system, entity, k, field)));
+      delete f.x;
+    }
+    // A marked field whose value row is missing is forgotten rather than read as null: unknown, the
+    // next change of it counts as a change (written again, idempotently), never as an echo.
+    for (const shadow of shadows.values()) {
+      for (const name in shadow.fields) if ((shadow.fields[name] as StoredField).x) delete shadow.fields[name];
+    }
+  }
+}
+
+function hasApart(shadow: RecordShadow): boolean {
+  for (const name in shadow.fields) if ((shadow.fields[name] as StoredField).x) return true;
+  return false;
+}
+
+/** The same value (usually the same object, carried over from the previous shadow). */
+function sameStored(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
 }

@@ -79,8 +79,8 @@ export class Store {
     const sealed = `${SEALED_PREFIX}%`;
     return (
       this.db
-        .prepare('SELECT 1 FROM shadows WHERE state LIKE ? UNION ALL SELECT 1 FROM dlq WHERE event LIKE ? UNION ALL SELECT 1 FROM edge_history WHERE event LIKE ? UNION ALL SELECT 1 FROM inbox WHERE fields LIKE ? LIMIT 1')
-        .get(sealed, sealed, sealed, sealed) !== undefined
+        .prepare('SELECT 1 FROM shadows WHERE state LIKE ? UNION ALL SELECT 1 FROM shadow_values WHERE value LIKE ? UNION ALL SELECT 1 FROM dlq WHERE event LIKE ? UNION ALL SELECT 1 FROM edge_history WHERE event LIKE ? UNION ALL SELECT 1 FROM inbox WHERE fields LIKE ? LIMIT 1')
+        .get(sealed, sealed, sealed, sealed, sealed) !== undefined
     );
   }
 

@@ -12,8 +12,8 @@ export const SYNCCANVAS_BIN = path.join(REPO_ROOT, 'bin/synccanvas.mjs');
 
 export type RuntimeProcess = ChildProcess & { stderrText(): string };
 
-export function startSynccanvasRun(flowFile: string, workspace: string, opts: { env?: Record<string, string>; args?: string[] } = {}): RuntimeProcess {
-  const child = spawn(process.execPath, [SYNCCANVAS_BIN, 'run', flowFile, '--workspace', workspace, ...(opts.args ?? [])], {
+export function startSynccanvasRun(flowFile: string, workspace: string, opts: { env?: Record<string, string>; args?: string[]; nodeArgs?: string[] } = {}): RuntimeProcess {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), SYNCCANVAS_BIN, 'run', flowFile, '--workspace', workspace, ...(opts.args ?? [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
