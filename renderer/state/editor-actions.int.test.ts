@@ -89,6 +89,31 @@ describe('editor actions', () => {
     expect(reopened.getState().flow).toEqual(flow);
   });
 
+  it('a drawn sync gets the only table of each side, and shows its problems once edited or saved by hand', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    s().newFlow('Preselect');
+    const crm = s().addSystem('sqlite', { x: 0, y: 0 });
+    const billing = s().addSystem('sqlite', { x: 500, y: 0 });
+    s().updateSystem(crm, { name: 'CRM', config: { path: 'crm.db' } });
+    s().updateSystem(billing, { name: 'Billing', config: { path: 'billing.db' } });
+    const syncId = s().connect(crm, billing)!;
+    expect(s().untouchedSyncIds).toEqual([syncId]);
+    await expect.poll(() => s().flow!.syncs[0]!.a.entity).toBe('contacts');
+    expect(s().flow!.syncs[0]!.b.entity).toBe('customers');
+    // The preselection is not the user's edit: the sync's problems stay hidden until then.
+    expect(s().untouchedSyncIds).toEqual([syncId]);
+    s().updateSync(syncId, { direction: 'both' });
+    expect(s().untouchedSyncIds).toEqual([]);
+
+    const other = s().connect(billing, crm)!;
+    expect(s().untouchedSyncIds).toEqual([other]);
+    expect(await s().save({ auto: true })).toBe(false);
+    expect(s().untouchedSyncIds).toEqual([other]);
+    expect(await s().save()).toBe(false);
+    expect(s().untouchedSyncIds).toEqual([]);
+  });
+
   it('stores a secret write-only and records only its keychain name', async () => {
     const store = await readyStore();
     const s = () => store.getState();

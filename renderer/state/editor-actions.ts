@@ -31,6 +31,11 @@ export interface EditorState {
   /** Issues the runtime reported on the last save (the local check covers the schema). */
   saveIssues: ValidationIssue[];
   connectHint: string | null;
+  /**
+   * Syncs drawn but not edited yet: their problems (no entity, no fields…) are not shown until the user
+   * edits them or saves by hand, so a new edge does not open covered in red.
+   */
+  untouchedSyncIds: string[];
 
   newFlow(name?: string): void;
   renameFlow(name: string): void;
@@ -81,6 +86,7 @@ export const initialEditorState = {
   saveState: { state: 'idle' },
   saveIssues: [],
   connectHint: null,
+  untouchedSyncIds: [],
 } satisfies Partial<EditorState>;
 
 // Documents are immutable, so each one is serialised at most once however often selectors ask.
@@ -114,7 +120,7 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
   const draft = (): FlowDocument | null => get().history?.present ?? null;
   const replaceDraft = (flow: FlowDocument, savedJson: string | null) => {
     const history = startHistory(flow);
-    set_({ history, flow, savedJson, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [] });
+    set_({ history, flow, savedJson, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [], untouchedSyncIds: [] });
   };
   const systemOf = (id: string) => draft()?.systems.find((s) => s.id === id) ?? null;
 
@@ -172,17 +178,31 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       }
       const { flow: next, id } = edits.addSync(flow, source!, target!);
       commit(next);
-      set_({ selectedSyncId: id, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', connectHint: null });
-      for (const systemId of [source!, target!]) {
+      set_({ selectedSyncId: id, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', connectHint: null, untouchedSyncIds: [...get().untouchedSyncIds, id] });
+      const discovering = [source!, target!].map(async (systemId) => {
         const configured = Object.keys(systemOf(systemId)?.config ?? {}).length > 0;
-        if (configured && !get().entities[systemId]) void get().discover(systemId);
-      }
+        if (configured && !get().entities[systemId]) await get().discover(systemId);
+      });
+      // A system with a single table or object leaves nothing to choose: pick it for the user.
+      void Promise.all(discovering).then(() => {
+        const sync = draft()?.syncs.find((x) => x.id === id);
+        if (!sync) return;
+        const only = (systemId: string) => {
+          const e = get().entities[systemId];
+          return e?.state === 'ok' && e.result.entities.length === 1 ? e.result.entities[0]!.name : null;
+        };
+        const a = sync.a.entity || only(sync.a.system) || '';
+        const b = sync.b.entity || only(sync.b.system) || '';
+        if (a !== sync.a.entity || b !== sync.b.entity) commit(edits.updateSync(draft()!, id, { a: { ...sync.a, entity: a }, b: { ...sync.b, entity: b } }));
+      });
       return id;
     },
 
     updateSync(id, patch, group) {
       const flow = draft();
-      if (flow) commit(edits.updateSync(flow, id, patch), group ? `sync:${id}:${group}` : undefined);
+      if (!flow) return;
+      commit(edits.updateSync(flow, id, patch), group ? `sync:${id}:${group}` : undefined);
+      if (get().untouchedSyncIds.includes(id)) set_({ untouchedSyncIds: get().untouchedSyncIds.filter((x) => x !== id) });
     },
 
     removeElements(ids) {
@@ -251,6 +271,8 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
     async save(options = {}) {
       const flow = draft();
       if (!flow) return false;
+      // Saving by hand is when every problem must show, including those of syncs not edited yet.
+      if (!options.auto && get().untouchedSyncIds.length > 0) set_({ untouchedSyncIds: [] });
       const local = parseFlowDocument(flow);
       if (!local.ok) {
         // An autosave of an unfinished draft is not an error: the issues are already shown inline.
