@@ -5,6 +5,7 @@ import { FLOW_SCHEMA_VERSION, SystemSchema, type FlowDocument } from '../../shar
 import { parseFlowDocument, zodIssues } from '../../shared/flow/validate.js';
 import { ApiError, type ApiHandlers } from './api/handlers.js';
 import { connectorDefinitions } from './connectors/registry.js';
+import { fileHandlers } from './files/file-handlers.js';
 import { openSystem, resolveSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
 import type { EntityInfo } from './connectors/types.js';
 import { ensureDemoSystems } from './demo/demo-systems.js';
@@ -246,6 +247,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   };
 
   const api: ApiHandlers = {
+    ...fileHandlers({ workspaceDir, dataDir }),
     'workspace.info': async () => ({
       name: demo ? 'Demo workspace' : path.basename(workspaceDir),
       path: workspaceDir,

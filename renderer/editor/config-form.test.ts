@@ -6,7 +6,8 @@ const sqliteSchema = {
   type: 'object',
   properties: {
     path: { type: 'string', minLength: 1 },
-    pollIntervalMs: { default: 50, type: 'integer', minimum: 10 },
+    pollIntervalMs: { default: 50, type: 'integer', minimum: 10, maximum: 60000 },
+    connections: { type: 'integer', minimum: 1 },
     tables: { type: 'array', items: { type: 'string' } },
     sslmode: { type: 'string', enum: ['disable', 'require'] },
     signature: { oneOf: [{ type: 'object' }] },
@@ -21,6 +22,7 @@ describe('config form from a JSON schema', () => {
     expect(fields.map((f) => [f.name, f.kind, f.required])).toEqual([
       ['path', 'text', true],
       ['pollIntervalMs', 'integer', false],
+      ['connections', 'integer', false],
       ['tables', 'list', false],
       ['sslmode', 'enum', false],
       ['signature', 'json', false],
@@ -31,11 +33,17 @@ describe('config form from a JSON schema', () => {
   });
 
   it('parses input text into the stored value, with a message that says what to fix', () => {
-    const [path, poll, tables, , signature] = configFields(sqliteSchema);
+    const [path, poll, connections, tables, , signature] = configFields(sqliteSchema);
     expect(parseFieldText(path!, '')).toEqual({ ok: false, message: 'Path is required' });
     expect(parseFieldText(poll!, '')).toEqual({ ok: true, value: undefined });
     expect(parseFieldText(poll!, '2.5')).toEqual({ ok: false, message: 'Poll interval (ms) must be a whole number' });
     expect(parseFieldText(poll!, '200')).toEqual({ ok: true, value: 200 });
+    // Out of range is caught as the user types, with the allowed range (not first by Test connection).
+    expect(parseFieldText(poll!, '-5')).toEqual({ ok: false, message: 'Poll interval (ms) must be between 10 and 60,000' });
+    expect(parseFieldText(poll!, '99999999')).toEqual({ ok: false, message: 'Poll interval (ms) must be between 10 and 60,000' });
+    expect(parseFieldText(poll!, '10')).toEqual({ ok: true, value: 10 });
+    expect(parseFieldText(poll!, '60000')).toEqual({ ok: true, value: 60000 });
+    expect(parseFieldText(connections!, '0')).toEqual({ ok: false, message: 'Connections must be at least 1' });
     expect(parseFieldText(tables!, 'a, b,,')).toEqual({ ok: true, value: ['a', 'b'] });
     expect(parseFieldText(signature!, '{')).toMatchObject({ ok: false });
     expect(fieldText(tables!, ['a', 'b'])).toBe('a, b');

@@ -13,6 +13,11 @@ export interface ConfigField {
   options: string[];
   defaultValue: unknown;
   description: string | null;
+  /** The allowed range of a number (from the schema's minimum/maximum), checked as the user types. */
+  minimum: number | null;
+  maximum: number | null;
+  /** "file-path": a path on the runtime's machine, edited with a file picker. */
+  format: string | null;
 }
 
 type JsonSchema = {
@@ -24,6 +29,11 @@ type JsonSchema = {
   items?: JsonSchema;
   default?: unknown;
   description?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  format?: string;
 };
 
 /** "pollIntervalMs" → "Poll interval (ms)", "sslRootCertPath" → "SSL root cert path". */
@@ -56,7 +66,7 @@ export function configFields(jsonSchema: unknown): ConfigField[] {
     .filter(([, p]) => p.const === undefined)
     .map(([name, p]) => {
       const { kind, options } = kindOf(p);
-      return { name, label: humanize(name), kind, options, required: required.has(name), defaultValue: p.default, description: p.description ?? null };
+      return { name, label: humanize(name), kind, options, required: required.has(name), defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
     })
     // Required settings first: they are what a newcomer must fill in.
     .sort((x, y) => Number(y.required) - Number(x.required));
@@ -82,6 +92,7 @@ export function parseFieldText(field: ConfigField, text: string): ParsedField {
       const n = Number(t);
       if (!Number.isFinite(n)) return { ok: false, message: `${field.label} must be a number` };
       if (field.kind === 'integer' && !Number.isInteger(n)) return { ok: false, message: `${field.label} must be a whole number` };
+      if ((field.minimum !== null && n < field.minimum) || (field.maximum !== null && n > field.maximum)) return { ok: false, message: `${field.label} must be ${rangeText(field)}` };
       return { ok: true, value: n };
     }
     case 'boolean':
@@ -103,6 +114,15 @@ export function parseFieldText(field: ConfigField, text: string): ParsedField {
     default:
       return { ok: true, value: text };
   }
+}
+
+/** The allowed range in words: "between 10 and 60,000", "at least 1", "at most 64"; empty without one. */
+export function rangeText(field: Pick<ConfigField, 'minimum' | 'maximum'>): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (field.minimum !== null && field.maximum !== null) return `between ${n(field.minimum)} and ${n(field.maximum)}`;
+  if (field.minimum !== null) return `at least ${n(field.minimum)}`;
+  if (field.maximum !== null) return `at most ${n(field.maximum)}`;
+  return '';
 }
 
 /** Sets or removes one key of a config object. */

@@ -61,7 +61,9 @@ export function SystemInspector({ system }: { system: SystemNode }) {
         </div>
         {test?.state === 'done' && (
           <div className={`test-result test-result--${test.result.ok ? 'ok' : 'failed'}`} role="status" data-testid="test-result">
-            <strong>{test.result.ok ? 'Connected.' : 'Connection failed.'}</strong> {test.result.message}
+            <strong>{test.result.ok ? 'Connected.' : 'Connection failed.'}</strong>{' '}
+            {/* The failing check below already says it: the same sentence twice read as two problems. */}
+            {test.result.checks.some((c) => c.message === test.result.message) ? null : test.result.message}
             {test.result.checks.length > 0 && (
               <ul className="test-result__checks">
                 {test.result.checks.map((c) => (

@@ -60,6 +60,10 @@ export interface EditorState {
   refreshSecretStatus(): Promise<void>;
   loadConnectors(): Promise<void>;
   clearConnectHint(): void;
+  /** One folder for the file picker (browser mode); rejects with the runtime's message. */
+  browseFiles(path?: string): Promise<ApiOutputs['files.browse']>;
+  /** The absolute file a typed path means, or null when the runtime cannot say. */
+  resolveFilePath(path: string): Promise<ApiOutputs['files.resolve'] | null>;
 }
 
 /** Only the part of the app state the editor actions read besides their own. */
@@ -362,6 +366,18 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
 
     clearConnectHint() {
       set_({ connectHint: null });
+    },
+
+    browseFiles(path) {
+      return api.call('files.browse', path ? { path } : {});
+    },
+
+    async resolveFilePath(path) {
+      try {
+        return await api.call('files.resolve', { path });
+      } catch {
+        return null;
+      }
     },
   };
 }
