@@ -36,10 +36,14 @@ export interface EditorState {
    * edits them or saves by hand, so a new edge does not open covered in red.
    */
   untouchedSyncIds: string[];
+  /** A flow file whose id is already in the workspace: opened only once the user chose replace or copy. */
+  pendingImport: { flow: FlowDocument; fileName: string; existingName: string } | null;
 
   newFlow(name?: string): void;
   renameFlow(name: string): void;
   openFlowText(text: string, fileName: string): boolean;
+  /** Answers the question a pending import asks: replace the workspace's flow, open it as a copy, or neither. */
+  resolveImport(choice: 'replace' | 'copy' | 'cancel'): void;
   addSystem(kind: string, position: { x: number; y: number }): string;
   moveSystems(positions: ReadonlyMap<string, { x: number; y: number }>): void;
   updateSystem(id: string, patch: Partial<Omit<SystemNode, 'id'>>, group?: string): void;
@@ -91,6 +95,7 @@ export const initialEditorState = {
   saveIssues: [],
   connectHint: null,
   untouchedSyncIds: [],
+  pendingImport: null,
 } satisfies Partial<EditorState>;
 
 // Documents are immutable, so each one is serialised at most once however often selectors ask.
@@ -146,10 +151,28 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
         set_({ actionError: `Could not open ${fileName}: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` });
         return false;
       }
-      const existing = get().flows.some((f) => f.id === parsed.flow.id);
+      const existing = get().flows.find((f) => f.id === parsed.flow.id);
+      if (existing) {
+        // Autosave would write over the workspace's flow without a click: ask first.
+        set_({ pendingImport: { flow: parsed.flow, fileName, existingName: existing.name }, actionError: null });
+        return true;
+      }
       replaceDraft(parsed.flow, null);
-      set_({ actionError: existing ? `Opened ${fileName}. A flow with the id "${parsed.flow.id}" is in the workspace: saving replaces it.` : null });
+      set_({ actionError: null });
       return true;
+    },
+
+    resolveImport(choice) {
+      const pending = get().pendingImport;
+      set_({ pendingImport: null });
+      if (!pending || choice === 'cancel') return;
+      if (choice === 'replace') {
+        replaceDraft(pending.flow, null);
+        return;
+      }
+      const flows = get().flows;
+      const name = edits.uniqueName(`${pending.flow.name} (copy)`, flows.map((f) => f.name));
+      replaceDraft({ ...pending.flow, id: edits.uniqueId(name, flows.map((f) => f.id)), name }, null);
     },
 
     addSystem(kind, position) {
