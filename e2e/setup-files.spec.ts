@@ -61,6 +61,7 @@ test('database paths: picker, resolved path, ~ and relative paths; numbers out o
   expect(await outside.text()).toContain('only shows folders inside Home');
 
   // Numbers out of range are refused as typed, with the allowed range, and the old value is kept.
+  await inspector.getByTestId('advanced-settings').locator('summary').click();
   const poll = inspector.getByLabel(/^Poll interval/);
   await expect(inspector.getByText('Allowed: between 10 and 60,000.')).toBeVisible();
   for (const bad of ['-5', '99999999']) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SecretRefSchema } from '../../shared/flow/schema.js';
-import { configFields, fieldText, humanize, parseFieldText, secretName, withConfigValue } from './config-form.js';
+import { configFields, configValue, fieldText, humanize, parseFieldText, secretName, withConfigValue } from './config-form.js';
 
 const sqliteSchema = {
   type: 'object',
@@ -55,5 +55,27 @@ describe('config form from a JSON schema', () => {
     expect(humanize('maxBodyBytes')).toBe('Max body (bytes)');
     expect(SecretRefSchema.safeParse(secretName('my-flow', 'webhook', 'signingSecret')).success).toBe(true);
     expect(withConfigValue({ a: 1, b: 2 }, 'a', undefined)).toEqual({ b: 2 });
+  });
+
+  it('a group of named text settings (a definition\'s vars) gets one input each, stored inside the group', () => {
+    const fields = configFields({
+      type: 'object',
+      properties: {
+        baseUrl: { type: 'string', title: 'Address of the API' },
+        vars: { type: 'object', properties: { shop: { type: 'string', minLength: 1 }, locationIds: { type: 'string' } }, required: ['shop'] },
+        headers: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    });
+    expect(fields.map((f) => [f.name, f.label, f.kind, f.required])).toEqual([
+      ['vars.shop', 'Shop', 'text', true],
+      ['baseUrl', 'Address of the API', 'text', false],
+      ['vars.locationIds', 'Location ids', 'text', false],
+      ['headers', 'Headers', 'json', false],
+    ]);
+    const config = withConfigValue(withConfigValue({ baseUrl: 'x' }, 'vars.shop', 'my-shop'), 'vars.locationIds', '1,2');
+    expect(config).toEqual({ baseUrl: 'x', vars: { shop: 'my-shop', locationIds: '1,2' } });
+    expect(configValue(config, 'vars.shop')).toBe('my-shop');
+    expect(configValue(config, 'baseUrl')).toBe('x');
+    expect(withConfigValue(withConfigValue(config, 'vars.shop', undefined), 'vars.locationIds', undefined)).toEqual({ baseUrl: 'x' });
   });
 });

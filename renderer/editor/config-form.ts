@@ -34,6 +34,7 @@ type JsonSchema = {
   exclusiveMinimum?: number;
   exclusiveMaximum?: number;
   format?: string;
+  title?: string;
 };
 
 /** "pollIntervalMs" → "Poll interval (ms)", "sslRootCertPath" → "SSL root cert path". */
@@ -59,17 +60,38 @@ function kindOf(schema: JsonSchema): { kind: ConfigFieldKind; options: string[] 
   return { kind: 'json', options: [] };
 }
 
+/** An object whose settings are all plain text with known names (a definition's `vars`): one input each, not JSON. */
+function isTextGroup(p: JsonSchema): boolean {
+  const props = Object.values(p.properties ?? {});
+  return p.type === 'object' && props.length > 0 && props.every((x) => x.type === 'string');
+}
+
 export function configFields(jsonSchema: unknown): ConfigField[] {
   const schema = (jsonSchema ?? {}) as JsonSchema;
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {})
-    .filter(([, p]) => p.const === undefined)
-    .map(([name, p]) => {
-      const { kind, options } = kindOf(p);
-      return { name, label: humanize(name), kind, options, required: required.has(name), defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
-    })
-    // Required settings first: they are what a newcomer must fill in.
-    .sort((x, y) => Number(y.required) - Number(x.required));
+  const field = (name: string, p: JsonSchema, isRequired: boolean): ConfigField => {
+    const { kind, options } = kindOf(p);
+    return { name, label: p.title ?? humanize(name.split('.').pop()!), kind, options, required: isRequired, defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
+  };
+  return (
+    Object.entries(schema.properties ?? {})
+      .filter(([, p]) => p.const === undefined)
+      .flatMap(([name, p]) => {
+        if (!isTextGroup(p)) return [field(name, p, required.has(name))];
+        const inner = new Set(p.required ?? []);
+        return Object.entries(p.properties!).map(([sub, q]) => field(`${name}.${sub}`, q, inner.has(sub)));
+      })
+      // Required settings first: they are what a newcomer must fill in.
+      .sort((x, y) => Number(y.required) - Number(x.required))
+  );
+}
+
+/** A setting's stored value; a dotted name ("vars.shop") reads inside an object. */
+export function configValue(config: Record<string, unknown>, name: string): unknown {
+  const [head, sub] = name.split('.', 2) as [string, string | undefined];
+  if (sub === undefined) return config[head];
+  const group = config[head];
+  return group && typeof group === 'object' ? (group as Record<string, unknown>)[sub] : undefined;
 }
 
 /** The text an input shows for a stored value. */
@@ -125,8 +147,14 @@ export function rangeText(field: Pick<ConfigField, 'minimum' | 'maximum'>): stri
   return '';
 }
 
-/** Sets or removes one key of a config object. */
+/** Sets or removes one key of a config object; a dotted name ("vars.shop") inside an object, dropped once empty. */
 export function withConfigValue(config: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> {
+  const [head, sub] = name.split('.', 2) as [string, string | undefined];
+  if (sub !== undefined) {
+    const current = config[head];
+    const group = withConfigValue(current && typeof current === 'object' ? (current as Record<string, unknown>) : {}, sub, value);
+    return withConfigValue(config, head, Object.keys(group).length > 0 ? group : undefined);
+  }
   const next = { ...config };
   if (value === undefined) delete next[name];
   else next[name] = value;

@@ -1,7 +1,7 @@
 import { useId, useMemo, useState } from 'react';
 import type { ConnectorKindInfo } from '../../shared/api/contract.js';
 import type { SystemNode } from '../../shared/flow/schema.js';
-import { configFields, withConfigValue } from '../editor/config-form.js';
+import { configFields, configValue, withConfigValue, type ConfigField } from '../editor/config-form.js';
 import { issuesAt } from '../editor/issue-targets.js';
 import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
@@ -20,6 +20,18 @@ export function SystemInspector({ system }: { system: SystemNode }) {
   const connector = connectors.find((c) => c.kind === system.kind);
   const fields = useMemo(() => configFields(connector?.configJsonSchema), [connector]);
   const nameId = useId();
+  const required = fields.filter((f) => f.required);
+  const advanced = fields.filter((f) => !f.required);
+  const advancedIssues = advanced.some((f) => issuesAt(issues, `config.${f.name.split('.')[0]}`).length > 0);
+  const input = (field: ConfigField) => (
+    <ConfigInput
+      key={`${system.id}:${field.name}`}
+      field={field}
+      value={configValue(system.config, field.name)}
+      issues={issuesAt(issues, `config.${field.name}`)}
+      onChange={(value) => updateSystem(system.id, { config: withConfigValue(system.config, field.name, value) }, `config.${field.name}`)}
+    />
+  );
 
   return (
     <div className="inspector" data-testid="system-inspector">
@@ -44,16 +56,16 @@ export function SystemInspector({ system }: { system: SystemNode }) {
 
       <fieldset className="form-section">
         <legend>Connection</legend>
-        {fields.map((field) => (
-          <ConfigInput
-            key={`${system.id}:${field.name}`}
-            field={field}
-            value={system.config[field.name]}
-            issues={issuesAt(issues, `config.${field.name}`)}
-            onChange={(value) => updateSystem(system.id, { config: withConfigValue(system.config, field.name, value) }, `config.${field.name}`)}
-          />
-        ))}
-        {connector && connector.secretFields.length > 0 && <SecretFields system={system} connector={connector} />}
+        {required.map(input)}
+        {connector && connector.secretFields.some((f) => !f.advanced) && <SecretFields system={system} connector={connector} advanced={false} />}
+        {(advanced.length > 0 || connector?.secretFields.some((f) => f.advanced)) && (
+          // Settings with a working default wait behind a toggle: a newcomer fills in what is asked and tests.
+          <details className="advanced-settings" open={advancedIssues || undefined} data-testid="advanced-settings">
+            <summary>Advanced settings</summary>
+            {advanced.map(input)}
+            {connector && connector.secretFields.some((f) => f.advanced) && <SecretFields system={system} connector={connector} advanced />}
+          </details>
+        )}
         <div className="form-actions">
           <button type="button" className="button button--secondary" onClick={() => void testSystem(system.id)} disabled={test?.state === 'running'}>
             {test?.state === 'running' ? 'Testing…' : 'Test connection'}
@@ -106,7 +118,7 @@ export function SystemInspector({ system }: { system: SystemNode }) {
 }
 
 /** Write-only secret inputs: the value goes to the OS keychain and is never read back. */
-function SecretFields({ system, connector }: { system: SystemNode; connector: ConnectorKindInfo }) {
+function SecretFields({ system, connector, advanced }: { system: SystemNode; connector: ConnectorKindInfo; advanced: boolean }) {
   const setSecret = useApp((s) => s.setSecret);
   const secretStatus = useApp((s) => s.secretStatus);
   const keychain = useApp((s) => s.workspace?.keychain ?? null);
@@ -114,7 +126,7 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
   const message = secretStatus?.message ?? keychain?.message ?? '';
   return (
     <div className="secret-fields" data-testid="secret-fields">
-      {!available && (
+      {!available && !advanced && (
         <p className="keychain-note" role="status" data-testid="keychain-unavailable">
           <strong>Keychain unavailable:</strong> passwords cannot be saved on this computer right now.
           <details className="alert__details">
@@ -123,7 +135,7 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
           </details>
         </p>
       )}
-      {connector.secretFields.map((f) => (
+      {connector.secretFields.filter((f) => Boolean(f.advanced) === advanced).map((f) => (
         <SecretInput
           key={f.name}
           label={f.label}

@@ -239,7 +239,7 @@ export interface ConnectorKindInfo {
   label: string;
   description: string;
   configJsonSchema: unknown;
-  secretFields: { name: string; label: string; description?: string }[];
+  secretFields: { name: string; label: string; description?: string; advanced?: boolean }[];
   captureModes: string[];
 }
 
