@@ -6,6 +6,8 @@ import { parseFlowDocument, zodIssues } from '../../shared/flow/validate.js';
 import { ApiError, type ApiHandlers } from './api/handlers.js';
 import { connectorDefinitions } from './connectors/registry.js';
 import { fileHandlers } from './files/file-handlers.js';
+import type { RestConfig } from './connectors/rest/definition.js';
+import { sampleRequest } from './connectors/rest/sample-request.js';
 import { openSystem, resolveSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
 import type { EntityInfo } from './connectors/types.js';
 import { ensureDemoSystems } from './demo/demo-systems.js';
@@ -397,6 +399,21 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         const entities = await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${systemId}"`);
         return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
       }),
+    'connectors.restSample': async ({ system, path: requestPath }) => {
+      const parsed = SystemSchema.safeParse(system);
+      if (!parsed.success || parsed.data.kind !== 'rest') throw new ApiError('bad_request', 'the sample request needs an "Any REST API" system');
+      // A placeholder entity lets a definition without entities yet pass its schema; the request is ours.
+      const config = parsed.data.config;
+      const entities = Array.isArray(config.entities) && config.entities.length > 0 ? config.entities : [{ name: 'probe', primaryKey: 'id', fields: [{ name: 'id', type: 'unknown' }] }];
+      const probe = { ...parsed.data, config: { ...config, entities } };
+      const draft: FlowDocument = { schemaVersion: FLOW_SCHEMA_VERSION, id: 'draft', name: 'Draft', systems: [probe], syncs: [] };
+      try {
+        const { ctx } = await resolveSystem(draft, probe, secrets, dataDir);
+        return await sampleRequest(ctx.config as RestConfig, ctx.secrets, requestPath);
+      } catch (e) {
+        throw new ApiError('bad_request', `The sample request did not work: ${(e as Error).message}`);
+      }
+    },
     // Editor additions: the same test/discover for a system of a flow that is not saved yet.
     'connectors.testDraft': async ({ system }) => {
       let opened: OpenedSystem;

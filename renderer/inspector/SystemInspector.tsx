@@ -6,6 +6,7 @@ import { issuesAt } from '../editor/issue-targets.js';
 import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
 import { ConfigInput } from './ConfigInput.js';
+import { RestBuilder, restSecretFor } from './RestBuilder.js';
 import { IssueList } from './IssueList.js';
 
 export function SystemInspector({ system }: { system: SystemNode }) {
@@ -20,8 +21,15 @@ export function SystemInspector({ system }: { system: SystemNode }) {
   const connector = connectors.find((c) => c.kind === system.kind);
   const fields = useMemo(() => configFields(connector?.configJsonSchema), [connector]);
   const nameId = useId();
-  const required = fields.filter((f) => f.required);
-  const advanced = fields.filter((f) => !f.required);
+  // Any REST API: the step-by-step builder writes auth and entities; their JSON is the advanced view.
+  const rest = system.kind === 'rest';
+  const builderOwned = (f: ConfigField) => rest && (f.name === 'auth' || f.name === 'entities');
+  const required = fields.filter((f) => f.required && !builderOwned(f));
+  const advanced = fields.filter((f) => !f.required || builderOwned(f));
+  const restSecret = rest ? restSecretFor(system.config.auth) : null;
+  const secretIsAdvanced = (f: { name: string; advanced?: boolean }) => (rest ? f.name !== restSecret : Boolean(f.advanced));
+  const mainSecrets = connector?.secretFields.filter((f) => !secretIsAdvanced(f)) ?? [];
+  const advancedSecrets = connector?.secretFields.filter(secretIsAdvanced) ?? [];
   const advancedIssues = advanced.some((f) => issuesAt(issues, `config.${f.name.split('.')[0]}`).length > 0);
   const input = (field: ConfigField) => (
     <ConfigInput
@@ -57,13 +65,14 @@ export function SystemInspector({ system }: { system: SystemNode }) {
       <fieldset className="form-section">
         <legend>Connection</legend>
         {required.map(input)}
-        {connector && connector.secretFields.some((f) => !f.advanced) && <SecretFields system={system} connector={connector} advanced={false} />}
-        {(advanced.length > 0 || connector?.secretFields.some((f) => f.advanced)) && (
+        {(mainSecrets.length > 0 || (rest && connector)) && <SecretFields system={system} fields={mainSecrets} showKeychainNote />}
+        {rest && <RestBuilder system={system} />}
+        {(advanced.length > 0 || advancedSecrets.length > 0) && (
           // Settings with a working default wait behind a toggle: a newcomer fills in what is asked and tests.
           <details className="advanced-settings" open={advancedIssues || undefined} data-testid="advanced-settings">
             <summary>Advanced settings</summary>
             {advanced.map(input)}
-            {connector && connector.secretFields.some((f) => f.advanced) && <SecretFields system={system} connector={connector} advanced />}
+            {advancedSecrets.length > 0 && <SecretFields system={system} fields={advancedSecrets} showKeychainNote={false} />}
           </details>
         )}
         <div className="form-actions">
@@ -118,7 +127,7 @@ export function SystemInspector({ system }: { system: SystemNode }) {
 }
 
 /** Write-only secret inputs: the value goes to the OS keychain and is never read back. */
-function SecretFields({ system, connector, advanced }: { system: SystemNode; connector: ConnectorKindInfo; advanced: boolean }) {
+function SecretFields({ system, fields, showKeychainNote }: { system: SystemNode; fields: ConnectorKindInfo['secretFields']; showKeychainNote: boolean }) {
   const setSecret = useApp((s) => s.setSecret);
   const secretStatus = useApp((s) => s.secretStatus);
   const keychain = useApp((s) => s.workspace?.keychain ?? null);
@@ -126,7 +135,7 @@ function SecretFields({ system, connector, advanced }: { system: SystemNode; con
   const message = secretStatus?.message ?? keychain?.message ?? '';
   return (
     <div className="secret-fields" data-testid="secret-fields">
-      {!available && !advanced && (
+      {!available && showKeychainNote && (
         <p className="keychain-note" role="status" data-testid="keychain-unavailable">
           <strong>Keychain unavailable:</strong> passwords cannot be saved on this computer right now.
           <details className="alert__details">
@@ -135,7 +144,7 @@ function SecretFields({ system, connector, advanced }: { system: SystemNode; con
           </details>
         </p>
       )}
-      {connector.secretFields.filter((f) => Boolean(f.advanced) === advanced).map((f) => (
+      {fields.map((f) => (
         <SecretInput
           key={f.name}
           label={f.label}

@@ -68,6 +68,8 @@ export interface EditorState {
   browseFiles(path?: string): Promise<ApiOutputs['files.browse']>;
   /** The absolute file a typed path means, or null when the runtime cannot say. */
   resolveFilePath(path: string): Promise<ApiOutputs['files.resolve'] | null>;
+  /** Any REST API's builder: one sample GET with the system's draft settings; rejects with what went wrong. */
+  restSample(systemId: string, path: string): Promise<ApiOutputs['connectors.restSample']>;
 }
 
 /** Only the part of the app state the editor actions read besides their own. */
@@ -393,6 +395,12 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
 
     browseFiles(path) {
       return api.call('files.browse', path ? { path } : {});
+    },
+
+    async restSample(systemId, path) {
+      const system = systemOf(systemId);
+      if (!system) throw new Error('the system is no longer in the flow');
+      return api.call('connectors.restSample', { system, path });
     },
 
     async resolveFilePath(path) {

@@ -64,6 +64,8 @@ export const ApiInputs = {
   // Setup additions: the file picker of browser mode (folders inside the home and workspace folders only) and where a typed database path points.
   'files.browse': z.object({ path: z.string().max(4096).optional() }),
   'files.resolve': z.object({ path: z.string().max(4096) }),
+  /** Any REST API's builder: one GET of a list address with the draft system's address and sign-in; what records and fields it holds. */
+  'connectors.restSample': z.object({ system: z.unknown(), path: z.string().trim().min(1).max(500).regex(/^\//, 'a path starts with "/", e.g. /v1/customers') }),
   // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
   /** The candidate flow's sync (unsaved mapping; default: the stored flow) run against the edge's last applied events; nothing is written. */
   'preview.history': z.object({ flowId, syncId: z.string(), flow: z.unknown().optional(), limit: z.number().int().min(1).max(200).default(50) }),
@@ -275,6 +277,7 @@ export interface ApiOutputs {
   'files.browse': { dir: string; parent: string | null; roots: { label: string; path: string }[]; entries: { name: string; path: string; kind: 'dir' | 'file'; size: number | null }[] };
   /** `path` absolute, with `~` expanded and a relative path resolved against `base` (the workspace's data folder). */
   'files.resolve': { path: string; base: string; exists: boolean };
+  'connectors.restSample': { name: string; recordsPath: string; primaryKey: string; fields: { name: string; type: string }[]; count: number; sample: Record<string, unknown> | null };
   'preview.history': HistoryPreviewResult;
   'preflight.run': PreflightResult;
   'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };

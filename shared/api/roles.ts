@@ -55,6 +55,7 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'connectors.discoverDraft': read('editor'),
   'files.browse': read('editor'),
   'files.resolve': read('editor'),
+  'connectors.restSample': read('editor'),
   'secrets.set': write('admin'),
   'audit.list': read('admin'),
 };
