@@ -48,6 +48,9 @@ async function addSaasSystem(page: Page, kind: string, at: { x: number; y: numbe
   await expect(inspector.getByTestId('secret-state').filter({ visible: true })).toContainText('Stored in the encrypted vault');
   // A test server instead of the vendor's address: a plain text field under Advanced.
   await inspector.getByTestId('advanced-settings').locator('summary').click();
+  // Even there, the webhook listener is labelled controls, not a JSON box.
+  await expect(inspector.getByLabel('Webhook: enabled')).not.toBeChecked();
+  await expect(inspector.getByLabel(/^Webhook: port/)).toBeVisible();
   await inspector.getByLabel(/^Base URL/).fill(baseUrl);
 
   await inspector.getByRole('button', { name: 'Test connection' }).click();

@@ -78,4 +78,27 @@ describe('config form from a JSON schema', () => {
     expect(configValue(config, 'baseUrl')).toBe('x');
     expect(withConfigValue(withConfigValue(config, 'vars.shop', undefined), 'vars.locationIds', undefined)).toEqual({ baseUrl: 'x' });
   });
+
+  it('a group of plain settings (a webhook listener) gets one labelled control each instead of a JSON box', () => {
+    const fields = configFields({
+      type: 'object',
+      properties: {
+        webhook: {
+          type: 'object',
+          default: { port: 8787, enabled: false },
+          properties: { port: { type: 'integer', minimum: 0, maximum: 65535, default: 8787 }, path: { type: 'string', default: '/webhooks' }, enabled: { type: 'boolean', default: false } },
+          required: ['port', 'path', 'enabled'],
+        },
+        poll: { anyOf: [{ type: 'object' }, { type: 'object' }] },
+      },
+    });
+    expect(fields.map((f) => [f.name, f.label, f.kind, f.required])).toEqual([
+      ['webhook.port', 'Webhook: port', 'integer', false],
+      ['webhook.path', 'Webhook: path', 'text', false],
+      ['webhook.enabled', 'Webhook: enabled', 'boolean', false],
+      ['poll', 'Poll', 'json', false],
+    ]);
+    expect(parseFieldText(fields[0]!, '70000')).toEqual({ ok: false, message: 'Webhook: port must be between 0 and 65,535' });
+    expect(withConfigValue({}, 'webhook.enabled', true)).toEqual({ webhook: { enabled: true } });
+  });
 });

@@ -60,26 +60,34 @@ function kindOf(schema: JsonSchema): { kind: ConfigFieldKind; options: string[] 
   return { kind: 'json', options: [] };
 }
 
-/** An object whose settings are all plain text with known names (a definition's `vars`): one input each, not JSON. */
-function isTextGroup(p: JsonSchema): boolean {
-  const props = Object.values(p.properties ?? {});
-  return p.type === 'object' && props.length > 0 && props.every((x) => x.type === 'string');
+/** An object of plain settings with known names (a definition's `vars`, a webhook listener): one input each, not JSON. */
+function isScalarGroup(p: JsonSchema): boolean {
+  const props = Object.values(p.properties ?? {}).filter((x) => x.const === undefined);
+  return p.type === 'object' && props.length > 0 && props.every((x) => ['text', 'integer', 'number', 'boolean', 'enum'].includes(kindOf(x).kind));
 }
+
+/** "vars" holds the named settings of a definition (Shop, Subdomain): their own names are the labels. */
+const UNPREFIXED_GROUPS = new Set(['vars']);
 
 export function configFields(jsonSchema: unknown): ConfigField[] {
   const schema = (jsonSchema ?? {}) as JsonSchema;
   const required = new Set(schema.required ?? []);
   const field = (name: string, p: JsonSchema, isRequired: boolean): ConfigField => {
     const { kind, options } = kindOf(p);
-    return { name, label: p.title ?? humanize(name.split('.').pop()!), kind, options, required: isRequired, defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
+    const [group, sub] = name.split('.', 2) as [string, string | undefined];
+    const label = p.title ?? (sub === undefined ? humanize(group) : UNPREFIXED_GROUPS.has(group) ? humanize(sub) : `${humanize(group)}: ${humanize(sub).toLowerCase()}`);
+    return { name, label, kind, options, required: isRequired, defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
   };
   return (
     Object.entries(schema.properties ?? {})
       .filter(([, p]) => p.const === undefined)
       .flatMap(([name, p]) => {
-        if (!isTextGroup(p)) return [field(name, p, required.has(name))];
+        if (!isScalarGroup(p)) return [field(name, p, required.has(name))];
         const inner = new Set(p.required ?? []);
-        return Object.entries(p.properties!).map(([sub, q]) => field(`${name}.${sub}`, q, inner.has(sub)));
+        // Inside an optional group, nothing is required on its own: the group's defaults apply.
+        return Object.entries(p.properties!)
+          .filter(([, q]) => q.const === undefined)
+          .map(([sub, q]) => field(`${name}.${sub}`, q, inner.has(sub) && q.default === undefined));
       })
       // Required settings first: they are what a newcomer must fill in.
       .sort((x, y) => Number(y.required) - Number(x.required))
