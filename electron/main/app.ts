@@ -4,7 +4,7 @@ import { app, BrowserWindow, dialog, Menu, Notification, shell } from 'electron'
 import type { FlowStatus } from '../../shared/api/contract.js';
 import { watchAlertsInBackground } from './alert-notifier.js';
 import { registerAppScheme, serveRendererFrom } from './app-protocol.js';
-import { forwardRuntimeEvents, registerIpcHandlers } from './ipc.js';
+import { forwardRuntimeEvents, registerFilePicker, registerIpcHandlers } from './ipc.js';
 import { buildMenuTemplate, menuCommandScript, type MenuCommand } from './menu.js';
 import { RuntimeProcess } from './runtime-process.js';
 import { installSessionSecurity, lockDownWebContents } from './security.js';
@@ -103,6 +103,7 @@ export function startApp(paths: AppPaths, argv: string[] = process.argv): void {
       });
       await runtime.start();
       registerIpcHandlers({ handlers: runtime.handlers() });
+      registerFilePicker();
       runtime.subscribe((event) => {
         if (event.type !== 'status') return;
         lastStatus = event.flows;

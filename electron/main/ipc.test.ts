@@ -1,12 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type RuntimeEvent } from '../../shared/api/contract.js';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PICK_FILE_CHANNEL, type RuntimeEvent } from '../../shared/api/contract.js';
 import type { ApiHandlers } from '../runtime/api/handlers.js';
 
-const electron = vi.hoisted(() => ({ ipcMain: { handle: vi.fn(), removeHandler: vi.fn() } }));
+const electron = vi.hoisted(() => ({
+  ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+  dialog: { showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: false, filePaths: ['/home/me/Documents/crm.db'] })) },
+  BrowserWindow: { fromWebContents: vi.fn((_contents: unknown): unknown => ({ id: 1 })) },
+}));
 vi.mock('electron', () => electron);
 
-const { forwardRuntimeEvents, registerIpcHandlers } = await import('./ipc.js');
+const { forwardRuntimeEvents, handlePickFile, registerFilePicker, registerIpcHandlers } = await import('./ipc.js');
 
 type Registered = (event: unknown, payload: unknown) => Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string; issues?: { path: string }[] } }>;
 
@@ -91,5 +95,36 @@ describe('IPC handler table', () => {
     expect(contents.send).toHaveBeenCalledWith(IPC_EVENT_CHANNEL, event);
     contents.emit('destroyed');
     expect(listeners.size).toBe(0);
+  });
+});
+
+describe('native file picker', () => {
+  beforeEach(() => {
+    electron.dialog.showOpenDialog.mockClear();
+    electron.ipcMain.handle.mockClear();
+  });
+  const event = { ...appFrame, sender: { id: 'contents' } } as never;
+
+  it('opens the dialog on the calling window and answers the chosen path', async () => {
+    expect(await handlePickFile(event, { title: 'Choose the file for “Path”', defaultPath: '/home/me/crm.db' })).toBe('/home/me/Documents/crm.db');
+    expect(electron.BrowserWindow.fromWebContents).toHaveBeenCalledWith({ id: 'contents' });
+    const [window, options] = electron.dialog.showOpenDialog.mock.calls[0]! as [unknown, { title: string; defaultPath: string; properties: string[] }];
+    expect(window).toEqual({ id: 1 });
+    expect(options).toMatchObject({ title: 'Choose the file for “Path”', defaultPath: '/home/me/crm.db', properties: ['openFile'] });
+  });
+
+  it('answers null when cancelled, for a malformed request and for a frame that is not ours', async () => {
+    electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: true, filePaths: [] });
+    expect(await handlePickFile(event, { title: 'Choose' })).toBeNull();
+    expect(await handlePickFile(event, { title: '', extra: 1 })).toBeNull();
+    expect(await handlePickFile({ senderFrame: { url: 'https://evil.example' }, sender: {} } as never, { title: 'Choose' })).toBeNull();
+    expect(electron.dialog.showOpenDialog).toHaveBeenCalledTimes(1);
+  });
+
+  it('registers on its own channel', () => {
+    const dispose = registerFilePicker();
+    expect(electron.ipcMain.handle.mock.calls[0]![0]).toBe(IPC_PICK_FILE_CHANNEL);
+    dispose();
+    expect(electron.ipcMain.removeHandler).toHaveBeenCalledWith(IPC_PICK_FILE_CHANNEL);
   });
 });

@@ -1,6 +1,6 @@
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { z } from 'zod';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type RuntimeEvent } from '../../shared/api/contract.js';
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, IPC_PICK_FILE_CHANNEL, PickFileRequestSchema, type RuntimeEvent } from '../../shared/api/contract.js';
 import { zodIssues } from '../../shared/flow/validate.js';
 import { dispatchApiCall, type CallResult, type DispatchOptions } from '../runtime/api/dispatch.js';
 import type { ApiHandlers } from '../runtime/api/handlers.js';
@@ -39,6 +39,33 @@ export async function handleIpcCall(options: IpcOptions, event: IpcMainInvokeEve
 export function registerIpcHandlers(options: IpcOptions): () => void {
   ipcMain.handle(IPC_CALL_CHANNEL, (event, payload: unknown) => handleIpcCall(options, event, payload));
   return () => ipcMain.removeHandler(IPC_CALL_CHANNEL);
+}
+
+/**
+ * The native open-file dialog for path fields (a SQLite database): the page names a title and a
+ * starting path, the user picks; the answer is the path or null (cancelled, or not our window).
+ */
+export async function handlePickFile(event: IpcMainInvokeEvent, payload: unknown, isTrustedSender: (event: IpcMainInvokeEvent) => boolean = isAppFrame): Promise<string | null> {
+  if (!isTrustedSender(event)) return null;
+  const request = PickFileRequestSchema.safeParse(payload);
+  if (!request.success) return null;
+  const options = {
+    title: request.data.title,
+    ...(request.data.defaultPath ? { defaultPath: request.data.defaultPath } : {}),
+    properties: ['openFile' as const],
+    filters: [
+      { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+      { name: 'All files', extensions: ['*'] },
+    ],
+  };
+  const window = BrowserWindow.fromWebContents(event.sender);
+  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
+export function registerFilePicker(): () => void {
+  ipcMain.handle(IPC_PICK_FILE_CHANNEL, (event, payload: unknown) => handlePickFile(event, payload));
+  return () => ipcMain.removeHandler(IPC_PICK_FILE_CHANNEL);
 }
 
 /** Pushes runtime events to a window until it closes or the returned function is called. */

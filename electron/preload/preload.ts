@@ -2,7 +2,7 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { PreloadApi, RuntimeEvent } from '../../shared/api/contract.js';
 
 /**
- * The only bridge between the sandboxed page and the app: `window.synccanvas`, two functions.
+ * The only bridge between the sandboxed page and the app: `window.synccanvas`, three functions.
  * Nothing of ipcRenderer itself (nor the IPC event objects) reaches the page.
  *
  * The channel names are spelled here rather than imported: importing values from the contract
@@ -10,9 +10,11 @@ import type { PreloadApi, RuntimeEvent } from '../../shared/api/contract.js';
  */
 export const CALL_CHANNEL = 'synccanvas:call';
 export const EVENT_CHANNEL = 'synccanvas:event';
+export const PICK_FILE_CHANNEL = 'synccanvas:pick-file';
 
 const api: PreloadApi = {
   call: (method, input) => ipcRenderer.invoke(CALL_CHANNEL, { method, input }),
+  pickFile: (request) => ipcRenderer.invoke(PICK_FILE_CHANNEL, request),
   onEvent(listener) {
     const relay = (_event: IpcRendererEvent, runtimeEvent: RuntimeEvent): void => listener(runtimeEvent);
     ipcRenderer.on(EVENT_CHANNEL, relay);

@@ -5,6 +5,7 @@ import { isDirty, redoable, undoable } from '../state/editor-actions.js';
 import { useApp, useAppStore } from '../state/store-context.js';
 import { runCommand, type CommandContext } from './editor-commands.js';
 import { ToolIcon, type ToolIconName } from './ToolIcons.js';
+import { ImportChoiceDialog } from './ImportChoiceDialog.js';
 
 /** Menu items the Electron shell forwards to the page (see electron/main/menu.ts). */
 const MENU_EVENT = 'synccanvas:menu';
@@ -99,6 +100,7 @@ export const CanvasToolbar = memo(function CanvasToolbar() {
         <ToolButton label="Export as a flow file" shortcut={SHORTCUT_LABEL.export} onClick={() => run('export')} icon="export" />
         <input ref={fileInput} type="file" accept=".json,application/json" hidden onChange={(e) => void onFile(e)} data-testid="open-flow-file" aria-label="Flow file to open" />
       </div>
+      <ImportChoiceDialog />
       <span className={`canvas-toolbar__status${saveState.state === 'error' ? ' canvas-toolbar__status--error' : ''}`} role="status" data-testid="save-status">
         {saveText}
       </span>

@@ -203,7 +203,7 @@ function EditableCanvas() {
         onPaneClick={() => selectSystem(null)}
         onConnect={onConnect}
         connectionMode={ConnectionMode.Loose}
-        connectionRadius={40}
+        connectionRadius={60}
         deleteKeyCode={['Delete', 'Backspace']}
         edgesFocusable={false}
         nodesFocusable

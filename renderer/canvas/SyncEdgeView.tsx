@@ -17,6 +17,9 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
   const marker = `url(#${markerId})`;
   const towardsB = data.direction !== 'b-to-a';
   const towardsA = data.direction !== 'a-to-b';
+  // A straight edge's label sits between the two boxes: never wider than the gap, so it does not cover the target.
+  const gap = Math.abs(targetX - sourceX) >= Math.abs(targetY - sourceY) ? Math.abs(targetX - sourceX) - 16 : Infinity;
+  const maxWidth = data.offset === 0 && Number.isFinite(gap) ? Math.max(150, gap) : 280;
 
   return (
     <g className={`sync-edge sync-edge--${data.health}${selected ? ' sync-edge--selected' : ''}${data.enabled ? '' : ' sync-edge--disabled'}`}>
@@ -31,17 +34,17 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
         <button
           type="button"
           className={`sync-label sync-label--${data.health}${selected ? ' sync-label--selected' : ''}${data.issueCount ? ' sync-label--invalid' : ''} nodrag nopan`}
-          style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}` }}
+          style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}`, maxWidth }}
           onClick={() => store.getState().selectSync(id)}
           aria-pressed={selected}
-          aria-label={`${data.title}: ${data.aName} ${directionArrow(data.direction)} ${data.bName}, ${data.tier}, ${HEALTH_LABEL[data.health]}. Show details`}
+          aria-label={`${data.title}: ${data.aName} ${directionArrow(data.direction)} ${data.bName}, ${data.tier}${data.owners ? `, ${data.owners}` : ''}, ${HEALTH_LABEL[data.health]}. Show details`}
           data-testid={`edge-label-${id}`}
         >
           <span className="sync-label__head">
             <span className="sync-label__arrow" aria-hidden="true">
               {directionArrow(data.direction)}
             </span>
-            <span className="sync-label__title">{data.title}</span>
+            <span className="sync-label__title" title={data.title}>{data.title}</span>
             <span className={`tier-badge tier-badge--${data.tier}`}>{data.tier}</span>
             {data.issueCount > 0 && (
               <span className="issue-badge" title="This sync has problems to fix: open its settings">
@@ -49,6 +52,11 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
               </span>
             )}
           </span>
+          {data.owners && (
+            <span className="sync-label__owners" data-testid={`edge-owners-${id}`} title="Which system is the truth for how many of the mapped fields">
+              {data.owners}
+            </span>
+          )}
           <span className="sync-label__stats">
             {data.lags.map((lag) => (
               <span key={lag.direction} className="sync-label__lag" title={`Lag p50, ${lag.direction === 'a-to-b' ? `${data.aName} to ${data.bName}` : `${data.bName} to ${data.aName}`}`}>

@@ -1,4 +1,4 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useConnection, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { CaptureHealth, SystemFlowNode } from './flow-graph.js';
 
@@ -20,10 +20,15 @@ const SIDES = [
 
 const MAX_ENTITIES = 4;
 
-function SystemNodeViewImpl({ data, selected }: NodeProps<SystemFlowNode>) {
+function SystemNodeViewImpl({ id, data, selected }: NodeProps<SystemFlowNode>) {
   const extra = data.entities.length - MAX_ENTITIES;
+  // Only a change of this boolean re-renders the node, not every pointer move of a drag.
+  const dropTarget = useConnection((c) => c.inProgress && c.fromNode.id !== id);
   return (
-    <div className={`system-node system-node--${data.capture}${selected ? ' system-node--selected' : ''}${data.issueCount ? ' system-node--invalid' : ''}`} data-testid="system-node">
+    <div className={`system-node system-node--${data.capture}${selected ? ' system-node--selected' : ''}${data.issueCount ? ' system-node--invalid' : ''}${dropTarget ? ' system-node--drop-target' : ''}`} data-testid="system-node">
+      {/* The whole node is a drop target while an edge is being drawn (letting go anywhere on it connects);
+          it takes no pointer events otherwise, so clicks and drags reach the node. */}
+      <Handle id="in-body" type="target" position={Position.Left} isConnectableStart={false} className="system-node__body-target" />
       {/* Targets first so the source handles, which start a new edge, sit on top. */}
       {SIDES.map(([side, position]) => (
         <Handle key={`in-${side}`} id={`in-${side}`} type="target" position={position} isConnectableStart={false} className="system-node__handle system-node__handle--in" />

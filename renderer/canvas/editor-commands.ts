@@ -48,7 +48,7 @@ export function runCommand(command: EditorCommand, ctx: CommandContext): void {
   }
 }
 
-/** Downloads the draft as `<id>.flow.json` (the browser's save dialog, or Downloads). */
+/** Downloads the draft as `<name>.flow.json` (the browser's save dialog, or Downloads). */
 export function exportFlow(store: AppStore): void {
   const flow = store.getState().flow;
   if (!flow) return;
@@ -56,7 +56,7 @@ export function exportFlow(store: AppStore): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = flowFileName(flow.id);
+  a.download = flowFileName(flow);
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -1,7 +1,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { DirectionKey, EdgeHealth, FlowStatus, SyncStatus, UnreachableStatus } from '../../shared/api/contract.js';
 import type { Direction, FlowDocument, SystemNode } from '../../shared/flow/schema.js';
-import { directionsOf, syncTitle, tierLabel } from '../format/sync-labels.js';
+import { directionsOf, ownersSummary, syncTitle, tierLabel } from '../format/sync-labels.js';
 import { clockTime } from '../../shared/unreachable.js';
 
 export type CaptureHealth = 'capturing' | 'starting' | 'stopped' | 'error' | 'unreachable' | 'unknown';
@@ -35,6 +35,8 @@ export type SyncEdgeData = {
   /** Perpendicular offset in px so parallel edges between the same two systems do not overlap. */
   offset: number;
   issueCount: number;
+  /** Who owns the mapped fields, e.g. "CRM owns 5 · Billing owns 1"; empty before any field is mapped. */
+  owners: string;
 };
 
 export type SystemFlowNode = Node<SystemNodeData, 'system'>;
@@ -158,6 +160,7 @@ export function buildFlowGraph(
         unreachable: health === 'unreachable' ? (syncStatus?.unreachable ?? []) : [],
         offset,
         issueCount: options.issueCounts?.syncs[sync.id] ?? 0,
+        owners: ownersSummary(sync.fields, a?.name ?? sync.a.system, b?.name ?? sync.b.system),
       },
     };
   });

@@ -13,6 +13,11 @@ export interface ConfigField {
   options: string[];
   defaultValue: unknown;
   description: string | null;
+  /** The allowed range of a number (from the schema's minimum/maximum), checked as the user types. */
+  minimum: number | null;
+  maximum: number | null;
+  /** "file-path": a path on the runtime's machine, edited with a file picker. */
+  format: string | null;
 }
 
 type JsonSchema = {
@@ -24,6 +29,12 @@ type JsonSchema = {
   items?: JsonSchema;
   default?: unknown;
   description?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  format?: string;
+  title?: string;
 };
 
 /** "pollIntervalMs" → "Poll interval (ms)", "sslRootCertPath" → "SSL root cert path". */
@@ -49,17 +60,46 @@ function kindOf(schema: JsonSchema): { kind: ConfigFieldKind; options: string[] 
   return { kind: 'json', options: [] };
 }
 
+/** An object of plain settings with known names (a definition's `vars`, a webhook listener): one input each, not JSON. */
+function isScalarGroup(p: JsonSchema): boolean {
+  const props = Object.values(p.properties ?? {}).filter((x) => x.const === undefined);
+  return p.type === 'object' && props.length > 0 && props.every((x) => ['text', 'integer', 'number', 'boolean', 'enum'].includes(kindOf(x).kind));
+}
+
+/** "vars" holds the named settings of a definition (Shop, Subdomain): their own names are the labels. */
+const UNPREFIXED_GROUPS = new Set(['vars']);
+
 export function configFields(jsonSchema: unknown): ConfigField[] {
   const schema = (jsonSchema ?? {}) as JsonSchema;
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {})
-    .filter(([, p]) => p.const === undefined)
-    .map(([name, p]) => {
-      const { kind, options } = kindOf(p);
-      return { name, label: humanize(name), kind, options, required: required.has(name), defaultValue: p.default, description: p.description ?? null };
-    })
-    // Required settings first: they are what a newcomer must fill in.
-    .sort((x, y) => Number(y.required) - Number(x.required));
+  const field = (name: string, p: JsonSchema, isRequired: boolean): ConfigField => {
+    const { kind, options } = kindOf(p);
+    const [group, sub] = name.split('.', 2) as [string, string | undefined];
+    const label = p.title ?? (sub === undefined ? humanize(group) : UNPREFIXED_GROUPS.has(group) ? humanize(sub) : `${humanize(group)}: ${humanize(sub).toLowerCase()}`);
+    return { name, label, kind, options, required: isRequired, defaultValue: p.default, description: p.description ?? null, minimum: p.minimum ?? p.exclusiveMinimum ?? null, maximum: p.maximum ?? p.exclusiveMaximum ?? null, format: p.format ?? null };
+  };
+  return (
+    Object.entries(schema.properties ?? {})
+      .filter(([, p]) => p.const === undefined)
+      .flatMap(([name, p]) => {
+        if (!isScalarGroup(p)) return [field(name, p, required.has(name))];
+        const inner = new Set(p.required ?? []);
+        // Inside an optional group, nothing is required on its own: the group's defaults apply.
+        return Object.entries(p.properties!)
+          .filter(([, q]) => q.const === undefined)
+          .map(([sub, q]) => field(`${name}.${sub}`, q, inner.has(sub) && q.default === undefined));
+      })
+      // Required settings first: they are what a newcomer must fill in.
+      .sort((x, y) => Number(y.required) - Number(x.required))
+  );
+}
+
+/** A setting's stored value; a dotted name ("vars.shop") reads inside an object. */
+export function configValue(config: Record<string, unknown>, name: string): unknown {
+  const [head, sub] = name.split('.', 2) as [string, string | undefined];
+  if (sub === undefined) return config[head];
+  const group = config[head];
+  return group && typeof group === 'object' ? (group as Record<string, unknown>)[sub] : undefined;
 }
 
 /** The text an input shows for a stored value. */
@@ -82,6 +122,7 @@ export function parseFieldText(field: ConfigField, text: string): ParsedField {
       const n = Number(t);
       if (!Number.isFinite(n)) return { ok: false, message: `${field.label} must be a number` };
       if (field.kind === 'integer' && !Number.isInteger(n)) return { ok: false, message: `${field.label} must be a whole number` };
+      if ((field.minimum !== null && n < field.minimum) || (field.maximum !== null && n > field.maximum)) return { ok: false, message: `${field.label} must be ${rangeText(field)}` };
       return { ok: true, value: n };
     }
     case 'boolean':
@@ -105,8 +146,23 @@ export function parseFieldText(field: ConfigField, text: string): ParsedField {
   }
 }
 
-/** Sets or removes one key of a config object. */
+/** The allowed range in words: "between 10 and 60,000", "at least 1", "at most 64"; empty without one. */
+export function rangeText(field: Pick<ConfigField, 'minimum' | 'maximum'>): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (field.minimum !== null && field.maximum !== null) return `between ${n(field.minimum)} and ${n(field.maximum)}`;
+  if (field.minimum !== null) return `at least ${n(field.minimum)}`;
+  if (field.maximum !== null) return `at most ${n(field.maximum)}`;
+  return '';
+}
+
+/** Sets or removes one key of a config object; a dotted name ("vars.shop") inside an object, dropped once empty. */
 export function withConfigValue(config: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> {
+  const [head, sub] = name.split('.', 2) as [string, string | undefined];
+  if (sub !== undefined) {
+    const current = config[head];
+    const group = withConfigValue(current && typeof current === 'object' ? (current as Record<string, unknown>) : {}, sub, value);
+    return withConfigValue(config, head, Object.keys(group).length > 0 ? group : undefined);
+  }
   const next = { ...config };
   if (value === undefined) delete next[name];
   else next[name] = value;

@@ -31,3 +31,11 @@ export function issueTargets(flow: Pick<FlowDocument, 'systems' | 'syncs'>, issu
 export function issuesAt(issues: ValidationIssue[] | undefined, prefix: string): ValidationIssue[] {
   return (issues ?? []).filter((i) => i.path === prefix || i.path.startsWith(`${prefix}.`) || i.path.startsWith(`${prefix}[`));
 }
+
+/** The same targets without the problems of the given syncs (drawn, not yet edited: see untouchedSyncIds). */
+export function withoutSyncs(targets: IssueTargets, hidden: readonly string[]): IssueTargets {
+  if (hidden.length === 0) return targets;
+  const syncs = { ...targets.syncs };
+  for (const id of hidden) delete syncs[id];
+  return { ...targets, syncs };
+}

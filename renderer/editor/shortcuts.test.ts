@@ -23,6 +23,9 @@ describe('keyboard shortcuts', () => {
   });
 
   it('names exported files *.flow.json', () => {
-    expect(flowFileName('demo')).toBe('demo.flow.json');
+    expect(flowFileName({ id: 'demo', name: 'Demo: CRM ↔ Billing' })).toBe('demo-crm-billing.flow.json');
+    // A renamed flow keeps its id but exports under its new name.
+    expect(flowFileName({ id: 'untitled-flow', name: 'Crème brûlée — orders' })).toBe('creme-brulee-orders.flow.json');
+    expect(flowFileName({ id: 'untitled-flow', name: '↔ ↔' })).toBe('untitled-flow.flow.json');
   });
 });

@@ -43,7 +43,18 @@ export const SHORTCUT_LABEL: Record<EditorCommand, string> = {
   'new-flow': '',
 };
 
-/** The file name an exported flow gets: its id, with the `.flow.json` suffix the app opens. */
-export function flowFileName(flowId: string): string {
-  return `${flowId}.flow.json`;
+/**
+ * The file name an exported flow gets: its current name made file-safe (a renamed flow exports under
+ * the new name; its id never changes), with the `.flow.json` suffix the app opens; the id when the
+ * name has no letters or digits.
+ */
+export function flowFileName(flow: { id: string; name: string }): string {
+  const stem = flow.name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
+  return `${stem || flow.id}.flow.json`;
 }

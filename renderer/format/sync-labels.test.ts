@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { directionArrow, directionsOf, syncTitle, tierDetail, tierLabel } from './sync-labels.js';
+import { directionArrow, directionsOf, ownersSummary, syncTitle, tierDetail, tierLabel } from './sync-labels.js';
 
 describe('sync labels', () => {
   it('draws the arrow from the direction', () => {
@@ -26,5 +26,14 @@ describe('sync labels', () => {
     expect(syncTitle({ ...base, name: 'Contacts' })).toBe('Contacts');
     expect(syncTitle({ ...base, name: '  ' })).toBe('contacts ↔ customers');
     expect(syncTitle(base)).toBe('contacts ↔ customers');
+  });
+});
+
+describe('ownersSummary', () => {
+  it('counts the owners of the mapped fields in words, shared last', () => {
+    const fields = [{ owner: 'a' }, { owner: 'b' }, { owner: 'a' }, { owner: 'shared' }, { owner: 'a' }] as const;
+    expect(ownersSummary(fields, 'CRM', 'Billing')).toBe('CRM owns 3 · Billing owns 1 · 1 shared');
+    expect(ownersSummary([{ owner: 'b' }], 'CRM', 'Billing')).toBe('Billing owns 1');
+    expect(ownersSummary([], 'CRM', 'Billing')).toBe('');
   });
 });

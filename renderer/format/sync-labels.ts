@@ -54,3 +54,16 @@ export function syncTitle(sync: Pick<SyncEdge, 'name' | 'a' | 'b' | 'direction'>
   if (!sync.a.entity || !sync.b.entity) return 'New sync';
   return `${sync.a.entity} ${directionArrow(sync.direction)} ${sync.b.entity}`;
 }
+
+/**
+ * Who owns the mapped fields, in words for the edge label: "CRM owns 5 · Billing owns 1 · 2 shared".
+ * Empty when no field is mapped yet.
+ */
+export function ownersSummary(fields: readonly { owner: 'a' | 'b' | 'shared' }[], aName: string, bName: string): string {
+  const count = (o: 'a' | 'b' | 'shared') => fields.filter((f) => f.owner === o).length;
+  const parts: string[] = [];
+  if (count('a') > 0) parts.push(`${aName} owns ${count('a')}`);
+  if (count('b') > 0) parts.push(`${bName} owns ${count('b')}`);
+  if (count('shared') > 0) parts.push(`${count('shared')} shared`);
+  return parts.join(' · ');
+}

@@ -1,6 +1,9 @@
 import { useEffect, useId, useState } from 'react';
 import type { ValidationIssue } from '../../shared/flow/validate.js';
-import { fieldText, parseFieldText, type ConfigField } from '../editor/config-form.js';
+import type { ApiOutputs, PreloadApi } from '../../shared/api/contract.js';
+import { fieldText, parseFieldText, rangeText, type ConfigField } from '../editor/config-form.js';
+import { useApp } from '../state/store-context.js';
+import { FilePickerDialog } from './FilePickerDialog.js';
 import { IssueList } from './IssueList.js';
 
 /** One generated settings control; keeps the typed text until it parses, then stores the value. */
@@ -48,6 +51,8 @@ export function ConfigInput({ field, value, issues, onChange }: { field: ConfigF
     );
   } else if (field.kind === 'json') {
     control = <textarea id={id} className="input input--code" rows={4} value={text} onChange={(e) => commit(e.target.value)} aria-invalid={invalid} aria-describedby={describedBy} spellCheck={false} placeholder={field.defaultValue !== undefined ? JSON.stringify(field.defaultValue) : undefined} />;
+  } else if (field.format === 'file-path') {
+    control = <FilePathControl id={id} field={field} text={text} invalid={invalid} describedBy={describedBy} placeholder={placeholder} onText={commit} />;
   } else {
     control = (
       <input
@@ -78,7 +83,73 @@ export function ConfigInput({ field, value, issues, onChange }: { field: ConfigF
         {error && <p className="issue-list__item">{error}</p>}
         <IssueList issues={issues} />
         {field.description && <p className="form-row__hint">{field.description}</p>}
+        {(field.kind === 'integer' || field.kind === 'number') && rangeText(field) && <p className="form-row__hint">Allowed: {rangeText(field)}.</p>}
       </div>
     </div>
+  );
+}
+
+/** A path on the runtime's machine: typed, or chosen with a file picker; says which file it means. */
+function FilePathControl({ id, field, text, invalid, describedBy, placeholder, onText }: { id: string; field: ConfigField; text: string; invalid: boolean; describedBy: string; placeholder: string | undefined; onText(text: string): void }) {
+  const resolveFilePath = useApp((s) => s.resolveFilePath);
+  const [picking, setPicking] = useState(false);
+  const [resolved, setResolved] = useState<ApiOutputs['files.resolve'] | null>(null);
+
+  useEffect(() => {
+    if (!text.trim()) {
+      setResolved(null);
+      return;
+    }
+    let current = true;
+    // Asked after a pause in typing: one call per path, not per keystroke.
+    const timer = setTimeout(() => void resolveFilePath(text).then((r) => current && setResolved(r)), 250);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [text, resolveFilePath]);
+
+  const title = `Choose the file for “${field.label}”`;
+  const browse = async () => {
+    // The desktop app has the system's own dialog; a browser gets the runtime's folder listing.
+    const bridge = (window as Window & { synccanvas?: Partial<Pick<PreloadApi, 'pickFile'>> }).synccanvas;
+    if (!bridge?.pickFile) {
+      setPicking(true);
+      return;
+    }
+    const picked = await bridge.pickFile({ title, ...(resolved ? { defaultPath: resolved.path } : {}) });
+    if (picked) onText(picked);
+  };
+
+  return (
+    <>
+      <div className="secret-row">
+        <input id={id} className="input" type="text" value={text} onChange={(e) => onText(e.target.value)} placeholder={placeholder} aria-invalid={invalid} aria-describedby={`${describedBy} ${id}-resolved`} aria-required={field.required} spellCheck={false} />
+        <button type="button" className="button button--secondary" onClick={() => void browse()}>
+          Browse…
+        </button>
+      </div>
+      <p id={`${id}-resolved`} className="form-row__hint file-path__resolved" data-testid="resolved-path">
+        {resolved ? (
+          <>
+            {resolved.exists ? 'File: ' : 'No file yet at '}
+            <code>{resolved.path}</code>
+          </>
+        ) : (
+          'A relative path (e.g. crm.db) is looked up in the workspace’s data folder; ~ is your home folder.'
+        )}
+      </p>
+      {picking && (
+        <FilePickerDialog
+          title={title}
+          start={resolved?.path ?? ''}
+          onClose={() => setPicking(false)}
+          onPick={(path) => {
+            setPicking(false);
+            onText(path);
+          }}
+        />
+      )}
+    </>
   );
 }

@@ -25,73 +25,78 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
   if (sync.fields.length === 0) return <p className="form-row__hint">No fields mapped yet. Choose both entities, then auto-map or add fields.</p>;
 
   return (
-    <table className="mapping-table" data-testid="mapping-table">
-      <thead>
-        <tr>
-          <th scope="col">{aName}</th>
-          <th scope="col">Owner</th>
-          <th scope="col">{bName}</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
+    <>
+      <p className="mapping-owner-help" data-testid="owner-help">
+        <strong>Owner</strong> is the system whose value is the truth for a field: its changes are copied to the other side, and an edit made on the other side is
+        reported (or undone, see below). A <strong>shared</strong> field takes changes from both sides; when both change it, the conflict rule below decides.
+      </p>
+      <table className="mapping-table" data-testid="mapping-table">
+        <thead>
+          <tr>
+            <th scope="col">{aName}</th>
+            <th scope="col">{bName}</th>
+          </tr>
+        </thead>
         {sync.fields.map((f, i) => {
           const rowIssues = issuesAt(issues, `fields[${i}]`);
           const transforms = [...f.toB.map((t) => `→ ${transformSummary(t)}`), ...f.toA.map((t) => `← ${transformSummary(t)}`)];
-          return [
-            <tr key={`row-${i}`} className={rowIssues.length ? 'mapping-table__row--invalid' : undefined} data-testid={`mapping-row-${i}`}>
-              <td>
-                <FieldPicker hideLabel label={`${aName} field, row ${i + 1}`} value={f.a} options={fieldsA.map((x) => x.name)} issues={[]} onChange={(a) => set(i, { a })} />
-              </td>
-              <td>
-                <button
-                  type="button"
-                  className={`owner-toggle owner-toggle--${f.owner}`}
-                  onClick={() => set(i, { owner: nextOwner(f.owner, sync.direction) })}
-                  aria-label={`Owner of ${f.a || 'this field'}: ${ownerName(f.owner)}. Change owner`}
-                  title="Which system is the truth for this field (click to change)"
-                  data-testid={`owner-${i}`}
-                >
-                  {f.owner === 'a' ? `${aName} →` : f.owner === 'b' ? `← ${bName}` : '↔ Shared'}
-                </button>
-              </td>
-              <td>
-                <FieldPicker hideLabel label={`${bName} field, row ${i + 1}`} value={f.b} options={fieldsB.map((x) => x.name)} issues={[]} onChange={(b) => set(i, { b })} />
-              </td>
-              <td className="mapping-table__actions">
-                <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
-                  ƒ{f.toA.length + f.toB.length > 0 ? <sup>{f.toA.length + f.toB.length}</sup> : null}
-                </button>
-                <button type="button" className="tool-button tool-button--small" aria-label={`Remove mapping ${f.a || `row ${i + 1}`}`} onClick={() => onChange(sync.fields.filter((_, j) => j !== i))}>
-                  ×
-                </button>
-              </td>
-            </tr>,
-            rowIssues.length > 0 && (
-              <tr key={`issues-${i}`}>
-                <td colSpan={4}>
-                  <IssueList issues={rowIssues} />
+          return (
+            // One body per mapping: its two fields on one line, owner and actions on the next, so no name is cut short.
+            <tbody key={i} className={`mapping-table__mapping${rowIssues.length ? ' mapping-table__row--invalid' : ''}`} data-testid={`mapping-row-${i}`}>
+              <tr>
+                <td>
+                  <FieldPicker hideLabel label={`${aName} field, row ${i + 1}`} value={f.a} options={fieldsA.map((x) => x.name)} issues={[]} onChange={(a) => set(i, { a })} />
+                </td>
+                <td>
+                  <FieldPicker hideLabel label={`${bName} field, row ${i + 1}`} value={f.b} options={fieldsB.map((x) => x.name)} issues={[]} onChange={(b) => set(i, { b })} />
                 </td>
               </tr>
-            ),
-            open === i && (
-              <tr key={`drawer-${i}`} className="mapping-table__drawer">
-                <td colSpan={4}>
-                  {sync.direction !== 'b-to-a' && <TransformList title={`${aName} → ${bName}`} transforms={f.toB} onChange={(toB, g) => set(i, { toB }, g)} />}
-                  {sync.direction !== 'a-to-b' && <TransformList title={`${bName} → ${aName}`} transforms={f.toA} onChange={(toA, g) => set(i, { toA }, g)} />}
-                  <label className="checkbox-row">
-                    <input type="checkbox" className="checkbox" checked={f.required} onChange={(e) => set(i, { required: e.target.checked })} />
-                    Required (a record without it goes to the dead-letter queue)
-                  </label>
+              <tr>
+                <td colSpan={2}>
+                  <div className="mapping-table__owner-line">
+                    <button
+                      type="button"
+                      className={`owner-toggle owner-toggle--${f.owner}`}
+                      onClick={() => set(i, { owner: nextOwner(f.owner, sync.direction) })}
+                      aria-label={`Owner of ${f.a || 'this field'}: ${ownerName(f.owner)}. Change owner`}
+                      title="Click to change which system owns this field"
+                      data-testid={`owner-${i}`}
+                    >
+                      {f.owner === 'a' ? `${aName} owns it →` : f.owner === 'b' ? `← ${bName} owns it` : '↔ Shared by both'}
+                    </button>
+                    <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
+                      ƒ{f.toA.length + f.toB.length > 0 ? <sup>{f.toA.length + f.toB.length}</sup> : null}
+                    </button>
+                    <button type="button" className="tool-button tool-button--small" aria-label={`Remove mapping ${f.a || `row ${i + 1}`}`} onClick={() => onChange(sync.fields.filter((_, j) => j !== i))}>
+                      ×
+                    </button>
+                  </div>
                 </td>
               </tr>
-            ),
-          ];
+              {rowIssues.length > 0 && (
+                <tr>
+                  <td colSpan={2}>
+                    <IssueList issues={rowIssues} />
+                  </td>
+                </tr>
+              )}
+              {open === i && (
+                <tr className="mapping-table__drawer">
+                  <td colSpan={2}>
+                    {sync.direction !== 'b-to-a' && <TransformList title={`${aName} → ${bName}`} transforms={f.toB} onChange={(toB, g) => set(i, { toB }, g)} />}
+                    {sync.direction !== 'a-to-b' && <TransformList title={`${bName} → ${aName}`} transforms={f.toA} onChange={(toA, g) => set(i, { toA }, g)} />}
+                    <label className="checkbox-row">
+                      <input type="checkbox" className="checkbox" checked={f.required} onChange={(e) => set(i, { required: e.target.checked })} />
+                      Required (a record without it goes to the dead-letter queue)
+                    </label>
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          );
         })}
-      </tbody>
-    </table>
+      </table>
+    </>
   );
 }
 

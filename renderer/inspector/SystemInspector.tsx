@@ -1,11 +1,12 @@
 import { useId, useMemo, useState } from 'react';
 import type { ConnectorKindInfo } from '../../shared/api/contract.js';
 import type { SystemNode } from '../../shared/flow/schema.js';
-import { configFields, withConfigValue } from '../editor/config-form.js';
+import { configFields, configValue, withConfigValue, type ConfigField } from '../editor/config-form.js';
 import { issuesAt } from '../editor/issue-targets.js';
 import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
 import { ConfigInput } from './ConfigInput.js';
+import { RestBuilder, restSecretFor } from './RestBuilder.js';
 import { IssueList } from './IssueList.js';
 
 export function SystemInspector({ system }: { system: SystemNode }) {
@@ -20,6 +21,25 @@ export function SystemInspector({ system }: { system: SystemNode }) {
   const connector = connectors.find((c) => c.kind === system.kind);
   const fields = useMemo(() => configFields(connector?.configJsonSchema), [connector]);
   const nameId = useId();
+  // Any REST API: the step-by-step builder writes auth and entities; their JSON is the advanced view.
+  const rest = system.kind === 'rest';
+  const builderOwned = (f: ConfigField) => rest && (f.name === 'auth' || f.name === 'entities');
+  const required = fields.filter((f) => f.required && !builderOwned(f));
+  const advanced = fields.filter((f) => !f.required || builderOwned(f));
+  const restSecret = rest ? restSecretFor(system.config.auth) : null;
+  const secretIsAdvanced = (f: { name: string; advanced?: boolean }) => (rest ? f.name !== restSecret : Boolean(f.advanced));
+  const mainSecrets = connector?.secretFields.filter((f) => !secretIsAdvanced(f)) ?? [];
+  const advancedSecrets = connector?.secretFields.filter(secretIsAdvanced) ?? [];
+  const advancedIssues = advanced.some((f) => issuesAt(issues, `config.${f.name.split('.')[0]}`).length > 0);
+  const input = (field: ConfigField) => (
+    <ConfigInput
+      key={`${system.id}:${field.name}`}
+      field={field}
+      value={configValue(system.config, field.name)}
+      issues={issuesAt(issues, `config.${field.name}`)}
+      onChange={(value) => updateSystem(system.id, { config: withConfigValue(system.config, field.name, value) }, `config.${field.name}`)}
+    />
+  );
 
   return (
     <div className="inspector" data-testid="system-inspector">
@@ -44,16 +64,17 @@ export function SystemInspector({ system }: { system: SystemNode }) {
 
       <fieldset className="form-section">
         <legend>Connection</legend>
-        {fields.map((field) => (
-          <ConfigInput
-            key={`${system.id}:${field.name}`}
-            field={field}
-            value={system.config[field.name]}
-            issues={issuesAt(issues, `config.${field.name}`)}
-            onChange={(value) => updateSystem(system.id, { config: withConfigValue(system.config, field.name, value) }, `config.${field.name}`)}
-          />
-        ))}
-        {connector && connector.secretFields.length > 0 && <SecretFields system={system} connector={connector} />}
+        {required.map(input)}
+        {(mainSecrets.length > 0 || (rest && connector)) && <SecretFields system={system} fields={mainSecrets} showKeychainNote />}
+        {rest && <RestBuilder system={system} />}
+        {(advanced.length > 0 || advancedSecrets.length > 0) && (
+          // Settings with a working default wait behind a toggle: a newcomer fills in what is asked and tests.
+          <details className="advanced-settings" open={advancedIssues || undefined} data-testid="advanced-settings">
+            <summary>Advanced settings</summary>
+            {advanced.map(input)}
+            {advancedSecrets.length > 0 && <SecretFields system={system} fields={advancedSecrets} showKeychainNote={false} />}
+          </details>
+        )}
         <div className="form-actions">
           <button type="button" className="button button--secondary" onClick={() => void testSystem(system.id)} disabled={test?.state === 'running'}>
             {test?.state === 'running' ? 'Testing…' : 'Test connection'}
@@ -61,7 +82,9 @@ export function SystemInspector({ system }: { system: SystemNode }) {
         </div>
         {test?.state === 'done' && (
           <div className={`test-result test-result--${test.result.ok ? 'ok' : 'failed'}`} role="status" data-testid="test-result">
-            <strong>{test.result.ok ? 'Connected.' : 'Connection failed.'}</strong> {test.result.message}
+            <strong>{test.result.ok ? 'Connected.' : 'Connection failed.'}</strong>{' '}
+            {/* The failing check below already says it: the same sentence twice read as two problems. */}
+            {test.result.checks.some((c) => c.message === test.result.message) ? null : test.result.message}
             {test.result.checks.length > 0 && (
               <ul className="test-result__checks">
                 {test.result.checks.map((c) => (
@@ -104,7 +127,7 @@ export function SystemInspector({ system }: { system: SystemNode }) {
 }
 
 /** Write-only secret inputs: the value goes to the OS keychain and is never read back. */
-function SecretFields({ system, connector }: { system: SystemNode; connector: ConnectorKindInfo }) {
+function SecretFields({ system, fields, showKeychainNote }: { system: SystemNode; fields: ConnectorKindInfo['secretFields']; showKeychainNote: boolean }) {
   const setSecret = useApp((s) => s.setSecret);
   const secretStatus = useApp((s) => s.secretStatus);
   const keychain = useApp((s) => s.workspace?.keychain ?? null);
@@ -112,7 +135,7 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
   const message = secretStatus?.message ?? keychain?.message ?? '';
   return (
     <div className="secret-fields" data-testid="secret-fields">
-      {!available && (
+      {!available && showKeychainNote && (
         <p className="keychain-note" role="status" data-testid="keychain-unavailable">
           <strong>Keychain unavailable:</strong> passwords cannot be saved on this computer right now.
           <details className="alert__details">
@@ -121,7 +144,7 @@ function SecretFields({ system, connector }: { system: SystemNode; connector: Co
           </details>
         </p>
       )}
-      {connector.secretFields.map((f) => (
+      {fields.map((f) => (
         <SecretInput
           key={f.name}
           label={f.label}

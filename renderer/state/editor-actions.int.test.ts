@@ -89,6 +89,31 @@ describe('editor actions', () => {
     expect(reopened.getState().flow).toEqual(flow);
   });
 
+  it('a drawn sync gets the only table of each side, and shows its problems once edited or saved by hand', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    s().newFlow('Preselect');
+    const crm = s().addSystem('sqlite', { x: 0, y: 0 });
+    const billing = s().addSystem('sqlite', { x: 500, y: 0 });
+    s().updateSystem(crm, { name: 'CRM', config: { path: 'crm.db' } });
+    s().updateSystem(billing, { name: 'Billing', config: { path: 'billing.db' } });
+    const syncId = s().connect(crm, billing)!;
+    expect(s().untouchedSyncIds).toEqual([syncId]);
+    await expect.poll(() => s().flow!.syncs[0]!.a.entity).toBe('contacts');
+    expect(s().flow!.syncs[0]!.b.entity).toBe('customers');
+    // The preselection is not the user's edit: the sync's problems stay hidden until then.
+    expect(s().untouchedSyncIds).toEqual([syncId]);
+    s().updateSync(syncId, { direction: 'both' });
+    expect(s().untouchedSyncIds).toEqual([]);
+
+    const other = s().connect(billing, crm)!;
+    expect(s().untouchedSyncIds).toEqual([other]);
+    expect(await s().save({ auto: true })).toBe(false);
+    expect(s().untouchedSyncIds).toEqual([other]);
+    expect(await s().save()).toBe(false);
+    expect(s().untouchedSyncIds).toEqual([]);
+  });
+
   it('stores a secret write-only and records only its keychain name', async () => {
     const store = await readyStore();
     const s = () => store.getState();
@@ -119,5 +144,36 @@ describe('editor actions', () => {
     stop();
     const { flow } = await api.call('flows.get', { flowId: s().selectedFlowId! });
     expect(flow.systems[0]!.position).toEqual({ x: 100, y: 100 });
+  });
+
+  it('a flow file with the id of a workspace flow opens only when the user chooses replace or copy', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    const { flow: original } = await api.call('flows.get', { flowId: 'demo' });
+    const edited = { ...original, name: 'Edited elsewhere', systems: original.systems.map((x) => ({ ...x, position: { x: x.position.x + 40, y: 7 } })) };
+    const before = s().flow;
+    const stop = startAutosave(store, 10);
+    expect(s().openFlowText(JSON.stringify(edited), 'demo.flow.json')).toBe(true);
+    // Nothing opened, nothing saved: the question is asked first.
+    expect(s().pendingImport).toMatchObject({ fileName: 'demo.flow.json', existingName: original.name });
+    expect(s().flow).toBe(before);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await api.call('flows.get', { flowId: 'demo' })).flow).toEqual(original);
+
+    s().resolveImport('copy');
+    expect(s().pendingImport).toBeNull();
+    expect(s().flow).toMatchObject({ id: 'edited-elsewhere-copy', name: 'Edited elsewhere (copy)' });
+    await expect.poll(() => isDirty(s()), { timeout: 5000 }).toBe(false);
+    expect((await api.call('flows.get', { flowId: 'demo' })).flow).toEqual(original);
+    expect((await api.call('flows.get', { flowId: 'edited-elsewhere-copy' })).flow.systems[0]!.position.y).toBe(7);
+
+    // Cancel leaves everything as it was; replace is a choice, and then it is saved over the flow.
+    s().openFlowText(JSON.stringify(edited), 'demo.flow.json');
+    s().resolveImport('cancel');
+    expect(s().flow!.id).toBe('edited-elsewhere-copy');
+    s().openFlowText(JSON.stringify(edited), 'demo.flow.json');
+    s().resolveImport('replace');
+    await expect.poll(async () => (await api.call('flows.get', { flowId: 'demo' })).flow.name, { timeout: 5000 }).toBe('Edited elsewhere');
+    stop();
   });
 });

@@ -31,10 +31,19 @@ export interface EditorState {
   /** Issues the runtime reported on the last save (the local check covers the schema). */
   saveIssues: ValidationIssue[];
   connectHint: string | null;
+  /**
+   * Syncs drawn but not edited yet: their problems (no entity, no fields…) are not shown until the user
+   * edits them or saves by hand, so a new edge does not open covered in red.
+   */
+  untouchedSyncIds: string[];
+  /** A flow file whose id is already in the workspace: opened only once the user chose replace or copy. */
+  pendingImport: { flow: FlowDocument; fileName: string; existingName: string } | null;
 
   newFlow(name?: string): void;
   renameFlow(name: string): void;
   openFlowText(text: string, fileName: string): boolean;
+  /** Answers the question a pending import asks: replace the workspace's flow, open it as a copy, or neither. */
+  resolveImport(choice: 'replace' | 'copy' | 'cancel'): void;
   addSystem(kind: string, position: { x: number; y: number }): string;
   moveSystems(positions: ReadonlyMap<string, { x: number; y: number }>): void;
   updateSystem(id: string, patch: Partial<Omit<SystemNode, 'id'>>, group?: string): void;
@@ -55,6 +64,12 @@ export interface EditorState {
   refreshSecretStatus(): Promise<void>;
   loadConnectors(): Promise<void>;
   clearConnectHint(): void;
+  /** One folder for the file picker (browser mode); rejects with the runtime's message. */
+  browseFiles(path?: string): Promise<ApiOutputs['files.browse']>;
+  /** The absolute file a typed path means, or null when the runtime cannot say. */
+  resolveFilePath(path: string): Promise<ApiOutputs['files.resolve'] | null>;
+  /** Any REST API's builder: one sample GET with the system's draft settings; rejects with what went wrong. */
+  restSample(systemId: string, path: string): Promise<ApiOutputs['connectors.restSample']>;
 }
 
 /** Only the part of the app state the editor actions read besides their own. */
@@ -81,6 +96,8 @@ export const initialEditorState = {
   saveState: { state: 'idle' },
   saveIssues: [],
   connectHint: null,
+  untouchedSyncIds: [],
+  pendingImport: null,
 } satisfies Partial<EditorState>;
 
 // Documents are immutable, so each one is serialised at most once however often selectors ask.
@@ -114,7 +131,7 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
   const draft = (): FlowDocument | null => get().history?.present ?? null;
   const replaceDraft = (flow: FlowDocument, savedJson: string | null) => {
     const history = startHistory(flow);
-    set_({ history, flow, savedJson, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [] });
+    set_({ history, flow, savedJson, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [], untouchedSyncIds: [] });
   };
   const systemOf = (id: string) => draft()?.systems.find((s) => s.id === id) ?? null;
 
@@ -136,10 +153,28 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
         set_({ actionError: `Could not open ${fileName}: ${parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` });
         return false;
       }
-      const existing = get().flows.some((f) => f.id === parsed.flow.id);
+      const existing = get().flows.find((f) => f.id === parsed.flow.id);
+      if (existing) {
+        // Autosave would write over the workspace's flow without a click: ask first.
+        set_({ pendingImport: { flow: parsed.flow, fileName, existingName: existing.name }, actionError: null });
+        return true;
+      }
       replaceDraft(parsed.flow, null);
-      set_({ actionError: existing ? `Opened ${fileName}. A flow with the id "${parsed.flow.id}" is in the workspace: saving replaces it.` : null });
+      set_({ actionError: null });
       return true;
+    },
+
+    resolveImport(choice) {
+      const pending = get().pendingImport;
+      set_({ pendingImport: null });
+      if (!pending || choice === 'cancel') return;
+      if (choice === 'replace') {
+        replaceDraft(pending.flow, null);
+        return;
+      }
+      const flows = get().flows;
+      const name = edits.uniqueName(`${pending.flow.name} (copy)`, flows.map((f) => f.name));
+      replaceDraft({ ...pending.flow, id: edits.uniqueId(name, flows.map((f) => f.id)), name }, null);
     },
 
     addSystem(kind, position) {
@@ -172,17 +207,31 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       }
       const { flow: next, id } = edits.addSync(flow, source!, target!);
       commit(next);
-      set_({ selectedSyncId: id, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', connectHint: null });
-      for (const systemId of [source!, target!]) {
+      set_({ selectedSyncId: id, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', connectHint: null, untouchedSyncIds: [...get().untouchedSyncIds, id] });
+      const discovering = [source!, target!].map(async (systemId) => {
         const configured = Object.keys(systemOf(systemId)?.config ?? {}).length > 0;
-        if (configured && !get().entities[systemId]) void get().discover(systemId);
-      }
+        if (configured && !get().entities[systemId]) await get().discover(systemId);
+      });
+      // A system with a single table or object leaves nothing to choose: pick it for the user.
+      void Promise.all(discovering).then(() => {
+        const sync = draft()?.syncs.find((x) => x.id === id);
+        if (!sync) return;
+        const only = (systemId: string) => {
+          const e = get().entities[systemId];
+          return e?.state === 'ok' && e.result.entities.length === 1 ? e.result.entities[0]!.name : null;
+        };
+        const a = sync.a.entity || only(sync.a.system) || '';
+        const b = sync.b.entity || only(sync.b.system) || '';
+        if (a !== sync.a.entity || b !== sync.b.entity) commit(edits.updateSync(draft()!, id, { a: { ...sync.a, entity: a }, b: { ...sync.b, entity: b } }));
+      });
       return id;
     },
 
     updateSync(id, patch, group) {
       const flow = draft();
-      if (flow) commit(edits.updateSync(flow, id, patch), group ? `sync:${id}:${group}` : undefined);
+      if (!flow) return;
+      commit(edits.updateSync(flow, id, patch), group ? `sync:${id}:${group}` : undefined);
+      if (get().untouchedSyncIds.includes(id)) set_({ untouchedSyncIds: get().untouchedSyncIds.filter((x) => x !== id) });
     },
 
     removeElements(ids) {
@@ -251,6 +300,8 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
     async save(options = {}) {
       const flow = draft();
       if (!flow) return false;
+      // Saving by hand is when every problem must show, including those of syncs not edited yet.
+      if (!options.auto && get().untouchedSyncIds.length > 0) set_({ untouchedSyncIds: [] });
       const local = parseFlowDocument(flow);
       if (!local.ok) {
         // An autosave of an unfinished draft is not an error: the issues are already shown inline.
@@ -340,6 +391,24 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
 
     clearConnectHint() {
       set_({ connectHint: null });
+    },
+
+    browseFiles(path) {
+      return api.call('files.browse', path ? { path } : {});
+    },
+
+    async restSample(systemId, path) {
+      const system = systemOf(systemId);
+      if (!system) throw new Error('the system is no longer in the flow');
+      return api.call('connectors.restSample', { system, path });
+    },
+
+    async resolveFilePath(path) {
+      try {
+        return await api.call('files.resolve', { path });
+      } catch {
+        return null;
+      }
     },
   };
 }

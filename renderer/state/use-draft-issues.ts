@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo } from 'react';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { parseFlowDocument, type ValidationIssue } from '../../shared/flow/validate.js';
-import { issueTargets, type IssueTargets } from '../editor/issue-targets.js';
+import { issueTargets, withoutSyncs, type IssueTargets } from '../editor/issue-targets.js';
 import { useApp } from './store-context.js';
 
 // A large flow takes a while to validate; each document version is validated once for all callers.
@@ -23,6 +23,7 @@ function issuesOf(flow: FlowDocument): ValidationIssue[] {
 export function useDraftIssues(): IssueTargets {
   const flow = useDeferredValue(useApp((s) => s.flow));
   const saveIssues = useApp((s) => s.saveIssues);
+  const untouched = useApp((s) => s.untouchedSyncIds);
   return useMemo(() => {
     if (!flow) return { flow: [], systems: {}, syncs: {} };
     const seen = new Set<string>();
@@ -32,6 +33,6 @@ export function useDraftIssues(): IssueTargets {
       seen.add(key);
       return true;
     });
-    return issueTargets(flow, issues);
-  }, [flow, saveIssues]);
+    return withoutSyncs(issueTargets(flow, issues), untouched);
+  }, [flow, saveIssues, untouched]);
 }

@@ -61,6 +61,11 @@ export const ApiInputs = {
   'connectors.discoverDraft': z.object({ system: z.unknown() }),
   'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
   'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
+  // Setup additions: the file picker of browser mode (folders inside the home and workspace folders only) and where a typed database path points.
+  'files.browse': z.object({ path: z.string().max(4096).optional() }),
+  'files.resolve': z.object({ path: z.string().max(4096) }),
+  /** Any REST API's builder: one GET of a list address with the draft system's address and sign-in; what records and fields it holds. */
+  'connectors.restSample': z.object({ system: z.unknown(), path: z.string().trim().min(1).max(500).regex(/^\//, 'a path starts with "/", e.g. /v1/customers') }),
   // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
   /** The candidate flow's sync (unsaved mapping; default: the stored flow) run against the edge's last applied events; nothing is written. */
   'preview.history': z.object({ flowId, syncId: z.string(), flow: z.unknown().optional(), limit: z.number().int().min(1).max(200).default(50) }),
@@ -236,7 +241,7 @@ export interface ConnectorKindInfo {
   label: string;
   description: string;
   configJsonSchema: unknown;
-  secretFields: { name: string; label: string; description?: string }[];
+  secretFields: { name: string; label: string; description?: string; advanced?: boolean }[];
   captureModes: string[];
 }
 
@@ -269,6 +274,10 @@ export interface ApiOutputs {
    * each name (environment, folder, vault, keychain), null when none has it.
    */
   'secrets.status': { available: boolean; message: string; present: Record<string, boolean>; sources?: Record<string, 'environment' | 'folder' | 'vault' | 'keychain' | null> };
+  'files.browse': { dir: string; parent: string | null; roots: { label: string; path: string }[]; entries: { name: string; path: string; kind: 'dir' | 'file'; size: number | null }[] };
+  /** `path` absolute, with `~` expanded and a relative path resolved against `base` (the workspace's data folder). */
+  'files.resolve': { path: string; base: string; exists: boolean };
+  'connectors.restSample': { name: string; recordsPath: string; primaryKey: string; fields: { name: string; type: string }[]; count: number; sample: Record<string, unknown> | null };
   'preview.history': HistoryPreviewResult;
   'preflight.run': PreflightResult;
   'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };
@@ -361,10 +370,17 @@ export type RuntimeEvent = { type: 'status'; flows: FlowStatus[] } | { type: 'no
 /** IPC channel names; the preload exposes `window.synccanvas: PreloadApi` and nothing else. */
 export const IPC_CALL_CHANNEL = 'synccanvas:call';
 export const IPC_EVENT_CHANNEL = 'synccanvas:event';
+/** The desktop app's native open-file dialog (browser mode uses the files.browse API instead). */
+export const IPC_PICK_FILE_CHANNEL = 'synccanvas:pick-file';
+
+export const PickFileRequestSchema = z.object({ title: z.string().min(1).max(200), defaultPath: z.string().max(4096).optional() }).strict();
+export type PickFileRequest = z.infer<typeof PickFileRequestSchema>;
 
 export interface PreloadApi {
   call(method: string, input: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: ApiErrorBody['error'] }>;
   onEvent(listener: (event: RuntimeEvent) => void): () => void;
+  /** The chosen file's absolute path, or null when the user cancelled. */
+  pickFile(request: PickFileRequest): Promise<string | null>;
 }
 
 /**

@@ -53,6 +53,9 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'connectors.discover': read('editor'),
   'connectors.testDraft': read('editor'),
   'connectors.discoverDraft': read('editor'),
+  'files.browse': read('editor'),
+  'files.resolve': read('editor'),
+  'connectors.restSample': read('editor'),
   'secrets.set': write('admin'),
   'audit.list': read('admin'),
 };

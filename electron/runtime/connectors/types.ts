@@ -202,6 +202,8 @@ export interface SecretFieldInfo {
   name: string;
   label: string;
   description?: string;
+  /** Needed only for an optional feature (webhooks, signed writes): the form shows it under Advanced settings. */
+  advanced?: boolean;
 }
 
 export interface ConnectorContext<C> {

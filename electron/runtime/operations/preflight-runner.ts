@@ -34,6 +34,9 @@ export async function runPreflight(flow: FlowDocument, deps: { store: Store; sec
     const secretChecks: SystemProbe['secrets'] = [];
     for (const field of definition?.secretFields ?? []) {
       const ref = system.secretRefs[field.name] ?? null;
+      // An optional feature's secret (webhooks are off by default) not chosen: the feature is not in use. When it is
+      // on without its secret, the connection test fails and says so.
+      if (field.advanced && ref === null) continue;
       const present = ref !== null && keychain.available ? (await deps.secrets.get(ref)) !== null : false;
       secretChecks.push({ field: field.label, ref, present });
     }

@@ -1,10 +1,11 @@
 import { connectorCatalog, entitiesForApi } from '../../operations/connector-catalog.js';
+import { sampleRestSystem } from '../../operations/rest-sample.js';
 import { DISCOVER_TIMEOUT_MS } from '../../workspace/flow-supervisor.js';
 import { withTimeout } from '../../workspace/with-timeout.js';
 import { ApiError } from '../handlers.js';
 import type { HandlerContext, HandlerGroup } from './context.js';
 
-type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft';
+type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft' | 'connectors.restSample';
 
 /** The installed connectors, and testing and discovering a system of a saved or a draft flow. */
 export function connectorHandlers({ workspace, supervisor }: HandlerContext): HandlerGroup<ConnectorMethods> {
@@ -28,6 +29,7 @@ export function connectorHandlers({ workspace, supervisor }: HandlerContext): Ha
         if (!s) throw new ApiError('not_found', `flow "${flowId}" has no system "${systemId}"`);
         return entitiesForApi(await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${systemId}"`));
       }),
+    'connectors.restSample': async ({ system, path }) => sampleRestSystem(workspace, system, path),
     // Editor additions: the same test/discover for a system of a flow that is not saved yet.
     'connectors.testDraft': async ({ system }) => {
       let opened;

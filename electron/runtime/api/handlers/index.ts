@@ -6,6 +6,7 @@ import type { HandlerContext } from './context.js';
 import { dashboardHandlers } from './dashboard.js';
 import { dlqHandlers } from './dlq.js';
 import { flowHandlers } from './flows.js';
+import { fileHandlers } from '../../files/file-handlers.js';
 import { previewHandlers } from './preview.js';
 import { secretHandlers } from './secrets.js';
 
@@ -26,5 +27,6 @@ export function createApiHandlers(ctx: HandlerContext): ApiHandlers {
     ...connectorHandlers(ctx),
     ...secretHandlers(ctx),
     ...auditHandlers(ctx),
+    ...fileHandlers({ workspaceDir: ctx.workspace.dir, dataDir: ctx.workspace.dataDir }),
   };
 }

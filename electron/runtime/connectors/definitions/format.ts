@@ -208,8 +208,8 @@ export const WebhookSpecSchema = z.object({
 });
 export type WebhookSpec = z.infer<typeof WebhookSpecSchema>;
 
-export const DefinitionSchema = z
-  .object({
+/** The definition's fields without the cross-checks; "Any REST API" extends it (see rest/definition.ts). */
+export const DefinitionObjectSchema = z.object({
     /** Format version of this document. */
     version: z.literal(1),
     name,
@@ -225,8 +225,10 @@ export const DefinitionSchema = z
     signOutbound: SignatureSchemeSchema.optional(),
     entities: z.array(EntitySpecSchema).min(1, 'define at least one entity'),
     webhook: WebhookSpecSchema.optional(),
-  })
-  .superRefine((d, ctx) => {
+});
+
+/** Entity names are unique, and webhook routes name defined entities. */
+export function checkDefinition(d: Pick<z.output<typeof DefinitionObjectSchema>, 'entities' | 'webhook'>, ctx: z.RefinementCtx): void {
     const seen = new Set<string>();
     d.entities.forEach((e, i) => {
       if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: ['entities', i, 'name'], message: `the entity "${e.name}" is defined twice` });
@@ -237,7 +239,9 @@ export const DefinitionSchema = z
         ctx.addIssue({ code: 'custom', path: ['webhook', 'routes', i, 'entity'], message: `no entity named "${r.entity}"; define it under entities` });
       }
     });
-  });
+}
+
+export const DefinitionSchema = DefinitionObjectSchema.superRefine(checkDefinition);
 export type Definition = z.infer<typeof DefinitionSchema>;
 export type DefinitionInput = z.input<typeof DefinitionSchema>;
 

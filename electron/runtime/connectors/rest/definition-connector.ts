@@ -18,7 +18,7 @@ import { writeOps } from './writer.js';
 /** How one connection uses a definition: where, how often, and whether to listen for its webhooks. */
 export const ConnectionOptionsSchema = z.object({
   /** Overrides the definition's baseUrl (a sandbox, a regional host, a local contract server). */
-  baseUrl: z.string().optional(),
+  baseUrl: z.string().optional().meta({ title: 'Base URL', description: "Leave empty for the vendor's own address; give one for a sandbox, a regional host or a test server." }),
   /** Values for `{config.x}` placeholders: shop name, subdomain, account email… */
   vars: z.record(z.string(), z.string()).default({}),
   poll: PollScheduleSchema.default({ mode: 'interval', everyMs: 30_000 }),
@@ -41,8 +41,8 @@ export function definitionSecretFields(def: Definition): SecretFieldInfo[] {
   if (a.type === 'api-key') out.push({ name: a.secret, label: 'API key' });
   if (a.type === 'basic') out.push({ name: a.passwordSecret, label: 'Password or API token' });
   if (a.type === 'oauth2-client-credentials') out.push({ name: a.clientSecretSecret, label: 'OAuth client secret' });
-  if (def.webhook) out.push({ name: 'signingSecret', label: 'Webhook signing secret', description: 'Verifies inbound webhooks.' });
-  if (def.signOutbound) out.push({ name: 'outboundSigningSecret', label: 'Outbound signing secret', description: 'Signs what SyncCanvas sends.' });
+  if (def.webhook) out.push({ name: 'signingSecret', label: 'Webhook signing secret', description: 'Verifies inbound webhooks (only when webhooks are on).', advanced: true });
+  if (def.signOutbound) out.push({ name: 'outboundSigningSecret', label: 'Outbound signing secret', description: 'Signs what SyncCanvas sends.', advanced: true });
   return out;
 }
 

@@ -7,7 +7,9 @@ export const SqliteConfigSchema = z.strictObject({
   path: z
     .string({ error: (issue) => (issue.input === undefined ? 'is missing: give the path of the SQLite database file, e.g. "crm.db"' : 'must be a text path to the database file') })
     .trim()
-    .min(1, 'give the path of the SQLite database file, e.g. "crm.db"'),
+    .min(1, 'give the path of the SQLite database file, e.g. "crm.db"')
+    // The form offers a file picker for it and shows the absolute path it resolves to.
+    .meta({ format: 'file-path' }),
   pollIntervalMs: z
     .number()
     .int('must be a whole number of milliseconds')
