@@ -21,6 +21,8 @@ import { createSecretChain } from './secrets/default-chain.js';
 import { DATA_KEY_SECRET, loadDataKey, weakKeyNotice } from './secrets/data-key.js';
 import { tablesInTwoSyncs } from '../../shared/flow/tables-in-two-syncs.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
+import { loadTokenKeys, TokenKeyMissingError } from './masking/token-keys.js';
+import { TokenKeyError } from './masking/token.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
 import { Store } from './store/store.js';
 import { stepPauseHooks } from './engine/step-pause.js';
@@ -154,6 +156,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const flow = loadFlow(flowId);
     const twice = tablesInTwoSyncs(flow);
     if (twice.length > 0) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${twice.map((t) => t.message).join(' ')}`);
+    let tokenKeys: Map<string, Uint8Array>;
+    try {
+      tokenKeys = await loadTokenKeys(flow, secrets);
+    } catch (e) {
+      if (e instanceof TokenKeyMissingError || e instanceof TokenKeyError) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${e.message}`);
+      throw e;
+    }
     const systems = await openSystems(flow);
     const polls = new Map<string, number>();
     for (const [id, s] of systems) polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);
@@ -174,6 +183,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
       discovery,
       pollIntervals: polls,
+      transformContext: { tokenKeys },
       ...(opts.inboxLimit !== undefined ? { maxInboxRows: opts.inboxLimit } : {}),
       ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),

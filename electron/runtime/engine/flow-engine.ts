@@ -14,7 +14,7 @@ import { HISTORY_PER_EDGE } from '../store/edge-history.js';
 import { DEFAULT_RETENTION_MS, purgeAppliedPayloads } from '../store/retention.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './backoff.js';
 import { decide, type Decision, type FieldConflict } from './decide.js';
-import { applyTransforms } from './transforms.js';
+import { applyTransforms, type TransformContext } from './transforms.js';
 import type { EngineHooks } from './engine-hooks.js';
 import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
 import { buildRoutes, tombstoneTtlMs, type FlowRoute } from './routes.js';
@@ -73,6 +73,8 @@ export interface FlowEngineOptions {
   /** Called after each batch and on errors, for status pushes and logs. */
   onActivity?: () => void;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Token keys for masking transforms, loaded from the secret provider chain at start (docs/ai-feeds.md). */
+  transformContext?: TransformContext;
 }
 
 interface Planned {
@@ -319,6 +321,7 @@ export class FlowEngine {
         tombstoneTtlMs: this.tombstoneTtl(sync.id),
         sourceTagsOrigin: this.taggingSystems.has(sourceSystem),
         sourceGone: gone.get(`${sourceSystem}\u0000${sync[s].entity}`)?.has(event.key),
+        transformContext: this.opts.transformContext,
       });
       planned.push({ rows: group, route: { sync, direction: row.direction }, decision, sourceSystem, targetSystem, sourceEntity: sync[s].entity, targetEntity: sync[t].entity, linkedKey });
     }
@@ -921,11 +924,11 @@ export class FlowEngine {
       if ('keep' in choice) {
         const chosen = choice.keep === 'a' ? c.aValue : c.bValue;
         values[choice.keep][choice.keep === 'a' ? c.a : c.b] = chosen;
-        if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB);
-        else values.a[c.a] = applyTransforms(chosen, m.toA);
+        if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB, this.opts.transformContext);
+        else values.a[c.a] = applyTransforms(chosen, m.toA, this.opts.transformContext);
       } else {
         values.a[c.a] = choice.value;
-        values.b[c.b] = applyTransforms(choice.value, m.toB);
+        values.b[c.b] = applyTransforms(choice.value, m.toB, this.opts.transformContext);
       }
     }
     const now = this.clock.now();
