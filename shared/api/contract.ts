@@ -311,7 +311,7 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'ai-feed';
 
 export interface PreflightCheck {
   id: PreflightCheckId;
