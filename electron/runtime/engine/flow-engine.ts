@@ -195,7 +195,10 @@ export class FlowEngine {
 
   /** Newly discovered field types (e.g. before a replay, after the user fixed a column). */
   updateEntities(systemId: string, entities: readonly EntityInfo[]): void {
-    for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+    for (const e of entities) {
+      if (e.openFields) continue; // no fixed fields to check against (a JSONL folder)
+      this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+    }
   }
 
   /** The tombstone TTL of a sync (shown to the user). */
