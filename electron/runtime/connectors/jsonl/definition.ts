@@ -124,7 +124,7 @@ export const jsonlConnector: ConnectorDefinition<JsonlConfig> = {
           ids.push(op.idempotencyKey);
           return { ok: true, key, created: op.key === null };
         });
-        file.append(lines, ids);
+        file.append(lines, ids, ops.map((op) => op.idempotencyKey));
         return results;
       },
       async close() {

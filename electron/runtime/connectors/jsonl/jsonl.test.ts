@@ -67,6 +67,22 @@ describe('rotating JSONL file', () => {
     again.close();
     expect(lines(dir).map((l) => l.id)).toEqual(['a', 'b', 'c']);
   });
+
+
+  it('remembers a re-sent op it skipped, even when its line is files back by the next crash', () => {
+    const dir = tmp();
+    const o = { folder: dir, entity: 'c', maxFileBytes: 1 << 20, maxFileAgeMs: 60_000 };
+    const run1 = new RotatingJsonlFile(o);
+    run1.append('{"id":"a"}\n', ['a']); // written, then killed before the inbox commit
+    run1.publish();
+    const run2 = new RotatingJsonlFile(o);
+    expect(run2.has('a')).toBe(true);
+    run2.append('{"id":"b"}\n', ['b'], ['a', 'b']); // "a" sent again (skipped) with a new "b"; killed again
+    run2.publish();
+    const run3 = new RotatingJsonlFile(o);
+    expect(run3.has('a')).toBe(true);
+    expect(run3.has('b')).toBe(true);
+  });
 });
 
 describe('jsonl-folder connector', () => {

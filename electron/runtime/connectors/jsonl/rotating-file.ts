@@ -9,10 +9,13 @@ import path from 'node:path';
  *   write is reported done (the engine commits its inbox only after that).
  * - A full or old part is published by fsync + rename to `<entity>.<seq>.jsonl` + fsync of the folder:
  *   a reader that takes `*.jsonl` only sees whole, final files.
- * - Every line carries its write's idempotency key (`id`). On open, a torn last line of the part
- *   (killed mid-append) is cut off, and the ids in the part and in the newest published file are
- *   remembered: the batch the engine sends again after a crash is the last one, so it is in one of
- *   them, and its lines are skipped instead of written twice.
+ * - Every line carries its write's idempotency key (`id`). After the lines are durable, the ids of
+ *   the whole write call, skipped ones included, replace `.<entity>.last-write` (written, synced,
+ *   renamed). The engine sends again only its last, uncommitted batch, and a batch is committed
+ *   before the next write call, so what comes again is in that list (a re-sent op skipped in one
+ *   run and re-sent again after the next crash too: its line may be several files back by then).
+ *   On open, a torn last line of the part (killed mid-append) is cut off; the ids of the part, the
+ *   newest published file and the last-write list are remembered, and a re-sent op is skipped.
  */
 
 const NAME = (entity: string) => new RegExp(`^${entity.replace(/[-]/g, '\\-')}\\.(\\d{8})\\.jsonl(\\.part)?$`);
@@ -56,6 +59,8 @@ export class RotatingJsonlFile {
   /** Ids in the current part and the newest published file (see above). */
   private recent = new Set<string>();
   private previous = new Set<string>();
+  /** Ids of the last write call (see above). */
+  private lastWrite = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly o: RotatingFileOptions) {
@@ -71,9 +76,18 @@ export class RotatingJsonlFile {
     const published = found.filter((x) => !x.part);
     const newest = published[published.length - 1];
     if (newest) this.previous = new Set(idsOf(fs.readFileSync(path.join(o.folder, newest.f), 'utf8')));
+    try {
+      this.lastWrite = new Set(fs.readFileSync(this.ledgerPath(), 'utf8').split('\n').filter(Boolean));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     const part = found.find((x) => x.part);
     this.seq = Math.max(part?.seq ?? 0, (newest?.seq ?? 0) + 1, 1);
     if (part) this.repairAndOpen(path.join(o.folder, part.f));
+  }
+
+  private ledgerPath(): string {
+    return path.join(this.o.folder, `.${this.o.entity}.last-write`);
   }
 
   private partPath(): string {
@@ -97,12 +111,29 @@ export class RotatingJsonlFile {
 
   /** Whether a write with this idempotency key is already in the files. */
   has(id: string): boolean {
-    return this.recent.has(id) || this.previous.has(id);
+    return this.recent.has(id) || this.previous.has(id) || this.lastWrite.has(id);
   }
 
-  /** Append whole lines (each ending in "\n") and make them durable; `ids` are their idempotency keys. */
-  append(lines: string, ids: readonly string[]): void {
-    if (lines === '') return;
+  /**
+   * Append whole lines (each ending in "\n") and make them durable; `ids` are their idempotency keys,
+   * `callIds` those of every op of the write call (skipped ones too), remembered as the last write.
+   */
+  append(lines: string, ids: readonly string[], callIds: readonly string[] = ids): void {
+    if (lines !== '') this.appendLines(lines, ids);
+    const ledger = this.ledgerPath();
+    const tmp = `${ledger}.tmp`;
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, callIds.map((id) => `${id}\n`).join(''));
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, ledger);
+    this.lastWrite = new Set(callIds);
+  }
+
+  private appendLines(lines: string, ids: readonly string[]): void {
     if (this.fd !== null && (this.size >= this.o.maxFileBytes || this.now() - this.openedAt >= this.o.maxFileAgeMs)) this.publish();
     if (this.fd === null) {
       this.fd = fs.openSync(this.partPath(), 'a');
@@ -112,8 +143,18 @@ export class RotatingJsonlFile {
     }
     const buf = Buffer.from(lines, 'utf8');
     let off = 0;
-    while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.size + off);
-    fs.fdatasyncSync(this.fd);
+    try {
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+      fs.fdatasyncSync(this.fd);
+    } catch (e) {
+      // A failed append (disk full) must not leave a torn line for the next one to follow.
+      try {
+        fs.ftruncateSync(this.fd, this.size);
+      } catch {
+        /* the torn tail is cut when the file is opened again */
+      }
+      throw e;
+    }
     this.size += buf.length;
     for (const id of ids) this.recent.add(id);
   }
