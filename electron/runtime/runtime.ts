@@ -340,7 +340,9 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const flow = loadFlow(flowId);
       const sync = flow.syncs.find((s) => s.id === syncId);
       const ids = sync ? [sync.a.system, sync.b.system] : [];
-      return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems));
+      // A missing token key is not an error here: the preview shows it on the rows it affects.
+      const tokenKeys = await loadTokenKeys(flow, secrets).catch(() => new Map<string, Uint8Array>());
+      return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems, { tokenKeys }));
     },
     'conflicts.resolve': async ({ id, keep, value }) => {
       const entry = store.dlq.get(id);

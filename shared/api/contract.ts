@@ -199,6 +199,17 @@ export interface PreviewRow {
   action: PreviewAction;
   changes: { field: string; from: unknown; to: unknown }[];
   reason: string | null;
+  /** On an AI feed: each mapped field's original beside its masked value, the contract check and the scanner's findings. */
+  ai?: AiPreview;
+}
+
+/** One record of an AI feed in the preview (docs/ai-feeds.md). Findings say where, never repeat the value. */
+export interface AiPreview {
+  fields: { source: string; target: string; class: string | null; original: unknown; masked: unknown; error: string | null }[];
+  /** Contract violations of the masked record (empty: it meets the contract). */
+  contract: string[];
+  /** What the scanner found in the original text values (masked or blocked by the mapping), per source field. */
+  findings: { field: string; kind: string; start: number; end: number }[];
 }
 
 export interface PreviewResult {

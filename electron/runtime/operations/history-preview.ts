@@ -60,7 +60,7 @@ export async function runHistoryPreview(
     // One event at a time, so two events of one record are each shown (not flagged as duplicates).
     for (let i = 0; i < upserts.length; i++) {
       const h = upserts[i]!;
-      const result = previewSync({ sync, direction, samples: [samples[i]!], targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now });
+      const result = previewSync({ sync, direction, samples: [samples[i]!], targets, links, targetFields: info && !info.openFields ? new Map(info.fields.map((f) => [f.name, f])) : null, now });
       for (const row of result.rows) rows.push({ ...row, direction, eventId: h.event.eventId, appliedAt: h.appliedAt });
     }
   }
