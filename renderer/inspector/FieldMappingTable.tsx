@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { FieldMapping, SyncEdge, Transform } from '../../shared/flow/schema.js';
+import { suggestClass } from '../../shared/ai/suggest-class.js';
+import { FieldClassSchema, type FieldClass, type FieldMapping, type SyncEdge, type Transform } from '../../shared/flow/schema.js';
 import type { ValidationIssue } from '../../shared/flow/validate.js';
 import type { DiscoveredField } from '../editor/auto-map.js';
 import { issuesAt } from '../editor/issue-targets.js';
@@ -31,6 +32,7 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
           <th scope="col">{aName}</th>
           <th scope="col">Owner</th>
           <th scope="col">{bName}</th>
+          {sync.aiFeed && <th scope="col">Holds</th>}
           <th scope="col">
             <span className="visually-hidden">Actions</span>
           </th>
@@ -60,6 +62,11 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
               <td>
                 <FieldPicker hideLabel label={`${bName} field, row ${i + 1}`} value={f.b} options={fieldsB.map((x) => x.name)} issues={[]} onChange={(b) => set(i, { b })} />
               </td>
+              {sync.aiFeed && (
+                <td>
+                  <ClassPicker mapping={f} source={sync.direction === 'b-to-a' ? f.b : f.a} row={i} onChange={(c) => set(i, { class: c })} />
+                </td>
+              )}
               <td className="mapping-table__actions">
                 <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
                   ƒ{f.toA.length + f.toB.length > 0 ? <sup>{f.toA.length + f.toB.length}</sup> : null}
@@ -71,14 +78,14 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
             </tr>,
             rowIssues.length > 0 && (
               <tr key={`issues-${i}`}>
-                <td colSpan={4}>
+                <td colSpan={sync.aiFeed ? 5 : 4}>
                   <IssueList issues={rowIssues} />
                 </td>
               </tr>
             ),
             open === i && (
               <tr key={`drawer-${i}`} className="mapping-table__drawer">
-                <td colSpan={4}>
+                <td colSpan={sync.aiFeed ? 5 : 4}>
                   {sync.direction !== 'b-to-a' && <TransformList title={`${aName} → ${bName}`} transforms={f.toB} onChange={(toB, g) => set(i, { toB }, g)} />}
                   {sync.direction !== 'a-to-b' && <TransformList title={`${bName} → ${aName}`} transforms={f.toA} onChange={(toA, g) => set(i, { toA }, g)} />}
                   <label className="checkbox-row">
@@ -92,6 +99,41 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
         })}
       </tbody>
     </table>
+  );
+}
+
+const CLASS_LABEL: Record<FieldClass, string> = {
+  email: 'Email',
+  phone: 'Phone',
+  'person-name': 'Person name',
+  'postal-address': 'Postal address',
+  'payment-card': 'Payment card',
+  iban: 'IBAN',
+  'national-id': 'National id',
+  'date-of-birth': 'Date of birth',
+  'free-text': 'Free text',
+  'not-sensitive': 'Not sensitive',
+};
+
+/** What a field holds, for an AI feed: the user's choice; a suggestion from the name until then. */
+function ClassPicker({ mapping, source, row, onChange }: { mapping: FieldMapping; source: string; row: number; onChange(c: FieldClass | undefined): void }) {
+  const s = mapping.class ? null : suggestClass(source, []);
+  return (
+    <select
+      className="select select--small"
+      aria-label={`What ${source || `row ${row + 1}`} holds`}
+      data-testid={`class-${row}`}
+      value={mapping.class ?? ''}
+      title={s ? `Suggested: ${CLASS_LABEL[s.class]} (${s.reason})` : undefined}
+      onChange={(e) => onChange(e.target.value ? (e.target.value as FieldClass) : undefined)}
+    >
+      <option value="">{s ? `Choose… (suggested: ${CLASS_LABEL[s.class]})` : 'Choose…'}</option>
+      {FieldClassSchema.options.map((c) => (
+        <option key={c} value={c}>
+          {CLASS_LABEL[c]}
+        </option>
+      ))}
+    </select>
   );
 }
 
@@ -160,6 +202,31 @@ function TransformParams({ transform: t, onChange }: { transform: Transform; onC
           </select>
           {mapError && <p className="issue-list__item">{mapError}</p>}
         </div>
+      );
+    case 'token':
+      return (
+        <>
+          <input className="input input--short" aria-label="Token key (secret name)" title="The secret that holds the HMAC key (at least 32 characters)" value={t.keyRef} onChange={(e) => /^[A-Za-z0-9._:/-]*$/.test(e.target.value) && onChange({ ...t, keyRef: e.target.value }, 'keyRef')} />
+          <input className="input input--short" aria-label="Key id" title="Change it (k1 → k2) when you rotate the key: tokens say which key made them" value={t.keyId} onChange={(e) => /^[a-z0-9]{0,8}$/.test(e.target.value) && onChange({ ...t, keyId: e.target.value }, 'keyId')} />
+        </>
+      );
+    case 'partial':
+      return <input className="input input--short" type="number" min={0} max={8} aria-label="Characters kept at the end" value={t.keepLast} onChange={(e) => onChange({ ...t, keepLast: Math.max(0, Math.min(8, Number(e.target.value) || 0)) }, 'keepLast')} />;
+    case 'generalize':
+      return (
+        <select className="select select--small" aria-label="Generalize to" value={t.to} onChange={(e) => onChange({ ...t, to: e.target.value as typeof t.to }, 'to')}>
+          <option value="month">date → month</option>
+          <option value="year">date → year</option>
+          <option value="bucket">number → bucket of {t.bucketSize}</option>
+          <option value="city">address → city</option>
+        </select>
+      );
+    case 'scan':
+      return (
+        <select className="select select--small" aria-label="When the scan finds a value" value={t.action} onChange={(e) => onChange({ ...t, action: e.target.value as typeof t.action }, 'action')}>
+          <option value="mask">mask what it finds</option>
+          <option value="block">block the record (to the DLQ)</option>
+        </select>
       );
     default:
       return null;
