@@ -1,3 +1,4 @@
+import { tokenKeyRefs } from './masking/token-keys.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -629,6 +630,8 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
       for (const system of flow.systems) {
         for (const [field, ref] of Object.entries(system.secretRefs)) needed.set(ref, [...(needed.get(ref) ?? []), `${flow.name} / ${system.name} (${field})`]);
       }
+      // Masking token keys (docs/ai-feeds.md) are secrets the flow needs too.
+      for (const [ref, uses] of tokenKeyRefs(flow)) needed.set(ref, [...(needed.get(ref) ?? []), ...uses.map((u) => `${flow.name} / ${u} (token key)`)]);
     }
     const results = [];
     for (const [name, usedBy] of needed) results.push({ ...(await chain.lookup(name)), usedBy });
