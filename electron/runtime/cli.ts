@@ -1,4 +1,3 @@
-import { tokenKeyRefs } from './masking/token-keys.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { readSecretValue } from './secrets/secret-input.js';
 import { Store } from './store/store.js';
 import { acquireWorkspaceLock, lockedBy, WorkspaceLockedError } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
+import { tokenKeyRefs } from './masking/token-keys.js';
 
 /** Exit codes are part of the CLI's contract (docs/cli.md): scripts and tests rely on them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
