@@ -1,5 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jsonlConnector } from '../connectors/jsonl/definition.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import { tokenKeyFromSecret } from '../masking/token.js';
 import { decide } from './decide.js';
@@ -107,6 +111,32 @@ describe('AI feed: nothing sensitive reaches the sink unmasked', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('over generated records written through the JSONL sink, the files hold no sensitive value', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-ai-prop-'));
+    const sink = jsonlConnector.create({ config: jsonlConnector.configSchema.parse({ folder: dir, entities: ['contacts'], maxFileBytes: 4096 }), secrets: {}, flowId: 'f', systemId: 'ai', dataDir: dir });
+    const written: string[] = [];
+    try {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(record, async ({ r, notes, plan }) => {
+          const d = run({ ...r, notes, plan });
+          if (d.kind !== 'write' || !d.op) return;
+          const [res] = await sink.write('contacts', [{ ...d.op, idempotencyKey: `e${n++}` }], 'o');
+          expect(res).toMatchObject({ ok: true });
+          written.push(r.email, r.name, r.phone, r.card, r.iban, r.ssn, r.dob, r.address);
+        }),
+        { numRuns: 200 },
+      );
+    } finally {
+      await sink.close();
+    }
+    const out = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
+    expect(out.split('\n').filter(Boolean).length).toBe(200);
+    const lower = out.toLowerCase();
+    for (const v of written) expect(lower).not.toContain(v.toLowerCase());
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a sensitive value in a field classified "not sensitive" is refused by the scanner, and the reason does not repeat it', () => {
