@@ -42,7 +42,7 @@ beforeAll(async () => {
     ],
     syncs: [sync('one', 'one'), sync('two', 'two')],
   };
-  const saved = await runtime.api['flows.save']({ flow }, { name: 'test', role: 'admin' } as never);
+  const saved = await runtime.api['flows.save']({ flow });
   expect(saved.ok).toBe(true);
   const folder = path.join(dir, 'ws', 'data', 'feed');
   fs.mkdirSync(folder, { recursive: true });
