@@ -468,7 +468,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       if (!sync) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${candidate.syncs.map((s) => `"${s.id}"`).join(', ')}`);
       running.get(flowId)?.engine.flushHistory();
       const history = store.history.list(flowId, syncId, limit);
-      return withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now()));
+      const tokenKeys = await loadTokenKeys(candidate, secrets).catch(() => new Map<string, Uint8Array>());
+      return withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now(), { tokenKeys }));
     },
     'preflight.run': async ({ flowId, flow }) => runPreflight(candidateFlow(flow, flowId), { store, secrets, withSystems: withFlowSystems, now: Date.now() }),
     'flows.goLive': async ({ flowId, override }) => {
