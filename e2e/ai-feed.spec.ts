@@ -84,11 +84,16 @@ test('an AI feed is blocked until classified and masked, then writes tokens, not
   await ops.getByRole('button', { name: 'Close' }).click();
   await page.getByRole('tab', { name: 'Settings' }).click();
 
-  // Classify: the picker suggests from the name; the user chooses.
+  // Classify: the picker suggests from the name; "Suggest classes" reads samples too; the user checks.
   await expect(inspector.getByTestId('class-0')).toContainText('suggested: Email');
-  await inspector.getByTestId('class-0').selectOption('email');
+  await inspector.getByRole('button', { name: /^Suggest classes/ }).click();
+  await expect(inspector.getByTestId('ai-feed-suggested')).toContainText('suggested 3 of 3 from their names and 3 sample records');
+  await expect(inspector.getByTestId('class-0')).toHaveValue('email');
+  await expect(inspector.getByTestId('class-1')).toHaveValue('person-name');
+  await expect(inspector.getByTestId('class-2')).toHaveValue('free-text');
+  // The user can change any of them.
+  await inspector.getByTestId('class-1').selectOption('not-sensitive');
   await inspector.getByTestId('class-1').selectOption('person-name');
-  await inspector.getByTestId('class-2').selectOption('free-text');
   // Classified but not masked: still blocked.
   await expect(inspector.getByTestId('ai-feed-problems')).toContainText('"email" holds email and is not masked');
 

@@ -6,7 +6,7 @@ import { parseFlowDocument, zodIssues } from '../../shared/flow/validate.js';
 import { ApiError, type ApiHandlers } from './api/handlers.js';
 import { connectorDefinitions } from './connectors/registry.js';
 import { openSystem, resolveSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
-import type { EntityInfo } from './connectors/types.js';
+import type { EntityInfo, SourceRecord } from './connectors/types.js';
 import { ensureDemoSystems } from './demo/demo-systems.js';
 import { DEMO_FLOW } from './demo/demo-flow.js';
 import { startSimulator, type Simulator } from './demo/simulator.js';
@@ -22,6 +22,7 @@ import { DATA_KEY_SECRET, loadDataKey, weakKeyNotice } from './secrets/data-key.
 import { tablesInTwoSyncs } from '../../shared/flow/tables-in-two-syncs.js';
 import { SecretProviderChain } from './secrets/provider-chain.js';
 import { loadTokenKeys, TokenKeyMissingError } from './masking/token-keys.js';
+import { suggestClass } from '../../shared/ai/suggest-class.js';
 import { TokenKeyError } from './masking/token.js';
 import type { SecretSourceId } from './secrets/secret-provider.js';
 import { Store } from './store/store.js';
@@ -433,6 +434,21 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
           throw new ApiError('unavailable', `could not list the entities: ${(e as Error).message}`);
         }
         return { entities: entities.map((e) => ({ name: e.name, keyField: e.keyField, fields: e.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable, primaryKey: f.primaryKey })) })) };
+      } finally {
+        await opened.connector.close().catch(() => undefined);
+      }
+    },
+    'ai.suggestClasses': async ({ system, entity, fields }) => {
+      const opened = await openDraftSystem(system);
+      try {
+        let samples: SourceRecord[];
+        try {
+          samples = await withTimeout(opened.connector.readSamples(entity, 50), DISCOVER_TIMEOUT_MS, 'the system');
+        } catch (e) {
+          throw new ApiError('unavailable', `could not read samples of ${entity}: ${(e as Error).message}`);
+        }
+        // Values never leave the runtime here: only the class and a reason that counts them.
+        return { samples: samples.length, suggestions: fields.map((f) => suggestClass(f, samples.map((r) => r.fields[f]))) };
       } finally {
         await opened.connector.close().catch(() => undefined);
       }

@@ -3,6 +3,8 @@ import { contractOf, contractProblems } from '../../shared/ai/contract.js';
 import { feedProblems, feedSide } from '../../shared/ai/feed-policy.js';
 import { suggestClass } from '../../shared/ai/suggest-class.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
+import { errorMessage } from '../api/api-call-error.js';
+import { useApp } from '../state/store-context.js';
 
 /**
  * The AI-feed policy of an edge (docs/ai-feeds.md): the switch, what still blocks go-live, suggested
@@ -13,6 +15,8 @@ export function AiFeedSection({ sync, onChange }: { sync: SyncEdge; onChange(pat
   const generated = JSON.stringify(contractOf(sync), null, 2);
   const [text, setText] = useState(generated);
   const [error, setError] = useState<string | null>(null);
+  const [suggested, setSuggested] = useState<string | null>(null);
+  const suggestClasses = useApp((s) => s.suggestClasses);
   // The generated contract follows the mapping until the user edits it.
   useEffect(() => {
     if (!sync.aiFeed?.contract) setText(generated);
@@ -21,14 +25,21 @@ export function AiFeedSection({ sync, onChange }: { sync: SyncEdge; onChange(pat
   const problems = feedProblems(sync);
   const { source } = feedSide(sync);
   const unclassified = sync.fields.filter((m) => !m.class);
-  const suggest = () =>
-    onChange({
-      fields: sync.fields.map((m) => {
-        if (m.class) return m;
-        const s = suggestClass(m[source], []);
-        return s ? { ...m, class: s.class } : m;
-      }),
-    });
+  // From names and sample values read from the source; from names alone when it cannot be read.
+  const suggest = async () => {
+    try {
+      setSuggested(await suggestClasses(sync.id));
+    } catch (e) {
+      onChange({
+        fields: sync.fields.map((m) => {
+          if (m.class) return m;
+          const s = suggestClass(m[source], []);
+          return s ? { ...m, class: s.class } : m;
+        }),
+      });
+      setSuggested(`suggested from the names only (the samples could not be read: ${errorMessage(e)})`);
+    }
+  };
 
   return (
     <fieldset className="form-section" data-testid="ai-feed-section">
@@ -40,10 +51,15 @@ export function AiFeedSection({ sync, onChange }: { sync: SyncEdge; onChange(pat
       {sync.aiFeed && (
         <>
           <div className="form-actions">
-            <button type="button" className="button button--secondary" disabled={unclassified.length === 0} onClick={suggest} title="Classes from field names; check each before going live">
+            <button type="button" className="button button--secondary" disabled={unclassified.length === 0} onClick={() => void suggest()} title="Classes from field names and sample values; check each before going live">
               Suggest classes{unclassified.length ? ` (${unclassified.length} unclassified)` : ''}
             </button>
           </div>
+          {suggested && (
+            <p className="form-row__hint" role="status" data-testid="ai-feed-suggested">
+              {suggested}
+            </p>
+          )}
           {problems.length > 0 ? (
             <ul className="issue-list" role="list" data-testid="ai-feed-problems" aria-label="What blocks this AI feed from going live">
               {problems.map((p) => (

@@ -53,6 +53,7 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'connectors.discover': read('editor'),
   'connectors.testDraft': read('editor'),
   'connectors.discoverDraft': read('editor'),
+  'ai.suggestClasses': read('editor'),
   'secrets.set': write('admin'),
   'audit.list': read('admin'),
 };
