@@ -112,6 +112,18 @@ function typeOf(v: unknown): string[] {
 
 const textOf = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+// Patterns compiled once: a contract is checked on every record of a feed.
+const patterns = new Map<string, RegExp>();
+function patternOf(source: string): RegExp {
+  let re = patterns.get(source);
+  if (!re) {
+    re = new RegExp(source, 'u');
+    if (patterns.size > 1000) patterns.clear();
+    patterns.set(source, re);
+  }
+  return re;
+}
+
 function numberOf(v: unknown): number | null {
   if (typeof v === 'number') return v;
   if (typeof v === 'object' && v !== null && typeof (v as { $dec?: unknown }).$dec === 'string') return Number((v as { $dec: string }).$dec);
@@ -132,7 +144,7 @@ function check(v: unknown, s: JsonSchema, path: string, out: string[]): void {
   if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(v))) out.push(`${path}: must be one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}`);
   const text = textOf(v);
   if (text !== null) {
-    if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(text)) out.push(`${path}: does not match the pattern ${s.pattern}`);
+    if (typeof s.pattern === 'string' && !patternOf(s.pattern).test(text)) out.push(`${path}: does not match the pattern ${s.pattern}`);
     if (typeof s.minLength === 'number' && [...text].length < s.minLength) out.push(`${path}: shorter than ${s.minLength} characters`);
     if (typeof s.maxLength === 'number' && [...text].length > s.maxLength) out.push(`${path}: longer than ${s.maxLength} characters`);
   }
@@ -143,10 +155,13 @@ function check(v: unknown, s: JsonSchema, path: string, out: string[]): void {
   }
 }
 
+const checkedContracts = new WeakMap<JsonSchema, string[]>();
+
 /** Every way `record` (a mapped target record) breaks `contract`; empty when it meets it. */
 export function contractViolations(record: Record<string, unknown>, contract: JsonSchema): string[] {
   const out: string[] = [];
-  const problems = contractProblems(contract);
+  let problems = checkedContracts.get(contract);
+  if (!problems) checkedContracts.set(contract, (problems = contractProblems(contract)));
   if (problems.length > 0) return [`the contract itself is invalid — ${problems.join('; ')}`];
   const props = (contract.properties ?? {}) as Record<string, JsonSchema>;
   for (const r of (contract.required as string[] | undefined) ?? []) if (!(r in record) || record[r] === undefined) out.push(`${r}: required by the contract but missing`);

@@ -483,6 +483,23 @@ function decideUpsert(input: DecideInput): Decision {
   return { ...d, kind: 'write', op, payload: op.insertOnly ? { ...write, ...op.insertOnly } : write, targetShadowPatch: write };
 }
 
+// The policy and contract of a sync, worked out once per sync document rather than per record.
+interface FeedPolicy {
+  problems: ReturnType<typeof feedProblems>;
+  contract: ReturnType<typeof contractOf>;
+  /** An update carries only the fields that changed: "required" holds for the record a create makes. */
+  updateContract: ReturnType<typeof contractOf>;
+}
+const feedPolicies = new WeakMap<SyncEdge, FeedPolicy>();
+function feedPolicyOf(sync: SyncEdge): FeedPolicy {
+  let p = feedPolicies.get(sync);
+  if (!p) {
+    const contract = contractOf(sync);
+    feedPolicies.set(sync, (p = { problems: feedProblems(sync), contract, updateContract: { ...contract, required: [] } }));
+  }
+  return p;
+}
+
 /**
  * The AI-feed policy on one record (docs/ai-feeds.md), checked on what would reach the sink: the edge
  * must still pass its go-live checks (a flow started without preflight is held to them too), the
@@ -499,12 +516,10 @@ function aiFeedRefusal(
   sourceFields: Record<string, unknown>,
   ctx: TransformContext | undefined,
 ): string | null {
-  const problems = feedProblems(sync);
+  const { problems, contract, updateContract } = feedPolicyOf(sync);
   if (problems.length > 0) return `AI feed policy: ${problems.map((p) => p.message).join('; ')}`;
   const record = { ...insertOnly, ...write };
-  const contract = contractOf(sync);
-  // An update carries only the fields that changed: "required" holds for the record a create makes.
-  const violations = contractViolations(record, linked ? { ...contract, required: [] } : contract);
+  const violations = contractViolations(record, linked ? updateContract : contract);
   if (violations.length > 0) return `AI feed contract: ${violations.join('; ')}`;
   for (const [field, v] of Object.entries(record)) {
     if (typeof v !== 'string') continue;
