@@ -28,6 +28,7 @@ import { connectWorkspaceApi, type WorkspaceApi } from './workspace/workspace-ap
 import { WorkspaceMissingError } from './workspace/workspace.js';
 import { acquireWorkspaceLock, lockedBy, WorkspaceLockedError } from './workspace-lock.js';
 import pkg from '../../package.json' with { type: 'json' };
+import { tokenKeyRefs } from './masking/token-keys.js';
 
 /** Exit codes are part of the CLI's contract (docs/cli.md): scripts and tests rely on them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
@@ -42,6 +43,8 @@ Usage:
                                                         address needs TLS and users with roles
   synccanvas users add <name> --role viewer|operator|editor|admin   a person who may use serve; prints their token once
   synccanvas users list | users remove <name>
+  synccanvas feeds token <name> --feed <flow>/<sync>   a token that reads one AI feed's files from serve (GET /feeds/<flow>/<sync>/), nothing else; printed once
+  synccanvas feeds list | feeds revoke <name>
   synccanvas audit [--limit N] [--json]                 who changed what through the API (newest first)
   synccanvas forget --system S --key K [--json]         erase one person's record (and the records linked to it) from the
                                                         inbox, DLQ, shadows, history, links and tombstones; stop the runtime first
@@ -299,6 +302,7 @@ async function cmdServe(argv: string[], io: Io): Promise<number> {
       subscribe: (l) => runtime.subscribe(l),
       ...(cert && key ? { tls: { cert, key } } : {}),
       users: runtime.store.users,
+      feeds: { authenticate: (t) => runtime.store.feedTokens.authenticate(t), flow: (id) => runtime.store.flows.get(id)?.flow ?? null, dataDir: path.join(runtime.workspaceDir, 'data') },
       audit: (entry) => runtime.store.audit.add(entry),
       logError: (method, error) => io.err(`API ${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     });
@@ -629,6 +633,8 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
       for (const system of flow.systems) {
         for (const [field, ref] of Object.entries(system.secretRefs)) needed.set(ref, [...(needed.get(ref) ?? []), `${flow.name} / ${system.name} (${field})`]);
       }
+      // Masking token keys (docs/ai-feeds.md) are secrets the flow needs too.
+      for (const [ref, uses] of tokenKeyRefs(flow)) needed.set(ref, [...(needed.get(ref) ?? []), ...uses.map((u) => `${flow.name} / ${u} (token key)`)]);
     }
     const results = [];
     for (const [name, usedBy] of needed) results.push({ ...(await chain.lookup(name)), usedBy });
@@ -651,6 +657,69 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
  * workspace database; a running `serve` reads users on every request (nothing is cached), so
  * adding or removing someone takes effect at once.
  */
+/** Tokens scoped to one AI feed's served files (docs/ai-feeds.md#serving-a-feed). */
+async function cmdFeeds(argv: string[], io: Io): Promise<number> {
+  const [action, ...rest] = argv;
+  const options = { workspace: { type: 'string' }, feed: { type: 'string' }, json: { type: 'boolean' } } as const;
+  const withStore = async <T>(values: Values, fn: (store: Store) => T): Promise<T> => {
+    const workspace = workspaceOf(values);
+    fs.mkdirSync(workspace, { recursive: true });
+    const store = Store.open(path.join(workspace, 'workspace.db'));
+    try {
+      return fn(store);
+    } finally {
+      store.close();
+    }
+  };
+  if (action === 'token') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the token: synccanvas feeds token <name> --feed <flow>/<sync>' });
+    const name = positionals[0]!.trim();
+    if (!/^[\p{L}\p{N} ._@-]{1,80}$/u.test(name)) throw new UsageError(`"${positionals[0]}" is not a usable name: 1–80 letters, digits, spaces and . _ @ -`);
+    const m = /^([^/]+)\/([^/]+)$/.exec((values.feed as string | undefined) ?? '');
+    if (!m) throw new UsageError('--feed <flow id>/<sync id> names the AI feed the token reads');
+    const [, flowId, syncId] = m as unknown as [string, string, string];
+    let token: string;
+    try {
+      token = await withStore(values, (store) => {
+        const flow = store.flows.get(flowId)?.flow;
+        const sync = flow?.syncs.find((x) => x.id === syncId);
+        if (!flow) throw new Error(`there is no flow "${flowId}" in this workspace`);
+        if (!sync) throw new Error(`flow "${flowId}" has no sync "${syncId}": use one of ${flow.syncs.map((x) => `"${x.id}"`).join(', ')}`);
+        if (!sync.aiFeed) throw new Error(`sync "${syncId}" is not an AI feed: mark it as one first (docs/ai-feeds.md)`);
+        return store.feedTokens.add(name, flowId, syncId, Date.now());
+      });
+    } catch (e) {
+      io.err(`synccanvas: ${(e as Error).message}`);
+      return EXIT.failed;
+    }
+    if (values.json) io.out(JSON.stringify({ name, feed: `${flowId}/${syncId}`, token }));
+    else {
+      io.out(token);
+      io.err(`made the feed token ${name} for ${flowId}/${syncId}. The line above is the token: it reads GET /feeds/${flowId}/${syncId}/ on serve and nothing else, and is not shown again.`);
+    }
+    return EXIT.ok;
+  }
+  if (action === 'list') {
+    const { values } = parse(rest, options, { min: 0, max: 0, names: '' });
+    const tokens = await withStore(values, (store) => store.feedTokens.list());
+    if (values.json) io.out(JSON.stringify(tokens));
+    else if (tokens.length === 0) io.out('no feed tokens');
+    else for (const t of tokens) io.out(`${t.name}  ${t.flowId}/${t.syncId}  made ${new Date(t.createdAt).toISOString()}`);
+    return EXIT.ok;
+  }
+  if (action === 'revoke') {
+    const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the token: synccanvas feeds revoke <name>' });
+    const gone = await withStore(values, (store) => store.feedTokens.remove(positionals[0]!.trim()));
+    if (!gone) {
+      io.err(`synccanvas: there is no feed token "${positionals[0]}"`);
+      return EXIT.failed;
+    }
+    io.out(`revoked ${positionals[0]}`);
+    return EXIT.ok;
+  }
+  throw new UsageError('use: synccanvas feeds token <name> --feed <flow>/<sync> | feeds list | feeds revoke <name>');
+}
+
 async function cmdUsers(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv;
   const options = { workspace: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } } as const;
@@ -780,6 +849,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdSecrets(rest, io);
       case 'users':
         return await cmdUsers(rest, io);
+      case 'feeds':
+        return await cmdFeeds(rest, io);
       case 'audit':
         return await cmdAudit(rest, io);
       case 'forget':

@@ -4,13 +4,14 @@ import { ApiError } from './api/handlers.js';
 import type { OpenedSystem } from './connectors/system-connections.js';
 import type { EntityInfo } from './connectors/types.js';
 import { previewSync } from './engine/preview.js';
+import type { TransformContext } from './engine/transforms.js';
 import { auditContactValues } from './operations/value-audit.js';
 import { sourceSide, targetSide } from './engine/sides.js';
 import { normalizeMatch } from './engine/values.js';
 import type { Store } from './store/store.js';
 
 /** Read samples from the source and their matches from the target (real reads), then preview; writes nothing. */
-export async function runPreview(flow: FlowDocument, syncId: string, limit: number, store: Store, systems: ReadonlyMap<string, OpenedSystem>): Promise<PreviewResult> {
+export async function runPreview(flow: FlowDocument, syncId: string, limit: number, store: Store, systems: ReadonlyMap<string, OpenedSystem>, transformContext?: TransformContext): Promise<PreviewResult> {
   const sync = flow.syncs.find((s) => s.id === syncId);
   if (!sync) throw new ApiError('not_found', `flow "${flow.id}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
   const direction = sync.direction === 'b-to-a' ? 'b-to-a' : 'a-to-b';
@@ -34,6 +35,6 @@ export async function runPreview(flow: FlowDocument, syncId: string, limit: numb
   const seen = new Set<string>();
   const targets = [...linked, ...matched].filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
   const info = targetEntities.find((e) => e.name === sync[t].entity);
-  const result = previewSync({ sync, direction, samples, targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now() });
+  const result = previewSync({ sync, direction, samples, targets, links, targetFields: info && !info.openFields ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now(), transformContext });
   return { ...result, audit: { ...result.audit, ...auditContactValues(sync, s, samples) } };
 }

@@ -10,6 +10,11 @@ export const TRANSFORM_TYPES: { type: TransformType; label: string }[] = [
   { type: 'date', label: 'Date format' },
   { type: 'value-map', label: 'Value map' },
   { type: 'default', label: 'Default value' },
+  { type: 'token', label: 'Mask: token (HMAC)' },
+  { type: 'redact', label: 'Mask: redact' },
+  { type: 'partial', label: 'Mask: keep last 4' },
+  { type: 'generalize', label: 'Mask: generalize' },
+  { type: 'scan', label: 'Mask: scan free text' },
 ];
 
 /** A new transform of this type with parameters a newcomer can start from. */
@@ -23,6 +28,15 @@ export function newTransform(type: TransformType): Transform {
       return { type, map: {}, otherwise: 'keep' };
     case 'default':
       return { type, value: '' };
+    case 'token':
+      // The key lives in the secret provider chain under this name; "k1" until it is rotated.
+      return { type, keyRef: 'ai-feed/token-key', keyId: 'k1', normalize: 'lowercase-trim' };
+    case 'partial':
+      return { type, keepLast: 4 };
+    case 'generalize':
+      return { type, to: 'month', bucketSize: 10 };
+    case 'scan':
+      return { type, action: 'mask', kinds: ['email', 'phone', 'payment-card', 'iban', 'national-id'] };
     default:
       return { type };
   }
@@ -38,6 +52,14 @@ export function transformSummary(t: Transform): string {
       return `map ${Object.keys(t.map).length} value${Object.keys(t.map).length === 1 ? '' : 's'}`;
     case 'default':
       return `default “${String(t.value)}”`;
+    case 'token':
+      return `token (${t.keyId})`;
+    case 'partial':
+      return `keep last ${t.keepLast}`;
+    case 'generalize':
+      return t.to === 'bucket' ? `bucket of ${t.bucketSize}` : `to ${t.to}`;
+    case 'scan':
+      return `scan: ${t.action}`;
     default:
       return t.type;
   }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { FieldMapping, SyncEdge, Transform } from '../../shared/flow/schema.js';
+import { suggestClass } from '../../shared/ai/suggest-class.js';
+import { FieldClassSchema, type FieldClass, type FieldMapping, type SyncEdge, type Transform } from '../../shared/flow/schema.js';
 import type { ValidationIssue } from '../../shared/flow/validate.js';
 import type { DiscoveredField } from '../editor/auto-map.js';
 import { issuesAt } from '../editor/issue-targets.js';
@@ -64,6 +65,7 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
                     >
                       {f.owner === 'a' ? `${aName} owns it →` : f.owner === 'b' ? `← ${bName} owns it` : '↔ Shared by both'}
                     </button>
+                    {sync.aiFeed && <ClassPicker mapping={f} source={sync.direction === 'b-to-a' ? f.b : f.a} row={i} onChange={(c) => set(i, { class: c })} />}
                     <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
                       ƒ{f.toA.length + f.toB.length > 0 ? <sup>{f.toA.length + f.toB.length}</sup> : null}
                     </button>
@@ -169,4 +171,39 @@ function TransformParams({ transform: t, onChange }: { transform: Transform; onC
     default:
       return null;
   }
+}
+
+const CLASS_LABEL: Record<FieldClass, string> = {
+  email: 'Email',
+  phone: 'Phone',
+  'person-name': 'Person name',
+  'postal-address': 'Postal address',
+  'payment-card': 'Payment card',
+  iban: 'IBAN',
+  'national-id': 'National id',
+  'date-of-birth': 'Date of birth',
+  'free-text': 'Free text',
+  'not-sensitive': 'Not sensitive',
+};
+
+/** What a field holds, for an AI feed: the user's choice; a suggestion from the name until then. */
+function ClassPicker({ mapping, source, row, onChange }: { mapping: FieldMapping; source: string; row: number; onChange(c: FieldClass | undefined): void }) {
+  const s = mapping.class ? null : suggestClass(source, []);
+  return (
+    <select
+      className="select select--small"
+      aria-label={`What ${source || `row ${row + 1}`} holds`}
+      data-testid={`class-${row}`}
+      value={mapping.class ?? ''}
+      title={s ? `Suggested: ${CLASS_LABEL[s.class]} (${s.reason})` : undefined}
+      onChange={(e) => onChange(e.target.value ? (e.target.value as FieldClass) : undefined)}
+    >
+      <option value="">{s ? `Choose… (suggested: ${CLASS_LABEL[s.class]})` : 'Choose…'}</option>
+      {FieldClassSchema.options.map((c) => (
+        <option key={c} value={c}>
+          {CLASS_LABEL[c]}
+        </option>
+      ))}
+    </select>
+  );
 }

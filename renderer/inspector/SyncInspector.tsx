@@ -8,6 +8,7 @@ import { issuesAt } from '../editor/issue-targets.js';
 import { ownersForDirection } from '../editor/transforms.js';
 import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
+import { AiFeedSection } from './AiFeedSection.js';
 import { FieldMappingTable } from './FieldMappingTable.js';
 import { IssueList } from './IssueList.js';
 import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
@@ -130,6 +131,8 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
         <FieldMappingTable sync={sync} aName={aName} bName={bName} fieldsA={fieldsA} fieldsB={fieldsB} issues={issues} onChange={(fields: FieldMapping[], group?: string) => update({ fields }, group)} />
         <IssueList issues={issues.filter((i) => i.path === 'fields')} />
       </fieldset>
+
+      <AiFeedSection sync={sync} onChange={update} />
 
       <LatencyEditor latency={sync.latency} issues={issuesAt(issues, 'latency')} onChange={(latency, group) => update({ latency }, group)} />
 

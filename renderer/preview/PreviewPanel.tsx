@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ApiTransport, HistoryPreviewResult, PreviewResult, PreviewRow } from '../../shared/api/contract.js';
+import type { AiPreview, ApiTransport, HistoryPreviewResult, PreviewResult, PreviewRow } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { errorMessage } from '../api/api-call-error.js';
 import { formatValue } from '../dlq/format.js';
@@ -96,6 +96,7 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
                   </td>
                   <td>
                     {r.reason && <div className="preview-reason">{r.reason}</div>}
+                    {r.ai && <AiRecord ai={r.ai} />}
                     {r.changes.map((c) => (
                       <div key={c.field} className="preview-diff" data-testid="preview-diff">
                         <code>{c.field}</code>: <del>{formatValue(c.from)}</del> → <ins>{formatValue(c.to)}</ins>
@@ -107,6 +108,43 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
             </tbody>
           </table>
         </>
+      )}
+    </div>
+  );
+}
+
+/** An AI feed's record: each field's original beside what the feed sends, the contract check, the scanner's findings. */
+function AiRecord({ ai }: { ai: AiPreview }) {
+  return (
+    <div className="preview-ai" data-testid="preview-ai">
+      <table className="preview-table" aria-label="Original beside masked">
+        <thead>
+          <tr>
+            <th>Field</th>
+            <th>Original</th>
+            <th>Sent to the AI tool</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ai.fields.map((f) => (
+            <tr key={f.source} data-testid="preview-ai-field">
+              <td>
+                <code>{f.source}</code>
+                {f.class ? ` (${f.class})` : ' (unclassified)'}
+              </td>
+              <td>{formatValue(f.original)}</td>
+              <td>{f.error ? <span className="preview-reason">{f.error}</span> : <ins>{formatValue(f.masked)}</ins>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="preview-reason" data-testid="preview-ai-contract">
+        {ai.contract.length === 0 ? 'Meets the contract.' : `Breaks the contract: ${ai.contract.join('; ')}`}
+      </div>
+      {ai.findings.length > 0 && (
+        <div className="ops-note" data-testid="preview-ai-findings">
+          Scanner found: {ai.findings.map((f) => `${f.kind} in ${f.field} (${f.start}–${f.end})`).join(', ')}
+        </div>
       )}
     </div>
   );

@@ -59,6 +59,8 @@ export interface EditorState {
   pasteText(text: string): boolean;
   save(options?: { auto?: boolean }): Promise<boolean>;
   discover(systemId: string): Promise<void>;
+  /** AI feeds: classes for the sync's unclassified fields from their names and source samples; says what was done. */
+  suggestClasses(syncId: string): Promise<string>;
   testSystem(systemId: string): Promise<void>;
   setSecret(systemId: string, field: string, value: string): Promise<boolean>;
   refreshSecretStatus(): Promise<void>;
@@ -335,6 +337,28 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       } catch (error) {
         set_((s) => ({ entities: { ...s.entities, [systemId]: { state: 'error', message: errorMessage(error) } } }));
       }
+    },
+
+    async suggestClasses(syncId) {
+      const sync = get().flow?.syncs.find((x) => x.id === syncId);
+      if (!sync) return 'the sync is gone';
+      const side = sync.direction === 'b-to-a' ? 'b' : 'a';
+      const system = systemOf(sync[side].system);
+      const open = sync.fields.filter((m) => !m.class && m[side]);
+      if (!system || open.length === 0) return 'every field is classified';
+      const result = await api.call('ai.suggestClasses', { system, entity: sync[side].entity, fields: open.map((m) => m[side]) });
+      const byField = new Map(open.map((m, i) => [m[side], result.suggestions[i] ?? null]));
+      const current = get().flow?.syncs.find((x) => x.id === syncId);
+      if (!current) return 'the sync is gone';
+      let n = 0;
+      const fields = current.fields.map((m) => {
+        const s = m.class ? null : byField.get(m[side]);
+        if (!s) return m;
+        n++;
+        return { ...m, class: s.class };
+      });
+      get().updateSync(syncId, { fields });
+      return `suggested ${n} of ${open.length} from their names and ${result.samples} sample record${result.samples === 1 ? '' : 's'}: check each before going live`;
     },
 
     async testSystem(systemId) {

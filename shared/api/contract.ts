@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FlowDocument } from '../flow/schema.js';
+import type { FieldClass, FlowDocument } from '../flow/schema.js';
 import type { ValidationIssue } from '../flow/validate.js';
 import type { ErrorClass } from '../errors.js';
 
@@ -59,6 +59,8 @@ export const ApiInputs = {
   // Editor additions: test/discover a system of a draft (unsaved) flow; the system is validated with the connector's schema.
   'connectors.testDraft': z.object({ system: z.unknown() }),
   'connectors.discoverDraft': z.object({ system: z.unknown() }),
+  /** Suggested classes for an AI feed's source fields, from their names and sample values read from the (draft) system. */
+  'ai.suggestClasses': z.object({ system: z.unknown(), entity: z.string().min(1), fields: z.array(z.string().min(1)).min(1).max(500) }),
   'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
   'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
   // Setup additions: the file picker of browser mode (folders inside the home and workspace folders only) and where a typed database path points.
@@ -204,6 +206,17 @@ export interface PreviewRow {
   action: PreviewAction;
   changes: { field: string; from: unknown; to: unknown }[];
   reason: string | null;
+  /** On an AI feed: each mapped field's original beside its masked value, the contract check and the scanner's findings. */
+  ai?: AiPreview;
+}
+
+/** One record of an AI feed in the preview (docs/ai-feeds.md). Findings say where, never repeat the value. */
+export interface AiPreview {
+  fields: { source: string; target: string; class: string | null; original: unknown; masked: unknown; error: string | null }[];
+  /** Contract violations of the masked record (empty: it meets the contract). */
+  contract: string[];
+  /** What the scanner found in the original text values (masked or blocked by the mapping), per source field. */
+  findings: { field: string; kind: string; start: number; end: number }[];
 }
 
 export interface PreviewResult {
@@ -268,6 +281,8 @@ export interface ApiOutputs {
   'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nullable: boolean; primaryKey: boolean }[] }[] };
   'connectors.testDraft': ApiOutputs['connectors.test'];
   'connectors.discoverDraft': ApiOutputs['connectors.discover'];
+  /** Per asked field, in order: a suggestion and why, or null when neither the name nor the samples say anything. */
+  'ai.suggestClasses': { samples: number; suggestions: ({ class: FieldClass; reason: string } | null)[] };
   'secrets.set': { ok: true };
   /**
    * `available`: new secrets can be stored (keychain or vault). `sources`: which provider answers
@@ -320,7 +335,7 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'ai-feed';
 
 export interface PreflightCheck {
   id: PreflightCheckId;

@@ -56,6 +56,7 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'files.browse': read('editor'),
   'files.resolve': read('editor'),
   'connectors.restSample': read('editor'),
+  'ai.suggestClasses': read('editor'),
   'secrets.set': write('admin'),
   'audit.list': read('admin'),
 };

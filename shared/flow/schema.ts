@@ -41,6 +41,19 @@ export type Side = z.infer<typeof SideSchema>;
 export const EndpointSchema = z.object({ system: id, entity: z.string().min(1, 'choose an entity') });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
+/**
+ * What a mapped field holds, for AI feeds (docs/ai-feeds.md): every field of an AI-feed edge must
+ * carry one, and every sensitive one must be masked before it reaches the sink.
+ */
+export const FieldClassSchema = z.enum(['email', 'phone', 'person-name', 'postal-address', 'payment-card', 'iban', 'national-id', 'date-of-birth', 'free-text', 'not-sensitive']);
+export type FieldClass = z.infer<typeof FieldClassSchema>;
+
+/** Kinds of value the free-text scanner finds (shared/ai/scanner.ts). */
+export const ScanFindingKindSchema = z.enum(['email', 'phone', 'payment-card', 'iban', 'national-id']);
+export type ScanFindingKind = z.infer<typeof ScanFindingKindSchema>;
+
+const keyId = z.string().regex(/^[a-z0-9]{1,8}$/, 'a key id is 1 to 8 lower-case letters or digits, e.g. "k1"');
+
 export const TransformSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('trim') }),
   z.object({ type: z.literal('lowercase') }),
@@ -54,6 +67,25 @@ export const TransformSchema = z.discriminatedUnion('type', [
     otherwise: z.enum(['keep', 'null', 'reject']).default('keep'),
   }),
   z.object({ type: z.literal('default'), value: z.union([z.string(), z.number(), z.boolean()]) }),
+  // Masking (docs/ai-feeds.md): each is a documented, deliberate conversion of the value.
+  /** The value is removed: the target gets null. */
+  z.object({ type: z.literal('redact') }),
+  /** Every character but the last `keepLast` becomes `*` (the length shows; the rest does not). */
+  z.object({ type: z.literal('partial'), keepLast: z.number().int().min(0).max(8).default(4) }),
+  /**
+   * `tok_<keyId>_<43 base64url chars>`: HMAC-SHA256 of the (normalized) value under the secret
+   * `keyRef`. Same value and key → same token, so joins work downstream; a new key needs a new keyId.
+   */
+  z.object({
+    type: z.literal('token'),
+    keyRef: SecretRefSchema,
+    keyId,
+    normalize: z.enum(['exact', 'lowercase-trim']).default('lowercase-trim'),
+  }),
+  /** A date becomes its month or year, a number its bucket, an address its city. */
+  z.object({ type: z.literal('generalize'), to: z.enum(['month', 'year', 'bucket', 'city']), bucketSize: z.number().int().min(1).max(1_000_000_000).default(10) }),
+  /** Looks for sensitive values inside text and masks each (`[email]`) or refuses the record (to the DLQ). */
+  z.object({ type: z.literal('scan'), action: z.enum(['mask', 'block']).default('mask'), kinds: z.array(ScanFindingKindSchema).min(1).default(['email', 'phone', 'payment-card', 'iban', 'national-id']) }),
 ]);
 export type Transform = z.infer<typeof TransformSchema>;
 
@@ -70,6 +102,8 @@ export const FieldMappingSchema = z.object({
   /** Transforms applied when the value travels b → a. */
   toA: z.array(TransformSchema).default([]),
   required: z.boolean().default(false),
+  /** What the field holds (AI feeds: required on every field, see docs/ai-feeds.md). */
+  class: FieldClassSchema.optional(),
 });
 export type FieldMapping = z.infer<typeof FieldMappingSchema>;
 
@@ -122,6 +156,16 @@ export const SyncSchema = z.object({
   /** Longest polling interval on either side; the tombstone TTL is derived from it. */
   pollIntervalMs: z.number().int().min(0).default(0),
   enabled: z.boolean().default(true),
+  /**
+   * Marks the edge as a feed for an AI tool: every field classified, sensitive ones masked (preflight
+   * blocks go-live otherwise), and every record checked against `contract` (a JSON Schema; generated
+   * from the mapping when absent) and the scanner before it reaches the sink. docs/ai-feeds.md.
+   */
+  aiFeed: z
+    .object({
+      contract: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
 });
 export type SyncEdge = z.infer<typeof SyncSchema>;
 
@@ -153,6 +197,9 @@ export const FlowDocumentSchema = z
             message: `unknown system "${s[side].system}": use one of ${[...systemIds.keys()].map((k) => `"${k}"`).join(', ') || '(no systems defined)'}`,
           });
         }
+      }
+      if (s.aiFeed && s.direction === 'both') {
+        ctx.addIssue({ code: 'custom', path: ['syncs', i, 'direction'], message: 'an AI feed runs one way, into the AI tool: make the sync a → b or b → a' });
       }
       if (s.a.system === s.b.system && s.a.entity === s.b.entity) {
         ctx.addIssue({ code: 'custom', path: ['syncs', i, 'b'], message: 'a sync cannot connect an entity to itself: pick a different system or entity for side b' });

@@ -9,6 +9,7 @@ import { dispatchApiCall, HTTP_STATUS_OF, isApiMethod, type DispatchOptions } fr
 import type { ApiHandlers } from './handlers.js';
 import { lookupStaticFile, openStaticFile } from './http-static.js';
 import { createApiToken, tokenMatches } from './http-token.js';
+import { FEEDS_PREFIX, serveFeed, type FeedAccess } from './feed-files.js';
 
 export interface HttpServerOptions {
   handlers: ApiHandlers;
@@ -30,6 +31,8 @@ export interface HttpServerOptions {
    * local admin's, for whoever started the server.
    */
   users?: { authenticate(token: string): { name: string; role: Role } | null; count(): number };
+  /** AI feeds served as files, each to its own scoped tokens (api/feed-files.ts). */
+  feeds?: FeedAccess;
   /** Receives every mutating call (who, what, outcome): the audit log. */
   audit?: (entry: Omit<AuditEntry, 'id'>) => void;
   maxBodyBytes?: number;
@@ -103,6 +106,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
       await handleApi(req, res, url);
+      return;
+    }
+    if (options.feeds && url.pathname.startsWith(FEEDS_PREFIX)) {
+      if (req.method !== 'GET') return methodNotAllowed(res, 'GET');
+      const given = bearerToken(req.headers.authorization);
+      // The local token reads every feed; a feed token its own feed only; API users' tokens none.
+      const principal = tokenMatches(token, given) ? ('admin' as const) : given ? options.feeds.authenticate(given) : null;
+      if (!principal) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        sendError(res, 401, { code: 'unauthorized', message: 'Send the feed\'s token: `Authorization: Bearer <token>` (made with `synccanvas feeds token`).' });
+        return;
+      }
+      serveFeed(url.pathname, principal, options.feeds, res, (r, status, body) => ('files' in body ? sendJson(r, status, JSON.stringify(body)) : sendError(r, status, body)));
       return;
     }
     await handleStatic(req, res, url);

@@ -21,6 +21,8 @@ export interface EntityInfo {
   /** The primary-key field; ChangeEvent.key is its value as a string. */
   keyField: string;
   fields: FieldInfo[];
+  /** Any field name may be written (a JSONL folder): the engine skips its field and type checks. */
+  openFields?: boolean;
 }
 
 export interface SourceRecord {

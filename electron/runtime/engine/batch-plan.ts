@@ -98,6 +98,7 @@ export async function planBatch(ctx: EngineContext, rows: readonly InboxRow[], n
       tombstoneTtlMs: ctx.tombstoneTtl(sync.id),
       sourceTagsOrigin: ctx.taggingSystems.has(sourceSystem),
       sourceGone: gone.get(`${sourceSystem}\u0000${sync[s].entity}`)?.has(event.key),
+      transformContext: ctx.transformContext,
     });
     planned.push({ rows: group, route: { sync, direction: row.direction }, decision, sourceSystem, targetSystem, sourceEntity: sync[s].entity, targetEntity: sync[t].entity, linkedKey });
   }

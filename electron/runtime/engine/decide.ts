@@ -6,7 +6,10 @@ import type { FieldInfo, WriteOp } from '../connectors/types.js';
 import type { RecordShadow } from '../store/shadows.js';
 import type { Tombstone } from '../store/tombstones.js';
 import { sourceSide, targetSide } from './sides.js';
-import { applyTransforms, TransformError } from './transforms.js';
+import { contractOf, contractViolations } from '../../../shared/ai/contract.js';
+import { feedProblems } from '../../../shared/ai/feed-policy.js';
+import { describeFindings, scanText } from '../../../shared/ai/scanner.js';
+import { applyTransforms as applyTransformsWith, TransformError, type TransformContext } from './transforms.js';
 import { typeMismatch } from './type-check.js';
 import { normalizeMatch, sameValue } from './values.js';
 
@@ -51,6 +54,8 @@ export interface DecideInput {
   sourceTagsOrigin?: boolean;
   /** For a source record the runtime deleted: whether it is gone at the source now (read just before). */
   sourceGone?: boolean;
+  /** Token keys for masking transforms (docs/ai-feeds.md). */
+  transformContext?: TransformContext;
 }
 
 export interface Decision {
@@ -155,6 +160,7 @@ function decideUpsert(input: DecideInput): Decision {
   const t = targetSide(direction);
   const toTarget = (m: FieldMapping) => (t === 'b' ? m.toB : m.toA);
   const toSource = (m: FieldMapping) => (t === 'b' ? m.toA : m.toB);
+  const applyTransforms = (v: unknown, ts: Parameters<typeof applyTransformsWith>[1]) => applyTransformsWith(v, ts, input.transformContext);
   const d = base(input);
 
   // A record deleted after this change was made must not come back (a late poll, a late echo). When
@@ -428,6 +434,11 @@ function decideUpsert(input: DecideInput): Decision {
     return { ...d, skipReason };
   }
 
+  if (sync.aiFeed) {
+    const why = aiFeedRefusal(sync, s, t, write, insertOnly, linked, event.fields, input.transformContext);
+    if (why) return invalid(d, why, { ...write, ...insertOnly });
+  }
+
   // Validate against the target schema before anything is written.
   if (input.targetFields) {
     for (const [tf, v] of Object.entries(write)) {
@@ -464,8 +475,67 @@ function decideUpsert(input: DecideInput): Decision {
         return invalid(d, `required field "${m[s]}" is missing, so a new ${sync[t].entity} record cannot be created: fill it in at the source`, write);
       }
     }
-    op.match = { field: sync.matchKey[t], value: matchValue, normalize: sync.matchKey.normalize };
+    // An AI feed matches by the masked value (a token): the raw one must not reach the sink.
+    const km = sync.aiFeed ? sync.fields.find((x) => x[s] === sync.matchKey[s]) : undefined;
+    op.match = { field: sync.matchKey[t], value: km ? applyTransforms(matchValue, toTarget(km)) : matchValue, normalize: km ? 'exact' : sync.matchKey.normalize };
     if (Object.keys(insertOnly).length > 0) op.insertOnly = insertOnly;
   }
   return { ...d, kind: 'write', op, payload: op.insertOnly ? { ...write, ...op.insertOnly } : write, targetShadowPatch: write };
+}
+
+// The policy and contract of a sync, worked out once per sync document rather than per record.
+interface FeedPolicy {
+  problems: ReturnType<typeof feedProblems>;
+  contract: ReturnType<typeof contractOf>;
+  /** An update carries only the fields that changed: "required" holds for the record a create makes. */
+  updateContract: ReturnType<typeof contractOf>;
+}
+const feedPolicies = new WeakMap<SyncEdge, FeedPolicy>();
+function feedPolicyOf(sync: SyncEdge): FeedPolicy {
+  let p = feedPolicies.get(sync);
+  if (!p) {
+    const contract = contractOf(sync);
+    feedPolicies.set(sync, (p = { problems: feedProblems(sync), contract, updateContract: { ...contract, required: [] } }));
+  }
+  return p;
+}
+
+/**
+ * The AI-feed policy on one record (docs/ai-feeds.md), checked on what would reach the sink: the edge
+ * must still pass its go-live checks (a flow started without preflight is held to them too), the
+ * record must meet the contract, and no text in it may hold a value the scanner finds unmasked. The
+ * reason names fields and positions, never values.
+ */
+function aiFeedRefusal(
+  sync: SyncEdge,
+  s: 'a' | 'b',
+  t: 'a' | 'b',
+  write: Record<string, unknown>,
+  insertOnly: Record<string, unknown>,
+  linked: boolean,
+  sourceFields: Record<string, unknown>,
+  ctx: TransformContext | undefined,
+): string | null {
+  const { problems, contract, updateContract } = feedPolicyOf(sync);
+  if (problems.length > 0) return `AI feed policy: ${problems.map((p) => p.message).join('; ')}`;
+  const record = { ...insertOnly, ...write };
+  const violations = contractViolations(record, linked ? updateContract : contract);
+  if (violations.length > 0) return `AI feed contract: ${violations.join('; ')}`;
+  for (const [field, v] of Object.entries(record)) {
+    if (typeof v !== 'string') continue;
+    const findings = scanText(v);
+    if (findings.length > 0) return `AI feed scanner: field "${field}" holds ${describeFindings(findings)} unmasked: classify and mask it`;
+  }
+  if (!linked) {
+    const km = sync.fields.find((x) => x[s] === sync.matchKey[s]);
+    if (km) {
+      try {
+        applyTransformsWith(sourceFields[sync.matchKey[s]], t === 'b' ? km.toB : km.toA, ctx);
+      } catch (e) {
+        if (e instanceof TransformError) return `AI feed: the match key "${sync.matchKey[s]}" cannot be masked: ${e.message}`;
+        throw e;
+      }
+    }
+  }
+  return null;
 }

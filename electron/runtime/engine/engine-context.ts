@@ -1,3 +1,4 @@
+import type { TransformContext } from './transforms.js';
 import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
 import type { Connector, FieldInfo } from '../connectors/types.js';
 import type { Store } from '../store/store.js';
@@ -33,6 +34,8 @@ export interface EngineContext {
   readonly fieldInfo: ReadonlyMap<string, ReadonlyMap<string, FieldInfo>>;
   /** Systems seen tagging our writes with our origin: their echoes never reach decide(). */
   readonly taggingSystems: ReadonlySet<string>;
+  /** Token keys for masking transforms, loaded from the secret provider chain at start (docs/ai-feeds.md). */
+  readonly transformContext?: TransformContext;
   tombstoneTtl(syncId: string): number;
   systemName(systemId: string): string;
   /** A message for the user (status notices) and the log. */

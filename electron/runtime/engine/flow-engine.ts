@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import { DEFAULT_RETENTION_MS } from '../store/retention.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import type { EngineHooks } from './engine-hooks.js';
+import type { TransformContext } from './transforms.js';
 import { MetricsRecorder } from './metrics-recorder.js';
 import { buildRoutes, tombstoneTtlMs } from './routes.js';
 import { targetSide, directionsOf } from './sides.js';
@@ -65,6 +66,8 @@ export interface FlowEngineOptions {
   /** Called after each batch and on errors, for status pushes and logs. */
   onActivity?: () => void;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Token keys for masking transforms, loaded from the secret provider chain at start (docs/ai-feeds.md). */
+  transformContext?: TransformContext;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -137,6 +140,7 @@ export class FlowEngine {
       breakers: this.breakers,
       fieldInfo: this.fieldInfo,
       taggingSystems: this.taggingSystems,
+      transformContext: opts.transformContext,
       tombstoneTtl: (syncId) => this.tombstoneTtl(syncId),
       systemName: (systemId) => this.systemName(systemId),
       notice: (message) => this.notice(message),
@@ -168,7 +172,10 @@ export class FlowEngine {
 
   /** Newly discovered field types (e.g. before a replay, after the user fixed a column). */
   updateEntities(systemId: string, entities: readonly EntityInfo[]): void {
-    for (const e of entities) this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+    for (const e of entities) {
+      if (e.openFields) continue; // no fixed fields to check against (a JSONL folder)
+      this.fieldInfo.set(`${systemId}\u0000${e.name}`, new Map(e.fields.map((f) => [f.name, f])));
+    }
   }
 
   /** The tombstone TTL of a sync (shown to the user). */
@@ -367,6 +374,7 @@ export class FlowEngine {
       tombstoneTtl: (syncId) => this.tombstoneTtl(syncId),
       tagsWrites: (systemId) => this.taggingSystems.has(systemId),
       connectors: this.connectors,
+      transformContext: this.opts.transformContext,
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Connector } from '../connectors/types.js';
 import type { Outage } from './circuit-breaker.js';
 import type { MetricsRecorder } from './metrics-recorder.js';
+import type { TransformContext } from './transforms.js';
 
 /**
  * A read-only view of what only a running FlowEngine knows. The engine runs flows; reporting on
@@ -25,4 +26,6 @@ export interface LiveFlowState {
   /** True once the system's capture showed our origin tag: its echoes are recognised by the tag, not by pending values. */
   tagsWrites(systemId: string): boolean;
   connectors: ReadonlyMap<string, Connector>;
+  /** Token keys for masking transforms (conflict resolution writes through the same transforms). */
+  transformContext?: TransformContext;
 }

@@ -1,8 +1,11 @@
-import type { DirectionKey, PreviewResult, PreviewRow } from '../../../shared/api/contract.js';
+import { contractOf, contractViolations } from '../../../shared/ai/contract.js';
+import { scanText } from '../../../shared/ai/scanner.js';
+import type { AiPreview, DirectionKey, PreviewResult, PreviewRow } from '../../../shared/api/contract.js';
 import type { SyncEdge } from '../../../shared/flow/schema.js';
 import type { FieldInfo, SourceRecord } from '../connectors/types.js';
 import type { RecordShadow } from '../store/shadows.js';
 import { decide } from './decide.js';
+import { applyTransforms, type TransformContext } from './transforms.js';
 import { sourceSide, targetSide } from './sides.js';
 import { normalizeMatch } from './values.js';
 
@@ -16,6 +19,30 @@ export interface PreviewInput {
   links: ReadonlyMap<string, string>;
   targetFields: ReadonlyMap<string, FieldInfo> | null;
   now: number;
+  /** Token keys for masking transforms (an AI feed's tokens). */
+  transformContext?: TransformContext;
+}
+
+/** An AI feed's record, field by field: the original, what the masking makes of it, the contract and the scanner. */
+function aiPreview(sync: SyncEdge, s: 'a' | 'b', t: 'a' | 'b', sample: SourceRecord, ctx: TransformContext | undefined): AiPreview {
+  const fields: AiPreview['fields'] = [];
+  const findings: AiPreview['findings'] = [];
+  const masked: Record<string, unknown> = {};
+  for (const m of sync.fields) {
+    if (!(m[s] in sample.fields)) continue;
+    const original = sample.fields[m[s]];
+    let value: unknown = null;
+    let error: string | null = null;
+    try {
+      value = applyTransforms(original, t === 'b' ? m.toB : m.toA, ctx);
+      masked[m[t]] = value;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    fields.push({ source: m[s], target: m[t], class: m.class ?? null, original, masked: value, error });
+    if (typeof original === 'string') for (const f of scanText(original)) findings.push({ field: m[s], ...f });
+  }
+  return { fields, contract: contractViolations(masked, contractOf(sync)), findings };
 }
 
 function asShadow(r: SourceRecord): RecordShadow {
@@ -78,9 +105,11 @@ export function previewSync(input: PreviewInput): PreviewResult {
       targetFields: input.targetFields,
       sourceFields: null,
       tombstoneTtlMs: 0,
+      transformContext: input.transformContext,
     });
     const targetKey = target?.key ?? null;
-    if (decision.kind === 'invalid') return { sourceKey: sample.key, targetKey, action: 'invalid', changes: [], reason: decision.error?.message ?? 'invalid' };
+    const ai = sync.aiFeed ? { ai: aiPreview(sync, s, t, sample, input.transformContext) } : {};
+    if (decision.kind === 'invalid') return { sourceKey: sample.key, targetKey, action: 'invalid', changes: [], reason: decision.error?.message ?? 'invalid', ...ai };
     if (decision.conflicts.length > 0) {
       return {
         sourceKey: sample.key,
@@ -93,9 +122,9 @@ export function previewSync(input: PreviewInput): PreviewResult {
     if (decision.kind === 'write' && decision.op?.kind === 'upsert') {
       const written = { ...(target ? {} : (decision.op.insertOnly ?? {})), ...decision.op.fields };
       const changes = Object.entries(written).map(([field, to]) => ({ field, from: target ? (target.fields[field] ?? null) : null, to }));
-      return { sourceKey: sample.key, targetKey, action: target ? 'update' : 'create', changes, reason: null };
+      return { sourceKey: sample.key, targetKey, action: target ? 'update' : 'create', changes, reason: null, ...ai };
     }
-    return { sourceKey: sample.key, targetKey, action: 'no-op', changes: [], reason: null };
+    return { sourceKey: sample.key, targetKey, action: 'no-op', changes: [], reason: null, ...ai };
   });
   return { syncId: sync.id, direction, rows, audit, wrote: 0 };
 }

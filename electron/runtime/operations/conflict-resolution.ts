@@ -3,7 +3,7 @@ import type { Connector, WriteOp } from '../connectors/types.js';
 import type { FieldConflict } from '../engine/decide.js';
 import { patchShadow } from '../engine/shadow-patch.js';
 import { sourceSide } from '../engine/sides.js';
-import { applyTransforms } from '../engine/transforms.js';
+import { applyTransforms, type TransformContext } from '../engine/transforms.js';
 import { RUNTIME_ORIGIN_PREFIX } from '../../../shared/events.js';
 import type { Store } from '../store/store.js';
 
@@ -18,6 +18,7 @@ export interface ConflictResolutionDeps {
   connectors: ReadonlyMap<string, Connector>;
   /** Whether the system's capture shows our origin tag (a running engine knows; a stopped flow does not). */
   tagsWrites?: (systemId: string) => boolean;
+  transformContext?: TransformContext;
   now: number;
 }
 
@@ -44,11 +45,11 @@ export async function resolveConflict(deps: ConflictResolutionDeps, dlqId: numbe
     if ('keep' in choice) {
       const chosen = choice.keep === 'a' ? c.aValue : c.bValue;
       values[choice.keep][choice.keep === 'a' ? c.a : c.b] = chosen;
-      if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB);
-      else values.a[c.a] = applyTransforms(chosen, m.toA);
+      if (choice.keep === 'a') values.b[c.b] = applyTransforms(chosen, m.toB, deps.transformContext);
+      else values.a[c.a] = applyTransforms(chosen, m.toA, deps.transformContext);
     } else {
       values.a[c.a] = choice.value;
-      values.b[c.b] = applyTransforms(choice.value, m.toB);
+      values.b[c.b] = applyTransforms(choice.value, m.toB, deps.transformContext);
     }
   }
   const origin = `${RUNTIME_ORIGIN_PREFIX}${flow.id}`;

@@ -8,6 +8,7 @@ import { directionsOf, sourceSide, targetSide } from '../engine/sides.js';
 import { normalizeMatch } from '../engine/values.js';
 import type { HistoryEvent } from '../store/edge-history.js';
 import type { Store } from '../store/store.js';
+import type { TransformContext } from '../engine/transforms.js';
 
 /**
  * What-if on history: the candidate flow's sync decides the edge's last applied events again,
@@ -20,6 +21,7 @@ export async function runHistoryPreview(
   store: Store,
   systems: ReadonlyMap<string, OpenedSystem>,
   now: number,
+  transformContext?: TransformContext,
 ): Promise<HistoryPreviewResult> {
   const sync = flow.syncs.find((s) => s.id === syncId);
   if (!sync) throw new ApiError('not_found', `flow "${flow.id}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
@@ -60,7 +62,7 @@ export async function runHistoryPreview(
     // One event at a time, so two events of one record are each shown (not flagged as duplicates).
     for (let i = 0; i < upserts.length; i++) {
       const h = upserts[i]!;
-      const result = previewSync({ sync, direction, samples: [samples[i]!], targets, links, targetFields: info ? new Map(info.fields.map((f) => [f.name, f])) : null, now });
+      const result = previewSync({ sync, direction, samples: [samples[i]!], targets, links, targetFields: info && !info.openFields ? new Map(info.fields.map((f) => [f.name, f])) : null, now, transformContext });
       for (const row of result.rows) rows.push({ ...row, direction, eventId: h.event.eventId, appliedAt: h.appliedAt });
     }
   }

@@ -7,6 +7,8 @@ import { DEFAULT_RETRY } from '../engine/backoff.js';
 import { matchingReport } from '../engine/matching-report.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { Store } from '../store/store.js';
+import { tokenKeyRefs } from '../masking/token-keys.js';
+import { tokenKeyFromSecret } from '../masking/token.js';
 import { preflightEdges, type SystemProbe } from './preflight.js';
 
 /** How many records per side preflight reads to check match keys. */
@@ -78,7 +80,21 @@ export async function runPreflight(flow: FlowDocument, deps: { store: Store; sec
       matching.set(sync.id, { error: (e as Error).message });
     }
   }
+  const tokenKeys = new Map<string, { ok: true } | { ok: false; problem: string }>();
+  for (const ref of tokenKeyRefs(flow).keys()) {
+    try {
+      const value = await deps.secrets.get(ref);
+      if (value === null) tokenKeys.set(ref, { ok: false, problem: `the token key "${ref}" is in no secret source: run \`synccanvas secrets set ${ref}\` (at least 32 random characters)` });
+      else {
+        tokenKeyFromSecret(ref, value);
+        tokenKeys.set(ref, { ok: true });
+      }
+    } catch (e) {
+      tokenKeys.set(ref, { ok: false, problem: (e as Error).message });
+    }
+  }
   const edges = preflightEdges(flow, {
+    tokenKeys,
     systems,
     matching,
     dlqDepth: (syncId) => deps.store.dlq.depth(flow.id, syncId, 'a-to-b') + deps.store.dlq.depth(flow.id, syncId, 'b-to-a'),

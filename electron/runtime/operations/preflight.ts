@@ -2,6 +2,8 @@ import { tablesInTwoSyncs } from '../../../shared/flow/tables-in-two-syncs.js';
 import type { MatchingReport, PreflightCheck, PreflightEdge } from '../../../shared/api/contract.js';
 import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
 import type { EntityInfo } from '../connectors/types.js';
+import { contractProblems } from '../../../shared/ai/contract.js';
+import { feedProblems } from '../../../shared/ai/feed-policy.js';
 import { tombstoneTtlMs } from '../engine/routes.js';
 import { conversionOf } from '../values/conversions.js';
 import { directionsOf, targetSide } from '../engine/sides.js';
@@ -24,6 +26,8 @@ export interface PreflightFacts {
   matching: ReadonlyMap<string, MatchingReport | { error: string }>;
   dlqDepth: (syncId: string) => number;
   maxAttempts: number;
+  /** Token keys (secret names) the flow's masking uses: whether each is set and long enough, or what is wrong. */
+  tokenKeys?: ReadonlyMap<string, { ok: true } | { ok: false; problem: string }>;
 }
 
 const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${Number((ms / 3_600_000).toFixed(1))} h` : ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
@@ -166,10 +170,29 @@ function valueFidelity(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
   return { id: 'value-fidelity', label, ok: true, detail: `all ${checked} mapped fields convert exactly` };
 }
 
+/** An AI feed (docs/ai-feeds.md): every field classified, every sensitive one masked, the contract valid, token keys set. */
+function aiFeed(sync: SyncEdge, facts: PreflightFacts): PreflightCheck | null {
+  if (!sync.aiFeed) return null;
+  const label = 'AI feed: every field classified, sensitive fields masked';
+  const problems = feedProblems(sync).map((p) => p.message);
+  if (sync.aiFeed.contract) problems.push(...contractProblems(sync.aiFeed.contract).map((p) => `the contract: ${p}`));
+  const refs = new Set(sync.fields.flatMap((m) => [...m.toA, ...m.toB]).flatMap((t) => (t.type === 'token' ? [t.keyRef] : [])));
+  for (const ref of refs) {
+    const k = facts.tokenKeys?.get(ref);
+    if (!k) problems.push(`the token key "${ref}" was not checked`);
+    else if (!k.ok) problems.push(k.problem);
+  }
+  if (problems.length > 0) return { id: 'ai-feed', label, ok: false, detail: problems.join('; ') };
+  const sensitive = sync.fields.filter((m) => m.class !== 'not-sensitive').length;
+  return { id: 'ai-feed', label, ok: true, detail: `${sync.fields.length} fields classified, ${sensitive} sensitive and masked; every record is checked against the ${sync.aiFeed.contract ? 'edited' : 'generated'} contract and the scanner` };
+}
+
 /** The go-live checklist of every edge of a flow, from facts gathered by talking to its systems. */
 export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
   return flow.syncs.map((sync) => {
     const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts)];
+    const feed = aiFeed(sync, facts);
+    if (feed) checks.push(feed);
     return { syncId: sync.id, name: sync.name ?? sync.id, ok: checks.every((c) => c.ok), checks };
   });
 }

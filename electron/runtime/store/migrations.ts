@@ -275,6 +275,16 @@ export const STORE_MIGRATIONS: readonly string[] = [
     UNIQUE (flow_id, system, entity, key, field)
   );
   `,
+  // 11: tokens that read one AI feed's output and nothing else (docs/ai-feeds.md#serving-a-feed).
+  `
+  CREATE TABLE feed_tokens (
+    name TEXT PRIMARY KEY,
+    flow_id TEXT NOT NULL,
+    sync_id TEXT NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

@@ -17,6 +17,7 @@ import { EdgeHistoryRepo } from './edge-history.js';
 import { GoLiveRepo } from './operations-log.js';
 import { AlertThresholdRepo } from './alert-thresholds.js';
 import { ApiUserRepo } from './api-users.js';
+import { FeedTokenRepo } from './feed-tokens.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
 import { SeenDeliveryRepo } from './seen-deliveries.js';
@@ -39,6 +40,7 @@ export class Store {
   readonly goLive: GoLiveRepo;
   readonly alerts: AlertThresholdRepo;
   readonly users: ApiUserRepo;
+  readonly feedTokens: FeedTokenRepo;
   readonly audit: AuditLogRepo;
   readonly snapshotKeys: SnapshotKeyRepo;
   readonly seenDeliveries: SeenDeliveryRepo;
@@ -69,6 +71,7 @@ export class Store {
     this.goLive = new GoLiveRepo(db);
     this.alerts = new AlertThresholdRepo(db);
     this.users = new ApiUserRepo(db);
+    this.feedTokens = new FeedTokenRepo(db);
     this.audit = new AuditLogRepo(db);
     this.snapshotKeys = new SnapshotKeyRepo(db);
     this.seenDeliveries = new SeenDeliveryRepo(db);

@@ -7,6 +7,8 @@ import { FlowEngine } from '../engine/flow-engine.js';
 import type { LiveFlowState } from '../engine/live-state.js';
 import { stepPauseHooks } from '../engine/step-pause.js';
 import { flowStatus } from '../operations/flow-status.js';
+import { loadTokenKeys, TokenKeyMissingError } from '../masking/token-keys.js';
+import { TokenKeyError } from '../masking/token.js';
 import { withTimeout } from './with-timeout.js';
 import { closeSystems, type OpenSystems, type Workspace } from './workspace.js';
 
@@ -87,6 +89,13 @@ export class FlowSupervisor {
     const flow = this.workspace.flow(flowId);
     const twice = tablesInTwoSyncs(flow);
     if (twice.length > 0) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${twice.map((t) => t.message).join(' ')}`);
+    let tokenKeys: Map<string, Uint8Array>;
+    try {
+      tokenKeys = await loadTokenKeys(flow, this.workspace.secrets);
+    } catch (e) {
+      if (e instanceof TokenKeyMissingError || e instanceof TokenKeyError) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${e.message}`);
+      throw e;
+    }
     const systems = await this.workspace.openSystems(flow);
     const polls = new Map<string, number>();
     for (const [id, s] of systems) polls.set(id, s.definition.pollIntervalMs?.(s.config) ?? 0);
@@ -107,6 +116,7 @@ export class FlowSupervisor {
       connectors: new Map([...systems].map(([id, s]) => [id, s.connector])),
       discovery,
       pollIntervals: polls,
+      transformContext: { tokenKeys },
       ...(this.opts.inboxLimit !== undefined ? { maxInboxRows: this.opts.inboxLimit } : {}),
       ...(this.opts.retentionMs !== undefined ? { retentionMs: this.opts.retentionMs } : {}),
       log: (level, message) => log(level, `flow ${flowId}: ${message}`),

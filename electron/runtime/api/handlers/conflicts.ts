@@ -1,5 +1,6 @@
 import { ConflictResolutionError, resolveConflict } from '../../operations/conflict-resolution.js';
 import { ApiError } from '../handlers.js';
+import { loadTokenKeys } from '../../masking/token-keys.js';
 import type { HandlerContext, HandlerGroup } from './context.js';
 
 /** The review queue: settle a conflict by choosing a value, written to both sides. */
@@ -18,7 +19,7 @@ export function conflictHandlers({ workspace, supervisor }: HandlerContext): Han
         await supervisor.withSystems(entry.flowId, sync ? [sync.a.system, sync.b.system] : [], async (systems, current) => {
           const live = supervisor.live(entry.flowId);
           const connectors = live?.connectors ?? new Map([...systems].map(([k, o]) => [k, o.connector]));
-          await resolveConflict({ store, flow: current, connectors, ...(live ? { tagsWrites: live.tagsWrites } : {}), now: Date.now() }, id, choice);
+          await resolveConflict({ store, flow: current, connectors, ...(live ? { tagsWrites: live.tagsWrites } : {}), transformContext: live?.transformContext ?? { tokenKeys: await loadTokenKeys(current, workspace.secrets) }, now: Date.now() }, id, choice);
         });
       } catch (e) {
         if (e instanceof ConflictResolutionError) throw new ApiError('conflict', e.message);

@@ -3,9 +3,10 @@ import { sampleRestSystem } from '../../operations/rest-sample.js';
 import { DISCOVER_TIMEOUT_MS } from '../../workspace/flow-supervisor.js';
 import { withTimeout } from '../../workspace/with-timeout.js';
 import { ApiError } from '../handlers.js';
+import { suggestClass } from '../../../../shared/ai/suggest-class.js';
 import type { HandlerContext, HandlerGroup } from './context.js';
 
-type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft' | 'connectors.restSample';
+type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft' | 'connectors.restSample' | 'ai.suggestClasses';
 
 /** The installed connectors, and testing and discovering a system of a saved or a draft flow. */
 export function connectorHandlers({ workspace, supervisor }: HandlerContext): HandlerGroup<ConnectorMethods> {
@@ -29,6 +30,18 @@ export function connectorHandlers({ workspace, supervisor }: HandlerContext): Ha
         if (!s) throw new ApiError('not_found', `flow "${flowId}" has no system "${systemId}"`);
         return entitiesForApi(await withTimeout(s.connector.discover(), DISCOVER_TIMEOUT_MS, `system "${systemId}"`));
       }),
+    'ai.suggestClasses': async ({ system, entity, fields }) => {
+      const opened = await workspace.openDraftSystem(system);
+      try {
+        const samples = await withTimeout(opened.connector.readSamples(entity, 50), DISCOVER_TIMEOUT_MS, 'the system').catch((e: unknown) => {
+          throw new ApiError('unavailable', `could not read samples of ${entity}: ${(e as Error).message}`);
+        });
+        // Values never leave the runtime here: only the class and a reason that counts them.
+        return { samples: samples.length, suggestions: fields.map((f) => suggestClass(f, samples.map((r) => r.fields[f]))) };
+      } finally {
+        await opened.connector.close().catch(() => undefined);
+      }
+    },
     'connectors.restSample': async ({ system, path }) => sampleRestSystem(workspace, system, path),
     // Editor additions: the same test/discover for a system of a flow that is not saved yet.
     'connectors.testDraft': async ({ system }) => {

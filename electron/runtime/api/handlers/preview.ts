@@ -2,6 +2,7 @@ import { runHistoryPreview } from '../../operations/history-preview.js';
 import { matchSamples } from '../../operations/matching-samples.js';
 import { runPreview } from '../../preview-runner.js';
 import { ApiError } from '../handlers.js';
+import { loadTokenKeys } from '../../masking/token-keys.js';
 import type { HandlerContext, HandlerGroup } from './context.js';
 import { candidateFlow } from './flows.js';
 
@@ -14,7 +15,9 @@ export function previewHandlers(ctx: HandlerContext): HandlerGroup<'preview.run'
       const flow = workspace.flow(flowId);
       const sync = flow.syncs.find((s) => s.id === syncId);
       const ids = sync ? [sync.a.system, sync.b.system] : [];
-      return supervisor.withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems));
+      // A missing token key is not an error here: the preview shows it on the rows it affects.
+      const tokenKeys = await loadTokenKeys(flow, workspace.secrets).catch(() => new Map<string, Uint8Array>());
+      return supervisor.withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems, { tokenKeys }));
     },
     'preview.history': async ({ flowId, syncId, flow, limit }) => {
       const candidate = candidateFlow(ctx, flow, flowId);
@@ -22,7 +25,8 @@ export function previewHandlers(ctx: HandlerContext): HandlerGroup<'preview.run'
       if (!sync) throw new ApiError('not_found', `flow "${flowId}" has no sync "${syncId}": use one of ${candidate.syncs.map((s) => `"${s.id}"`).join(', ')}`);
       supervisor.flushHistory(flowId);
       const history = store.history.list(flowId, syncId, limit);
-      return supervisor.withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now()));
+      const tokenKeys = await loadTokenKeys(candidate, workspace.secrets).catch(() => new Map<string, Uint8Array>());
+      return supervisor.withFlowSystems(candidate, [sync.a.system, sync.b.system], (systems) => runHistoryPreview(candidate, syncId, history, store, systems, Date.now(), { tokenKeys }));
     },
     'matching.report': async ({ flowId, syncId, limit }) => {
       const flow = workspace.flow(flowId);
