@@ -103,7 +103,7 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
           }}
         >
           <span className="field-label">Text</span>
-          <input className="input" type="search" aria-label="Search the DLQ" placeholder="key, message or value" value={text} onChange={(e) => setText(e.target.value)} onBlur={() => void s.setFilter({ text: text.trim() || undefined })} />
+          <input className="input" type="search" aria-label="Search the DLQ" placeholder="key, message or value" value={text} onChange={(e) => setText(e.target.value)} onBlur={() => (text.trim() || undefined) !== s.filter.text && void s.setFilter({ text: text.trim() || undefined })} />
         </form>
         <button type="button" className="button button--secondary" onClick={() => void s.refresh()} disabled={s.loading}>
           Refresh
@@ -163,7 +163,9 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
       <div className="dlq-body">
         <div className="dlq-table" role="table" aria-label="Dead-letter queue" aria-rowcount={s.total}>
           <div className="dlq-row dlq-row--head" role="row">
-            <span role="columnheader" />
+            <span role="columnheader">
+              <span className="visually-hidden">Select</span>
+            </span>
             <span role="columnheader">Last failed</span>
             <span role="columnheader">Edge</span>
             <span role="columnheader">Record</span>

@@ -23,7 +23,7 @@ export function AppHeader() {
     <header className="app-header">
       <div className="app-header__brand">
         <BrandMark />
-        <span className="app-header__name">SyncCanvas</span>
+        <h1 className="app-header__name">SyncCanvas</h1>
       </div>
 
       {workspace && (

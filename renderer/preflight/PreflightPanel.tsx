@@ -68,7 +68,7 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
       )}
       {result?.edges.map((edge) => (
         <section key={edge.syncId} className="preflight-edge" aria-label={`Checklist for ${edge.name}`}>
-          <h4>{edge.name}</h4>
+          <h3>{edge.name}</h3>
           <ul className="preflight-checks">
             {edge.checks.map((c) => (
               <li key={c.id} className={c.ok ? 'preflight-check preflight-check--ok' : 'preflight-check preflight-check--fail'} data-testid={`preflight-${c.id}`}>
@@ -101,7 +101,7 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
       </div>
       {log.length > 0 && (
         <section aria-label="Go-live history">
-          <h4>Go-live history</h4>
+          <h3>Go-live history</h3>
           <ul className="preflight-log">
             {log.map((r) => (
               <li key={r.id}>
