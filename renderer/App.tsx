@@ -10,6 +10,7 @@ import { startAutosave } from './state/autosave.js';
 import { useApp } from './state/store-context.js';
 import { OperationsHost } from './ops/OperationsHost.js';
 import { flowStateView } from './status/flow-state.js';
+import { DemoTour } from './tour/DemoTour.js';
 
 export function App({ client, store }: { client: ApiClient; store: AppStore }) {
   const phase = useApp((s) => s.phase);
@@ -53,6 +54,7 @@ export function App({ client, store }: { client: ApiClient; store: AppStore }) {
         </main>
       </ReactFlowProvider>
       <OperationsHost client={client} />
+      <DemoTour />
     </div>
   );
 }
