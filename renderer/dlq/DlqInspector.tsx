@@ -6,6 +6,8 @@ import { DlqDetail } from './DlqDetail.js';
 import type { DlqStore } from './dlq-store.js';
 import { formatTime, waitingText } from './format.js';
 import { VirtualRows } from './VirtualRows.js';
+import { eventFields, recordDisplayName } from './record-label.js';
+import type { SyncEdge } from '../../shared/flow/schema.js';
 
 const ROW_HEIGHT = 32;
 const CLASSES: ErrorClass[] = ['validation', 'permanent', 'transient', 'conflict'];
@@ -22,7 +24,7 @@ export interface EdgeOption {
 }
 
 /** The dead-letter queue of a flow: filter, inspect, replay, edit, discard — smooth at 100,000 entries. */
-export function DlqInspector({ store, flowId, edges, initialFilter, systemNames = {} }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'>; systemNames?: Record<string, string> }) {
+export function DlqInspector({ store, flowId, edges, initialFilter, systemNames = {}, syncs = [] }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'>; systemNames?: Record<string, string>; syncs?: Pick<SyncEdge, 'id' | 'a' | 'b' | 'fields'>[] }) {
   const nameOf = (id: string) => systemNames[id] ?? id;
   const s = useStore(store);
   const [confirm, setConfirm] = useState<{ ids: number[] } | null>(null);
@@ -209,8 +211,14 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
                     <span role="cell" title={`${e.syncId}: ${nameOf(e.sourceSystem)} → ${nameOf(e.targetSystem)}`}>
                       {nameOf(e.sourceSystem)} → {nameOf(e.targetSystem)}
                     </span>
-                    <span role="cell">
-                      {e.entity} {e.key}
+                    <span role="cell" title={`${e.entity} ${e.key}`}>
+                      {recordDisplayName(eventFields(e.event)) ? (
+                        <>
+                          {recordDisplayName(eventFields(e.event))} <span className="dlq-row__key">{`${e.entity} ${e.key}`}</span>
+                        </>
+                      ) : (
+                        `${e.entity} ${e.key}`
+                      )}
                       {waitingText(e) && (
                         <span className="dlq-waiting" title={waitingText(e)!}>
                           {' '}
@@ -241,6 +249,8 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
             onEditReplay={(fields) => void s.editReplay(s.detail!.id, fields)}
             onDiscard={() => setConfirm({ ids: [s.detail!.id] })}
             onResolve={(choice) => void s.resolveConflict(s.detail!.id, choice)}
+            systemNames={systemNames}
+            sync={syncs.find((x) => x.id === s.detail!.syncId)}
           />
         )}
       </div>

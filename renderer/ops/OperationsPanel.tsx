@@ -77,7 +77,7 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
       <div className="ops__body">
         {ops.tab === 'preview' && syncId && <PreviewPanel key={syncId} client={client} flowId={flow.id} syncId={syncId} candidate={flow} />}
         {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} />}
-        {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} />}
+        {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} syncs={flow.syncs} />}
         {ops.tab === 'dashboard' && <Dashboard client={client} flowId={flow.id} edges={edges} initialSyncId={syncId ?? undefined} />}
         {ops.tab === 'audit' && <AuditLog client={client} />}
       </div>
