@@ -1,4 +1,4 @@
-import type { PreviewResult } from '../../shared/api/contract.js';
+import type { DirectionKey, PreviewResult } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { ApiError } from './api/handlers.js';
 import type { OpenedSystem } from './connectors/system-connections.js';
@@ -10,10 +10,13 @@ import { normalizeMatch } from './engine/values.js';
 import type { Store } from './store/store.js';
 
 /** Read samples from the source and their matches from the target (real reads), then preview; writes nothing. */
-export async function runPreview(flow: FlowDocument, syncId: string, limit: number, store: Store, systems: ReadonlyMap<string, OpenedSystem>): Promise<PreviewResult> {
+export async function runPreview(flow: FlowDocument, syncId: string, limit: number, store: Store, systems: ReadonlyMap<string, OpenedSystem>, asked?: DirectionKey): Promise<PreviewResult> {
   const sync = flow.syncs.find((s) => s.id === syncId);
   if (!sync) throw new ApiError('not_found', `flow "${flow.id}" has no sync "${syncId}": use one of ${flow.syncs.map((s) => `"${s.id}"`).join(', ')}`);
-  const direction = sync.direction === 'b-to-a' ? 'b-to-a' : 'a-to-b';
+  if (asked && sync.direction !== 'both' && asked !== sync.direction) {
+    throw new ApiError('bad_request', `sync "${syncId}" runs ${sync.direction} only: preview that direction, or make the sync two-way`);
+  }
+  const direction: DirectionKey = asked ?? (sync.direction === 'b-to-a' ? 'b-to-a' : 'a-to-b');
   const s = sourceSide(direction);
   const t = targetSide(direction);
   const source = systems.get(sync[s].system)?.connector;

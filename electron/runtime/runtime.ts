@@ -326,11 +326,11 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       for (const flowId of new Set(entries.map((e) => e.flowId))) running.get(flowId)?.engine.kick();
       return { discarded };
     },
-    'preview.run': async ({ flowId, syncId, limit }) => {
+    'preview.run': async ({ flowId, syncId, limit, direction }) => {
       const flow = loadFlow(flowId);
       const sync = flow.syncs.find((s) => s.id === syncId);
       const ids = sync ? [sync.a.system, sync.b.system] : [];
-      return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems));
+      return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems, direction));
     },
     'conflicts.resolve': async ({ id, keep, value }) => {
       const entry = store.dlq.get(id);

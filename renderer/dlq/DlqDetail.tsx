@@ -3,7 +3,7 @@ import type { DlqEntry } from '../../shared/api/contract.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
 import { inputText, valueFromInput } from './edit-fields.js';
 import { conflictFields, formatTime, formatValue, parseEditedFields, waitingText } from './format.js';
-import { eventFields, recordDisplayName } from './record-label.js';
+import { eventFields, recordDisplayName } from '../../shared/records/display-name.js';
 
 interface Props {
   entry: DlqEntry;

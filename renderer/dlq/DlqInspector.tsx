@@ -6,7 +6,7 @@ import { DlqDetail } from './DlqDetail.js';
 import type { DlqStore } from './dlq-store.js';
 import { formatTime, waitingText } from './format.js';
 import { VirtualRows } from './VirtualRows.js';
-import { eventFields, recordDisplayName } from './record-label.js';
+import { eventFields, recordDisplayName } from '../../shared/records/display-name.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
 
 const ROW_HEIGHT = 32;

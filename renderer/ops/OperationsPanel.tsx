@@ -38,6 +38,13 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
     });
   }, [flow]);
 
+  const liveSummary = useMemo(() => {
+    if (!flow) return [];
+    const name = (id: string) => flow.systems.find((s) => s.id === id)?.name ?? id;
+    const arrow = { 'a-to-b': '→', 'b-to-a': '←', both: '↔' } as const;
+    const pace = (l: FlowDocument['syncs'][number]['latency']) => (l.tier === 'real-time' ? 'within seconds' : l.tier === 'near-real-time' ? 'within a minute or so' : 'on its schedule');
+    return flow.syncs.filter((s) => s.enabled).map((s) => `${s.name ?? `${s.a.entity} ${arrow[s.direction]} ${s.b.entity}`}: ${name(s.a.system)} ${arrow[s.direction]} ${name(s.b.system)}, ${pace(s.latency)}`);
+  }, [flow]);
   const systemNames = useMemo(() => Object.fromEntries((flow?.systems ?? []).map((s) => [s.id, s.name])), [flow]);
 
   useEffect(() => {
@@ -76,7 +83,7 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
       </div>
       <div className="ops__body">
         {ops.tab === 'preview' && syncId && <PreviewPanel key={syncId} client={client} flowId={flow.id} syncId={syncId} candidate={flow} />}
-        {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} />}
+        {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} liveSummary={liveSummary} />}
         {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} syncs={flow.syncs} />}
         {ops.tab === 'dashboard' && <Dashboard client={client} flowId={flow.id} edges={edges} initialSyncId={syncId ?? undefined} />}
         {ops.tab === 'audit' && <AuditLog client={client} />}

@@ -48,7 +48,7 @@ export const ApiInputs = {
   'dlq.get': z.object({ id: z.number().int() }),
   'dlq.replay': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
   'dlq.discard': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
-  'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50) }),
+  'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50), direction: DirectionKey.optional() }),
   'conflicts.resolve': z
     .object({ id: z.number().int(), keep: z.enum(['a', 'b']).optional(), value: z.unknown().optional() })
     .refine((v) => (v.keep !== undefined) !== (v.value !== undefined), 'give either keep ("a" or "b") or a custom value'),
@@ -195,6 +195,8 @@ export type PreviewAction = 'create' | 'update' | 'no-op' | 'conflict' | 'invali
 
 export interface PreviewRow {
   sourceKey: string;
+  /** The source record as a person knows it (a name, an email, a title from its fields), or null. */
+  label?: string | null;
   targetKey: string | null;
   action: PreviewAction;
   changes: { field: string; from: unknown; to: unknown }[];
@@ -311,7 +313,7 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean';
 
 export interface PreflightCheck {
   id: PreflightCheckId;

@@ -5,6 +5,7 @@ import type { RecordShadow } from '../store/shadows.js';
 import { decide } from './decide.js';
 import { sourceSide, targetSide } from './sides.js';
 import { normalizeMatch } from './values.js';
+import { recordDisplayName } from '../../../shared/records/display-name.js';
 
 export interface PreviewInput {
   sync: SyncEdge;
@@ -53,7 +54,10 @@ export function previewSync(input: PreviewInput): PreviewResult {
   }
   for (const [m, n] of seenMatch) if (n > 1) audit.duplicateMatchKeys.push(m);
 
-  const rows: PreviewRow[] = input.samples.map((sample) => {
+  const rows: PreviewRow[] = input.samples.map((sample) => ({ ...rowFor(sample), label: recordDisplayName(sample.fields) }));
+  return { syncId: sync.id, direction, rows, audit, wrote: 0 };
+
+  function rowFor(sample: SourceRecord): PreviewRow {
     const linkedKey = input.links.get(sample.key) ?? null;
     const m = normalizeMatch(sample.fields[sync.matchKey[s]], sync.matchKey.normalize);
     let target: SourceRecord | null = linkedKey !== null ? (byKey.get(linkedKey) ?? null) : null;
@@ -64,6 +68,11 @@ export function previewSync(input: PreviewInput): PreviewResult {
         return { sourceKey: sample.key, targetKey: null, action: 'invalid', changes: [], reason: `matches ${candidates.length} ${sync[t].entity} records by ${sync.matchKey[t]} "${m}": remove the duplicates first` };
       }
       target = candidates[0] ?? null;
+    }
+    // Two source records with one match value and nothing to pair with: only one can be created; the
+    // other would be reported as a duplicate (to the DLQ), so neither is shown as a plain Create.
+    if (!target && linkedKey === null && m !== null && (seenMatch.get(m) ?? 0) > 1) {
+      return { sourceKey: sample.key, targetKey: null, action: 'invalid', changes: [], reason: `duplicate: ${seenMatch.get(m)} ${sync[s].entity} records share ${sync.matchKey[s]} "${m}" — merge them first, or only one reaches the target` };
     }
     const decision = decide({
       sync,
@@ -96,6 +105,5 @@ export function previewSync(input: PreviewInput): PreviewResult {
       return { sourceKey: sample.key, targetKey, action: target ? 'update' : 'create', changes, reason: null };
     }
     return { sourceKey: sample.key, targetKey, action: 'no-op', changes: [], reason: null };
-  });
-  return { syncId: sync.id, direction, rows, audit, wrote: 0 };
+  }
 }

@@ -70,12 +70,16 @@ describe('operations on the demo workspace', () => {
     const failing = await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID });
     const check = failing.edges[0]!.checks.find((c) => c.id === 'match-keys')!;
     expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('dup@example.com') });
+    // The preview, Billing → CRM, lists them as Invalid duplicates: preflight says so too, never ready.
+    const preview = await runtime.api['preview.run']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, limit: 1000, direction: 'b-to-a' });
+    expect(preview.rows.filter((r) => r.sourceKey === '99001' || r.sourceKey === '99002').map((r) => r.action)).toEqual(['invalid', 'invalid']);
+    expect(failing.edges[0]!.checks.find((c) => c.id === 'preview-clean')).toMatchObject({ ok: false, detail: expect.stringContaining('as Invalid') });
     await expect(runtime.api['flows.goLive']({ flowId: DEMO_FLOW_ID })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('Match keys are unique') });
     expect((await runtime.api['status.get']({ flowId: DEMO_FLOW_ID }))[0]!.running).toBe(false);
 
     const live = await runtime.api['flows.goLive']({ flowId: DEMO_FLOW_ID, override: { reason: 'the duplicates are test rows, merged tomorrow' } });
     expect(live.status.running).toBe(true);
-    expect(live.record).toMatchObject({ override: true, reason: 'the duplicates are test rows, merged tomorrow', failed: [expect.stringContaining('Match keys')] });
+    expect(live.record).toMatchObject({ override: true, reason: 'the duplicates are test rows, merged tomorrow', failed: expect.arrayContaining([expect.stringContaining('Match keys'), expect.stringContaining('Sample records sync without being refused')]) });
     expect((await runtime.api['flows.goLiveLog']({ flowId: DEMO_FLOW_ID }))[0]).toEqual(live.record);
     expect((await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID })).lastGoLive).toEqual(live.record);
     billing.prepare('DELETE FROM customers WHERE id IN (99001, 99002)').run();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recordDisplayName } from './record-label.js';
+import { recordDisplayName } from './display-name.js';
 
 describe('recordDisplayName', () => {
   it('joins first and last names, whatever the schema calls them', () => {
