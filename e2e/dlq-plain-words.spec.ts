@@ -61,6 +61,50 @@ test('a failed change in plain words, fixed with the edit form', async ({ page, 
     await expect
       .poll(() => billing.prepare('SELECT 1 AS ok FROM customers WHERE lower(contact_email) = lower(?) AND phone_number IS ?').get(person.email, '+12125550199'), { timeout: 30_000 })
       .toEqual({ ok: 1 });
+    // The edit fixed what was sent, not the CRM: the app points out that the two sides still differ.
+    const mismatch = dlq.getByTestId('dlq-mismatch');
+    await expect(mismatch).toContainText('The two sides of this record still differ.', { timeout: 20_000 });
+    await expect(mismatch).toContainText('phone_number +12125550199 → +12129990199 (Demo CRM → Demo Billing)');
+
+  } finally {
+    crm.close();
+    billing.close();
+  }
+});
+
+test('an entry whose record was fixed at its source since: said so, and replay says nothing changed', async ({ page, runtime }) => {
+  test.setTimeout(120_000);
+  const crm = new Database(path.join(runtime.workspaceDir, 'data', 'crm.db'));
+  const billing = new Database(path.join(runtime.workspaceDir, 'data', 'billing.db'));
+  crm.pragma('busy_timeout = 5000');
+  billing.pragma('busy_timeout = 5000');
+  try {
+    await page.goto(runtime.url);
+    await expect(page.getByTestId('flow-state')).toHaveText('Running');
+    billing.exec(`CREATE TRIGGER phone_rule BEFORE UPDATE OF phone_number ON customers WHEN NEW.phone_number LIKE '%999%'
+                    BEGIN SELECT RAISE(ABORT, 'phone_number is not a number we can call'); END;`);
+    const before = crm.prepare('SELECT phone, email FROM contacts WHERE id = 4').get() as { phone: string; email: string };
+    crm.prepare("UPDATE contacts SET phone = '(212) 999-0104' WHERE id = 4").run();
+    const badge = page.getByTestId('edge-dlq-contacts-customers');
+    await expect.poll(async () => Number((await badge.textContent())?.replace(/[^\d]/g, '')), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    // Someone puts the number back in the CRM: Billing never lost it, so the two sides agree again.
+    crm.prepare('UPDATE contacts SET phone = ? WHERE id = 4').run(before.phone);
+
+    await badge.click();
+    const dlq = page.getByTestId('dlq-inspector');
+    await dlq.getByTestId('dlq-row').filter({ hasText: 'contacts 4' }).first().click();
+    const detail = page.getByTestId('dlq-detail');
+    const since = detail.getByTestId('dlq-since');
+    await expect(since).toContainText('Changed in Demo CRM since it failed:', { timeout: 20_000 });
+    // (The simulator may have changed other fields of the record meanwhile.)
+    await expect(since).toContainText(`phone (phone_number in Demo Billing) is now “${before.phone}” (was “(212) 999-0104”)`);
+    await expect(since).toContainText('Demo Billing already agrees, so replaying changes nothing');
+    await detail.getByRole('button', { name: 'Replay', exact: true }).click();
+    await expect(dlq.getByRole('status').filter({ hasText: 'Nothing changed' })).toContainText('the record was fixed at its source since');
+    await expect(dlq.getByRole('status').filter({ hasText: /Replayed \d/ })).toHaveCount(0);
+    // Billing still holds the number, as the CRM does.
+    const phone = (billing.prepare('SELECT phone_number FROM customers WHERE lower(contact_email) = lower(?)').get(before.email) as { phone_number: string }).phone_number;
+    expect(phone).not.toContain('999');
   } finally {
     crm.close();
     billing.close();

@@ -12,7 +12,7 @@ import { DEMO_FLOW } from './demo/demo-flow.js';
 import { startSimulator, type Simulator } from './demo/simulator.js';
 import { ConflictResolutionError, FlowEngine } from './engine/flow-engine.js';
 import { matchingReport } from './engine/matching-report.js';
-import { runPreview } from './preview-runner.js';
+import { compareRecord, runPreview } from './preview-runner.js';
 import { runHistoryPreview } from './operations/history-preview.js';
 import { runPreflight, type WithSystems } from './operations/preflight-runner.js';
 import type { ChangeEvent } from '../../shared/events.js';
@@ -331,6 +331,12 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const sync = flow.syncs.find((s) => s.id === syncId);
       const ids = sync ? [sync.a.system, sync.b.system] : [];
       return withSystems(flowId, ids, (systems) => runPreview(flow, syncId, limit, store, systems, direction));
+    },
+    'records.compare': async ({ flowId, syncId, side, key }) => {
+      const flow = loadFlow(flowId);
+      const sync = flow.syncs.find((s) => s.id === syncId);
+      const ids = sync ? [sync.a.system, sync.b.system] : [];
+      return withSystems(flowId, ids, (systems) => compareRecord(flow, syncId, side, key, store, systems));
     },
     'conflicts.resolve': async ({ id, keep, value }) => {
       const entry = store.dlq.get(id);

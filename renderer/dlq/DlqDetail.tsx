@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { DlqEntry } from '../../shared/api/contract.js';
+import { useEffect, useState } from 'react';
+import type { DlqEntry, RecordComparison } from '../../shared/api/contract.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
 import { inputText, valueFromInput } from './edit-fields.js';
 import { conflictFields, formatTime, formatValue, parseEditedFields, waitingText } from './format.js';
@@ -17,6 +17,17 @@ interface Props {
   systemNames?: Record<string, string>;
   /** The entry's edge, for the names its mapping gives the fields. */
   sync?: Pick<SyncEdge, 'a' | 'b' | 'fields'>;
+  /** Reads the entry's record across its edge now. */
+  compare?(entry: DlqEntry): Promise<RecordComparison>;
+  /** Clears an entry whose record the source has since fixed and the target agrees with. */
+  onClearSettled?(): void;
+}
+
+/** Source fields whose value now differs from the failed change's (exact text compare). */
+function changedSince(then: Record<string, unknown>, now: Record<string, unknown>): { field: string; then: unknown; now: unknown }[] {
+  return Object.keys(then)
+    .filter((f) => f in now && formatValue(now[f]) !== formatValue(then[f]))
+    .map((f) => ({ field: f, then: then[f], now: now[f] }));
 }
 
 /** Field values as a readable list (name, value), the raw JSON kept for whoever needs it. */
@@ -40,7 +51,27 @@ function Json({ value }: { value: unknown }) {
 }
 
 /** Everything about one failed change, and what can be done about it. */
-export function DlqDetail({ entry, busy, onClose, onReplay, onEditReplay, onDiscard, onResolve, systemNames = {}, sync }: Props) {
+export function DlqDetail({ entry, busy, onClose, onReplay, onEditReplay, onDiscard, onResolve, systemNames = {}, sync, compare, onClearSettled }: Props) {
+  const [since, setSince] = useState<{ gone: boolean; changed: ReturnType<typeof changedSince>; agrees: boolean } | null>(null);
+  useEffect(() => {
+    if (!compare || entry.errorClass === 'conflict') return;
+    let live = true;
+    compare(entry)
+      .then((c) => {
+        if (!live) return;
+        const changed = c.fields ? changedSince(eventFields(entry.event), c.fields) : [];
+        const agrees = c.directions.every((d) => !d.row || d.row.action === 'no-op');
+        setSince({ gone: c.fields === null, changed, agrees });
+      })
+      .catch(() => {
+        /* a system that cannot be read now: the detail shows what was captured */
+      });
+    return () => {
+      live = false;
+    };
+  }, [compare, entry]);
+  // Fixed at its source since, and the other side already agrees: a replay would change nothing.
+  const settled = since !== null && !since.gone && since.changed.length > 0 && since.agrees;
   const fields = eventFields(entry.event);
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(() => JSON.stringify(fields, null, 2));
@@ -165,8 +196,21 @@ export function DlqDetail({ entry, busy, onClose, onReplay, onEditReplay, onDisc
               on top of this missing one.
             </p>
           )}
+          {since && since.changed.length > 0 && (
+            <p className={`alert ${settled ? 'alert--info' : 'alert--warning'} dlq-detail__since`} role="status" data-testid="dlq-since">
+              <span className="alert__text">
+                <strong>Changed in {source} since it failed:</strong> {since.changed.map((c) => `${sourceLabel(c.field)} is now “${formatValue(c.now)}” (was “${formatValue(c.then)}”)`).join('; ')}.{' '}
+                {settled ? `${target} already agrees, so replaying changes nothing: Replay clears this entry.` : `Replaying sends the values it had then; the newer change follows it.`}
+              </span>
+            </p>
+          )}
+          {since?.gone && (
+            <p className="alert alert--warning dlq-detail__since" role="status" data-testid="dlq-since">
+              <span className="alert__text">This record no longer exists in {source}.</span>
+            </p>
+          )}
           <div className="dlq-actions">
-            <button type="button" className="button button--primary" disabled={busy} onClick={onReplay}>
+            <button type="button" className="button button--primary" disabled={busy} onClick={settled && onClearSettled ? onClearSettled : onReplay}>
               Replay
             </button>
             <button type="button" className="button button--secondary" disabled={busy} onClick={() => setEditing((v) => !v)} aria-expanded={editing}>

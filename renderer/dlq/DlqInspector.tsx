@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
-import type { DlqFilter } from '../../shared/api/contract.js';
+import type { DirectionKey, DlqFilter } from '../../shared/api/contract.js';
 import type { ErrorClass } from '../../shared/errors.js';
 import { DlqDetail } from './DlqDetail.js';
-import type { DlqStore } from './dlq-store.js';
-import { formatTime, waitingText } from './format.js';
+import type { DlqState, DlqStore } from './dlq-store.js';
+import { formatTime, formatValue, waitingText } from './format.js';
 import { VirtualRows } from './VirtualRows.js';
 import { eventFields, recordDisplayName } from '../../shared/records/display-name.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
@@ -162,6 +162,10 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
         </div>
       )}
 
+      {s.mismatch && (
+        <MismatchNote mismatch={s.mismatch} syncs={syncs} nameOf={nameOf} />
+      )}
+
       <div className="dlq-body">
         <div className="dlq-table" role="table" aria-label="Dead-letter queue" aria-rowcount={s.total}>
           <div className="dlq-row dlq-row--head" role="row">
@@ -241,6 +245,8 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
         </div>
         {s.detail && (
           <DlqDetail
+            compare={s.compare}
+            onClearSettled={() => void s.clearSettled(s.detail!.id)}
             key={s.detail.id}
             entry={s.detail}
             busy={s.busy}
@@ -254,6 +260,34 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
           />
         )}
       </div>
+    </div>
+  );
+}
+
+/** After an edit and replay: whether the record's two sides now agree, and where they do not. */
+function MismatchNote({ mismatch, syncs, nameOf }: { mismatch: NonNullable<DlqState['mismatch']>; syncs: Pick<SyncEdge, 'id' | 'a' | 'b'>[]; nameOf: (id: string) => string }) {
+  const sync = syncs.find((x) => x.id === mismatch.syncId);
+  const way = (d: DirectionKey) => {
+    if (!sync) return d;
+    const [from, to] = d === 'a-to-b' ? [sync.a.system, sync.b.system] : [sync.b.system, sync.a.system];
+    return `${nameOf(from)} → ${nameOf(to)}`;
+  };
+  if (mismatch.directions.length === 0) {
+    return (
+      <div className="alert alert--info" role="status" data-testid="dlq-mismatch">
+        <span className="alert__text">Both sides of this record now agree.</span>
+      </div>
+    );
+  }
+  return (
+    <div className="alert alert--warning" role="status" data-testid="dlq-mismatch">
+      <span className="alert__text">
+        <strong>The two sides of this record still differ.</strong> The edit changed what was sent, not the source; a later sync would change:{' '}
+        {mismatch.directions
+          .flatMap((d) => d.changes.map((c) => `${c.field} ${formatValue(c.from)} → ${formatValue(c.to)} (${way(d.direction)})`))
+          .join('; ')}
+        . Fix the value at its source, or edit the record on the other side.
+      </span>
     </div>
   );
 }

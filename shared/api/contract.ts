@@ -63,6 +63,7 @@ export const ApiInputs = {
   'secrets.status': z.object({ names: z.array(z.string()).max(1000) }),
   // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
   /** The candidate flow's sync (unsaved mapping; default: the stored flow) run against the edge's last applied events; nothing is written. */
+  'records.compare': z.object({ flowId, syncId: z.string(), side: z.enum(['a', 'b']), key: z.string() }),
   'preview.history': z.object({ flowId, syncId: z.string(), flow: z.unknown().optional(), limit: z.number().int().min(1).max(200).default(50) }),
   'preflight.run': z.object({ flowId, flow: z.unknown().optional() }),
   /** Start the flow when preflight passes, or with an override whose reason is kept. */
@@ -218,6 +219,14 @@ export interface PreviewResult {
   wrote: 0;
 }
 
+/** One record across an edge now (records.compare): its values, and per direction what a sync would still change. */
+export interface RecordComparison {
+  /** The record's current values on the side asked about; null when it no longer exists there. */
+  fields: Record<string, unknown> | null;
+  /** Per direction of the edge: the preview of the record (no-op: the sides agree), or null when it has no source record that way. */
+  directions: { direction: DirectionKey; row: PreviewRow | null }[];
+}
+
 /** What matching by the match key finds before anything is written (first sync). */
 export interface MatchingReport {
   syncId: string;
@@ -272,6 +281,7 @@ export interface ApiOutputs {
    */
   'secrets.status': { available: boolean; message: string; present: Record<string, boolean>; sources?: Record<string, 'environment' | 'folder' | 'vault' | 'keychain' | null> };
   'preview.history': HistoryPreviewResult;
+  'records.compare': RecordComparison;
   'preflight.run': PreflightResult;
   'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };
   'flows.goLiveLog': GoLiveRecord[];

@@ -60,6 +60,20 @@ describe('operations on the demo workspace', () => {
     expect({ crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() }).toEqual(before);
   });
 
+  it('compares one record across the edge: what a sync would still change each way, writing nothing', async () => {
+    // Still stopped: the CRM's "Previewed" first name from the test above has not reached Billing.
+    const before = { crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() };
+    const c = await runtime.api['records.compare']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, side: 'a', key: '1' });
+    expect(c.fields).toMatchObject({ first_name: 'Previewed' });
+    const toBilling = c.directions.find((d) => d.direction === 'a-to-b')!.row!;
+    expect(toBilling.action).toBe('update');
+    expect(toBilling.changes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'given_name', to: 'Previewed' })]));
+    expect(c.directions.map((d) => d.direction)).toEqual(['a-to-b', 'b-to-a']);
+    // A record that is gone says so.
+    expect((await runtime.api['records.compare']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, side: 'a', key: '999999' })).fields).toBeNull();
+    expect({ crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() }).toEqual(before);
+  });
+
   it('passes preflight on the demo, refuses to go live on a failing check without a reason, and keeps the override reason', async () => {
     const ok = await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID });
     expect(ok.edges[0]!.checks.filter((c) => !c.ok)).toEqual([]);
