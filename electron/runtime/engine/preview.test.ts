@@ -37,3 +37,26 @@ describe('previewSync', () => {
     expect(result.rows[0]).toMatchObject({ sourceKey: 'c7', label: 'Eve Adams' });
   });
 });
+
+describe('previewSync and the target’s allowed values', () => {
+  it('shows a value the target does not allow as Invalid, saying which values it allows', () => {
+    const targetFields = new Map([
+      ['contact_email', { name: 'contact_email', type: 'string' as const, nullable: true, primaryKey: false }],
+      ['full_name', { name: 'full_name', type: 'string' as const, nullable: true, primaryKey: false, allowedValues: ['Ann', 'Bob'] }],
+    ]);
+    const result = previewSync({
+      sync,
+      direction: 'a-to-b',
+      samples: [
+        { key: 'c1', fields: { id: 'c1', email: 'ann@example.com', name: 'Ann' } },
+        { key: 'c2', fields: { id: 'c2', email: 'eve@example.com', name: 'Eve' } },
+      ],
+      targets: [],
+      links: new Map(),
+      targetFields,
+      now: 1_000,
+    });
+    expect(result.rows.map((r) => r.action)).toEqual(['create', 'invalid']);
+    expect(result.rows[1]!.reason).toBe('full_name: "Eve" is not a value customers allows (Ann, Bob)');
+  });
+});

@@ -101,6 +101,15 @@ export function previewSync(input: PreviewInput): PreviewResult {
     }
     if (decision.kind === 'write' && decision.op?.kind === 'upsert') {
       const written = { ...(target ? {} : (decision.op.insertOnly ?? {})), ...decision.op.fields };
+      // A value the target's allowed-values rule refuses would fail there: show it as Invalid now.
+      const refused = Object.entries(written).find(([field, v]) => {
+        const allowed = input.targetFields?.get(field)?.allowedValues;
+        return allowed !== undefined && v !== null && v !== undefined && !allowed.includes(typeof v === 'string' ? v : JSON.stringify(v));
+      });
+      if (refused) {
+        const allowed = input.targetFields!.get(refused[0])!.allowedValues!;
+        return { sourceKey: sample.key, targetKey, action: 'invalid', changes: [{ field: refused[0], from: target ? (target.fields[refused[0]] ?? null) : null, to: refused[1] }], reason: `${refused[0]}: "${String(refused[1])}" is not a value ${sync[t].entity} allows (${allowed.join(', ')})` };
+      }
       const changes = Object.entries(written).map(([field, to]) => ({ field, from: target ? (target.fields[field] ?? null) : null, to }));
       return { sourceKey: sample.key, targetKey, action: target ? 'update' : 'create', changes, reason: null };
     }
