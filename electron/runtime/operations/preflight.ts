@@ -3,7 +3,7 @@ import type { MatchingReport, PreflightCheck, PreflightEdge } from '../../../sha
 import type { FlowDocument, SyncEdge } from '../../../shared/flow/schema.js';
 import type { EntityInfo } from '../connectors/types.js';
 import { tombstoneTtlMs } from '../engine/routes.js';
-import { conversionOf } from '../values/conversions.js';
+import { conversionOf } from '../../../shared/values/conversions.js';
 import { directionsOf, targetSide } from '../engine/sides.js';
 
 /** What preflight found out about one system by talking to it. */
