@@ -62,3 +62,69 @@ test('preview and preflight agree on duplicates; going live says what happens no
     crm.close();
   }
 });
+
+/** The runtime API over HTTP, as the app calls it (the token is in the URL the CLI printed). */
+async function call<T>(url: string, method: string, input: unknown): Promise<T> {
+  const u = new URL(url);
+  const token = decodeURIComponent(u.hash.replace(/^#token=/, ''));
+  const res = await fetch(new URL(`/api/call/${method}`, u.origin), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  if (!res.ok) throw new Error(`${method}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+test('a value the target’s allowed-values rule refuses shows as Invalid, and preflight is not ready', async ({ page, runtime }) => {
+  test.setTimeout(120_000);
+  // Two small databases: tickets, and a helpdesk whose status column only allows two values.
+  const desk = new Database(path.join(runtime.workspaceDir, 'data', 'desk.db'));
+  const tracker = new Database(path.join(runtime.workspaceDir, 'data', 'tracker.db'));
+  try {
+    tracker.exec("CREATE TABLE tickets (id INTEGER PRIMARY KEY, ref TEXT NOT NULL, title TEXT, status TEXT); INSERT INTO tickets (ref, title, status) VALUES ('T-1', 'Printer jam', 'open'), ('T-2', 'Old laptop', 'archived')");
+    desk.exec("CREATE TABLE cases (id INTEGER PRIMARY KEY, ref TEXT NOT NULL, subject TEXT, state TEXT CHECK (state IN ('open', 'closed')))");
+    const saved = await call<{ ok: boolean }>(runtime.url, 'flows.save', {
+      flow: {
+        schemaVersion: 1,
+        id: 'tickets',
+        name: 'Tickets → Desk',
+        systems: [
+          { id: 'tracker', name: 'Tracker', kind: 'sqlite', config: { path: path.join(runtime.workspaceDir, 'data', 'tracker.db') }, position: { x: 80, y: 180 } },
+          { id: 'desk', name: 'Help desk', kind: 'sqlite', config: { path: path.join(runtime.workspaceDir, 'data', 'desk.db') }, position: { x: 620, y: 180 } },
+        ],
+        syncs: [
+          {
+            id: 'tickets-cases',
+            name: 'Tickets → Cases',
+            a: { system: 'tracker', entity: 'tickets' },
+            b: { system: 'desk', entity: 'cases' },
+            direction: 'a-to-b',
+            matchKey: { a: 'ref', b: 'ref', normalize: 'exact' },
+            fields: [
+              { a: 'ref', b: 'ref', owner: 'a' },
+              { a: 'title', b: 'subject', owner: 'a' },
+              { a: 'status', b: 'state', owner: 'a' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(saved.ok).toBe(true);
+    await page.goto(runtime.url);
+    await page.locator('#flow-select').selectOption('tickets');
+    await expect(page.getByTestId('sync-panel')).toContainText('Tickets → Cases');
+    await page.getByTestId('sync-panel').getByRole('button', { name: 'Preview', exact: true }).click();
+    const ops = page.getByTestId('operations');
+    await ops.getByRole('button', { name: 'Preview samples' }).click();
+    await expect(ops.getByTestId('preview-row').filter({ hasText: 'Printer jam' })).toHaveAttribute('data-action', 'create');
+    const archived = ops.getByTestId('preview-row').filter({ hasText: 'Old laptop' });
+    await expect(archived).toHaveAttribute('data-action', 'invalid');
+    await expect(archived).toContainText('state: "archived" is not a value cases allows (open, closed)');
+
+    await ops.getByRole('tab', { name: 'Preflight & go live' }).click();
+    await expect(ops.getByTestId('preflight-verdict')).toHaveText('Not ready', { timeout: 30_000 });
+    await expect(ops.getByTestId('preflight-preview-clean')).toContainText('Old laptop');
+    // Nothing was written to the help desk.
+    expect(desk.prepare('SELECT COUNT(*) AS n FROM cases').get()).toEqual({ n: 0 });
+  } finally {
+    desk.close();
+    tracker.close();
+  }
+});
