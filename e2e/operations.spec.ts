@@ -112,6 +112,8 @@ test('preview, preflight and go live, then fix failed changes from the DLQ with 
 
     // Edit and replay one change: its last name, as Billing now wants it.
     await detail.getByRole('button', { name: 'Edit and replay…' }).click();
+    // The advanced JSON view of the edit form (the form itself is covered by dlq-plain-words.spec.ts).
+    await detail.getByLabel('Advanced: edit as JSON').check();
     const editor = detail.getByLabel('Source fields (JSON) — replayed with these values');
     const fields = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
     await editor.fill(JSON.stringify({ ...fields, last_name: 'BROKEN2' }));

@@ -9,6 +9,8 @@ import { selectedFlowStatus, type AppStore } from './state/app-store.js';
 import { startAutosave } from './state/autosave.js';
 import { useApp } from './state/store-context.js';
 import { OperationsHost } from './ops/OperationsHost.js';
+import { flowStateView } from './status/flow-state.js';
+import { DemoTour } from './tour/DemoTour.js';
 
 export function App({ client, store }: { client: ApiClient; store: AppStore }) {
   const phase = useApp((s) => s.phase);
@@ -52,6 +54,7 @@ export function App({ client, store }: { client: ApiClient; store: AppStore }) {
         </main>
       </ReactFlowProvider>
       <OperationsHost client={client} />
+      <DemoTour />
     </div>
   );
 }
@@ -116,7 +119,7 @@ function Alerts() {
       {status?.error && (
         <div className="alert alert--error" role="alert">
           <span className="alert__text">
-            <strong>The flow stopped with an error.</strong> {status.error}
+            <strong>{flowStateView(status).headline}</strong> {status.error}
           </span>
         </div>
       )}

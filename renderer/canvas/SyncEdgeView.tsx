@@ -37,7 +37,6 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
           style={{ transform: `translate(${labelX}px, ${labelY}px) ${labelOffset(sourceX, sourceY, targetX, targetY, labelX, labelY)}`, maxWidth }}
           onClick={() => store.getState().selectSync(id)}
           aria-pressed={selected}
-          aria-label={`${data.title}: ${data.aName} ${directionArrow(data.direction)} ${data.bName}, ${data.tier}${data.owners ? `, ${data.owners}` : ''}, ${HEALTH_LABEL[data.health]}. Show details`}
           data-testid={`edge-label-${id}`}
         >
           <span className="sync-label__head">
@@ -45,6 +44,10 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
               {directionArrow(data.direction)}
             </span>
             <span className="sync-label__title" title={data.title}>{data.title}</span>
+            {/* The button's name is its visible text with these words added, never a different text (axe: label-content-name-mismatch). */}
+            <span className="visually-hidden">
+              : {data.aName} {directionArrow(data.direction)} {data.bName}, {HEALTH_LABEL[data.health]},
+            </span>
             <span className={`tier-badge tier-badge--${data.tier}`}>{data.tier}</span>
             {data.issueCount > 0 && (
               <span className="issue-badge" title="This sync has problems to fix: open its settings">
@@ -79,6 +82,7 @@ function SyncEdgeViewImpl({ id, sourceX, sourceY, targetX, targetY, data, select
             </span>
           </span>
           <UnreachableNote outages={data.unreachable} className="sync-label__unreachable" testId={`edge-unreachable-${id}`} />
+          <span className="visually-hidden">. Show details</span>
         </button>
       </EdgeLabelRenderer>
     </g>

@@ -171,7 +171,7 @@ function AlertForm({ name, value, onSave }: { name: string; value: AlertThreshol
         void onSave(t).then(() => setSaved(true));
       }}
     >
-      <h4>Alerts for {name}</h4>
+      <h3>Alerts for {name}</h3>
       <p className="ops-note">A desktop notification is raised when a threshold is crossed; empty means no alert.</p>
       <div className="alert-form__fields">
         {FIELDS.map((f) => (

@@ -51,6 +51,23 @@ describe('watchAlerts', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('names an unnamed edge by its systems and entities, not by its id', async () => {
+    const rt = runtime(900);
+    const sent: AlertBreach[] = [];
+    const flow = {
+      id: 'f',
+      systems: [
+        { id: 'sqlite-database', name: 'CRM' },
+        { id: 'sqlite-database-2', name: 'Billing' },
+      ],
+      syncs: [{ id: 's', direction: 'a-to-b', a: { system: 'sqlite-database', entity: 'contacts' }, b: { system: 'sqlite-database-2', entity: 'customers' } }],
+    };
+    const w = watchAlerts(rt.client, flow as never, (b) => sent.push(b));
+    stop = w.stop;
+    await w.check();
+    expect(sent.map((b) => b.message)).toEqual(['CRM contacts → Billing customers: lag p99 is 900 ms (alert above 500 ms)']);
+  });
+
   it('alerts once on an unreachable system, with no thresholds set, and again on the next outage', async () => {
     const rt = runtime(100, {});
     const sent: AlertBreach[] = [];

@@ -34,7 +34,7 @@ export const desktopNotify: Notify = (b) => {
  * Checks the flow's alert thresholds against its live status and last minute of metrics, whichever
  * view is open, and notifies each new breach once. Returns the function that stops watching.
  */
-export function watchAlerts(client: ApiTransport, flow: Pick<FlowDocument, 'id' | 'syncs'>, notify: Notify = desktopNotify, now: () => number = Date.now): { check(): Promise<void>; stop(): void } {
+export function watchAlerts(client: ApiTransport, flow: Pick<FlowDocument, 'id' | 'syncs' | 'systems'>, notify: Notify = desktopNotify, now: () => number = Date.now): { check(): Promise<void>; stop(): void } {
   let notified = new Set<string>();
   let stopped = false;
   const check = async () => {

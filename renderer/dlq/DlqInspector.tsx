@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
-import type { DlqFilter } from '../../shared/api/contract.js';
+import type { DirectionKey, DlqFilter } from '../../shared/api/contract.js';
 import type { ErrorClass } from '../../shared/errors.js';
 import { DlqDetail } from './DlqDetail.js';
-import type { DlqStore } from './dlq-store.js';
-import { formatTime, waitingText } from './format.js';
+import type { DlqState, DlqStore } from './dlq-store.js';
+import { formatTime, formatValue, waitingText } from './format.js';
 import { VirtualRows } from './VirtualRows.js';
+import { eventFields, recordDisplayName } from '../../shared/records/display-name.js';
+import type { SyncEdge } from '../../shared/flow/schema.js';
 
 const ROW_HEIGHT = 32;
 const CLASSES: ErrorClass[] = ['validation', 'permanent', 'transient', 'conflict'];
@@ -22,7 +24,7 @@ export interface EdgeOption {
 }
 
 /** The dead-letter queue of a flow: filter, inspect, replay, edit, discard — smooth at 100,000 entries. */
-export function DlqInspector({ store, flowId, edges, initialFilter, systemNames = {} }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'>; systemNames?: Record<string, string> }) {
+export function DlqInspector({ store, flowId, edges, initialFilter, systemNames = {}, syncs = [] }: { store: DlqStore; flowId: string; edges: EdgeOption[]; initialFilter?: Omit<DlqFilter, 'flowId'>; systemNames?: Record<string, string>; syncs?: Pick<SyncEdge, 'id' | 'a' | 'b' | 'fields'>[] }) {
   const nameOf = (id: string) => systemNames[id] ?? id;
   const s = useStore(store);
   const [confirm, setConfirm] = useState<{ ids: number[] } | null>(null);
@@ -103,7 +105,7 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
           }}
         >
           <span className="field-label">Text</span>
-          <input className="input" type="search" aria-label="Search the DLQ" placeholder="key, message or value" value={text} onChange={(e) => setText(e.target.value)} onBlur={() => void s.setFilter({ text: text.trim() || undefined })} />
+          <input className="input" type="search" aria-label="Search the DLQ" placeholder="key, message or value" value={text} onChange={(e) => setText(e.target.value)} onBlur={() => (text.trim() || undefined) !== s.filter.text && void s.setFilter({ text: text.trim() || undefined })} />
         </form>
         <button type="button" className="button button--secondary" onClick={() => void s.refresh()} disabled={s.loading}>
           Refresh
@@ -160,10 +162,16 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
         </div>
       )}
 
+      {s.mismatch && (
+        <MismatchNote mismatch={s.mismatch} syncs={syncs} nameOf={nameOf} />
+      )}
+
       <div className="dlq-body">
         <div className="dlq-table" role="table" aria-label="Dead-letter queue" aria-rowcount={s.total}>
           <div className="dlq-row dlq-row--head" role="row">
-            <span role="columnheader" />
+            <span role="columnheader">
+              <span className="visually-hidden">Select</span>
+            </span>
             <span role="columnheader">Last failed</span>
             <span role="columnheader">Edge</span>
             <span role="columnheader">Record</span>
@@ -207,8 +215,14 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
                     <span role="cell" title={`${e.syncId}: ${nameOf(e.sourceSystem)} → ${nameOf(e.targetSystem)}`}>
                       {nameOf(e.sourceSystem)} → {nameOf(e.targetSystem)}
                     </span>
-                    <span role="cell">
-                      {e.entity} {e.key}
+                    <span role="cell" title={`${e.entity} ${e.key}`}>
+                      {recordDisplayName(eventFields(e.event)) ? (
+                        <>
+                          {recordDisplayName(eventFields(e.event))} <span className="dlq-row__key">{`${e.entity} ${e.key}`}</span>
+                        </>
+                      ) : (
+                        `${e.entity} ${e.key}`
+                      )}
                       {waitingText(e) && (
                         <span className="dlq-waiting" title={waitingText(e)!}>
                           {' '}
@@ -231,6 +245,8 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
         </div>
         {s.detail && (
           <DlqDetail
+            compare={s.compare}
+            onClearSettled={() => void s.clearSettled(s.detail!.id)}
             key={s.detail.id}
             entry={s.detail}
             busy={s.busy}
@@ -239,9 +255,39 @@ export function DlqInspector({ store, flowId, edges, initialFilter, systemNames 
             onEditReplay={(fields) => void s.editReplay(s.detail!.id, fields)}
             onDiscard={() => setConfirm({ ids: [s.detail!.id] })}
             onResolve={(choice) => void s.resolveConflict(s.detail!.id, choice)}
+            systemNames={systemNames}
+            sync={syncs.find((x) => x.id === s.detail!.syncId)}
           />
         )}
       </div>
+    </div>
+  );
+}
+
+/** After an edit and replay: whether the record's two sides now agree, and where they do not. */
+function MismatchNote({ mismatch, syncs, nameOf }: { mismatch: NonNullable<DlqState['mismatch']>; syncs: Pick<SyncEdge, 'id' | 'a' | 'b'>[]; nameOf: (id: string) => string }) {
+  const sync = syncs.find((x) => x.id === mismatch.syncId);
+  const way = (d: DirectionKey) => {
+    if (!sync) return d;
+    const [from, to] = d === 'a-to-b' ? [sync.a.system, sync.b.system] : [sync.b.system, sync.a.system];
+    return `${nameOf(from)} → ${nameOf(to)}`;
+  };
+  if (mismatch.directions.length === 0) {
+    return (
+      <div className="alert alert--info" role="status" data-testid="dlq-mismatch">
+        <span className="alert__text">Both sides of this record now agree.</span>
+      </div>
+    );
+  }
+  return (
+    <div className="alert alert--warning" role="status" data-testid="dlq-mismatch">
+      <span className="alert__text">
+        <strong>The two sides of this record still differ.</strong> The edit changed what was sent, not the source; a later sync would change:{' '}
+        {mismatch.directions
+          .flatMap((d) => d.changes.map((c) => `${c.field} ${formatValue(c.from)} → ${formatValue(c.to)} (${way(d.direction)})`))
+          .join('; ')}
+        . Fix the value at its source, or edit the record on the other side.
+      </span>
     </div>
   );
 }

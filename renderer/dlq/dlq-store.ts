@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ApiTransport, DlqEntry, DlqFilter } from '../../shared/api/contract.js';
+import type { ApiTransport, DirectionKey, DlqEntry, DlqFilter, PreviewRow, RecordComparison } from '../../shared/api/contract.js';
 import type { ErrorClass } from '../../shared/errors.js';
 import { errorMessage } from '../api/api-call-error.js';
 import { pagesFor } from './windowing.js';
@@ -23,7 +23,25 @@ export interface DlqState {
   undo: { ids: number[]; until: number } | null;
   /** Bumped on every filter change or refresh: answers for an older generation are dropped. */
   generation: number;
+  /**
+   * After an edit and replay: where the record's two sides still differ once the replay has had
+   * time to apply (per direction, what a sync would still change), or [] when they agree.
+   */
+  mismatch: { syncId: string; directions: { direction: DirectionKey; changes: PreviewRow['changes'] }[] } | null;
 }
+
+/** Directions of a comparison in which the two sides do not agree yet. */
+export function disagreements(c: RecordComparison): { direction: DirectionKey; changes: PreviewRow['changes'] }[] {
+  return c.directions.filter((d) => d.row && d.row.action !== 'no-op').map((d) => ({ direction: d.direction, changes: d.row!.changes }));
+}
+
+/** The record of an entry, compared across its edge now (records.compare). */
+export function compareEntry(client: ApiTransport, e: Pick<DlqEntry, 'flowId' | 'syncId' | 'direction' | 'key'>): Promise<RecordComparison> {
+  return client.call('records.compare', { flowId: e.flowId, syncId: e.syncId, side: e.direction === 'a-to-b' ? 'a' : 'b', key: e.key });
+}
+
+/** How long after an edit and replay the sides are compared before a difference is pointed out. */
+const SETTLE_MS = 8_000;
 
 export interface DlqActions {
   open(flowId: string, filter?: Omit<DlqFilter, 'flowId'>): Promise<void>;
@@ -40,6 +58,10 @@ export interface DlqActions {
   replay(ids: number[]): Promise<void>;
   replayClass(errorClass: ErrorClass): Promise<void>;
   editReplay(id: number, fields: Record<string, unknown>): Promise<void>;
+  /** For an entry whose record the source has since fixed and the target already agrees with: clear it (undoable), saying nothing changed. */
+  clearSettled(id: number): Promise<void>;
+  /** The entry's record across its edge now (reads only). */
+  compare(entry: DlqEntry): Promise<RecordComparison>;
   discard(ids: number[]): Promise<void>;
   undoDiscard(): Promise<void>;
   resolveConflict(id: number, choice: { keep: 'a' | 'b' } | { value: unknown }): Promise<void>;
@@ -55,7 +77,7 @@ export function createDlqStore(client: ApiTransport, now: () => number = Date.no
   const inflight = new Set<string>();
   return createStore<DlqState & DlqActions>()((set, get) => {
     const act = async (what: () => Promise<string>) => {
-      set({ busy: true, message: null });
+      set({ busy: true, message: null, mismatch: null });
       try {
         const text = await what();
         set({ message: { level: 'info', text } });
@@ -65,6 +87,20 @@ export function createDlqStore(client: ApiTransport, now: () => number = Date.no
         set({ busy: false });
         await get().refresh();
       }
+    };
+    const watchSettled = async (entry: DlqEntry) => {
+      const until = now() + SETTLE_MS;
+      let last: ReturnType<typeof disagreements> = [];
+      for (;;) {
+        try {
+          last = disagreements(await compareEntry(client, entry));
+        } catch {
+          return;
+        }
+        if (last.length === 0 || now() >= until) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      set({ mismatch: { syncId: entry.syncId, directions: last } });
     };
     const loadPage = async (page: number) => {
       const { generation, filter } = get();
@@ -91,6 +127,7 @@ export function createDlqStore(client: ApiTransport, now: () => number = Date.no
       message: null,
       undo: null,
       generation: 0,
+      mismatch: null,
 
       async open(flowId, filter = {}) {
         set({ flowId, selected: new Set(), detail: null });
@@ -165,9 +202,20 @@ export function createDlqStore(client: ApiTransport, now: () => number = Date.no
         }),
       editReplay: (id, fields) =>
         act(async () => {
+          const entry = get().detail?.id === id ? get().detail : await client.call('dlq.get', { id });
           await client.call('dlq.editReplay', { id, fields });
-          set({ detail: null });
+          set({ detail: null, mismatch: null });
+          // The edit fixes what was sent, not the source: once the replay has applied, say whether
+          // the two sides agree, so a value left different on one side is not missed.
+          if (entry) void watchSettled(entry);
           return 'Edited and replayed 1 change.';
+        }),
+      compare: (entry) => compareEntry(client, entry),
+      clearSettled: (id) =>
+        act(async () => {
+          await client.call('dlq.discard', { ids: [id] });
+          set({ selected: new Set(), detail: null, undo: { ids: [id], until: now() + UNDO_WINDOW_MS } });
+          return 'Nothing changed: the record was fixed at its source since, and the other side already agrees. The entry is cleared.';
         }),
       discard: (ids) =>
         act(async () => {

@@ -2,6 +2,7 @@ import { selectedFlowStatus } from '../state/app-store.js';
 import { useApp } from '../state/store-context.js';
 import { formatCount } from '../format/format-stats.js';
 import { BrandMark } from './BrandMark.js';
+import { flowStateView } from '../status/flow-state.js';
 
 export function AppHeader() {
   const workspace = useApp((s) => s.workspace);
@@ -18,12 +19,13 @@ export function AppHeader() {
   const newFlow = useApp((s) => s.newFlow);
   const draftName = useApp((s) => s.flow?.name);
   const running = status?.running ?? summary?.running ?? false;
+  const state = flowStateView(status, summary?.running ?? false);
 
   return (
     <header className="app-header">
       <div className="app-header__brand">
         <BrandMark />
-        <span className="app-header__name">SyncCanvas</span>
+        <h1 className="app-header__name">SyncCanvas</h1>
       </div>
 
       {workspace && (
@@ -72,9 +74,9 @@ export function AppHeader() {
             + New
           </button>
 
-          <span className={`pill ${running ? 'pill--running' : 'pill--stopped'}`} data-testid="flow-state">
+          <span className={`pill pill--${state.tone}`} data-testid="flow-state">
             <span className="pill__dot" aria-hidden="true" />
-            {running ? 'Running' : 'Stopped'}
+            {state.label}
           </span>
           {status && (
             <span className="flow-controls__counts" title="Events waiting in the durable inbox, and dead-lettered events in this flow">

@@ -10,6 +10,7 @@ import { useApp } from '../state/store-context.js';
 import { useDraftIssues } from '../state/use-draft-issues.js';
 import { AiFeedSection } from './AiFeedSection.js';
 import { FieldMappingTable } from './FieldMappingTable.js';
+import { lossyPairs } from './lossy-pairs.js';
 import { IssueList } from './IssueList.js';
 import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
 
@@ -128,6 +129,14 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
             Add field
           </button>
         </div>
+        <LossyWarning
+          pairs={lossyPairs(
+            sync,
+            { a: flow.systems.find((s) => s.id === sync.a.system)?.kind ?? '', b: flow.systems.find((s) => s.id === sync.b.system)?.kind ?? '' },
+            { a: aName, b: bName },
+            { a: fieldsA, b: fieldsB },
+          )}
+        />
         <FieldMappingTable sync={sync} aName={aName} bName={bName} fieldsA={fieldsA} fieldsB={fieldsB} issues={issues} onChange={(fields: FieldMapping[], group?: string) => update({ fields }, group)} />
         <IssueList issues={issues.filter((i) => i.path === 'fields')} />
       </fieldset>
@@ -307,5 +316,25 @@ function PolicyEditors({ sync, aName, bName, onChange }: { sync: SyncEdge; aName
         </select>
       </div>
     </>
+  );
+}
+
+/** Mapped pairs the target would change without an error, named before go-live (preflight fails on them too). */
+function LossyWarning({ pairs }: { pairs: ReturnType<typeof lossyPairs> }) {
+  if (pairs.length === 0) return null;
+  return (
+    <div className="alert alert--warning" role="status" data-testid="lossy-pairs">
+      <span className="alert__text">
+        <strong>Some values would change on the way.</strong> The target would store them differently without an error:
+        <ul>
+          {pairs.map((p) => (
+            <li key={`${p.from}>${p.to}`}>
+              {p.from} → {p.to}: {p.why}
+            </li>
+          ))}
+        </ul>
+        Change the target field&rsquo;s type or map to another field; preflight will not pass until then.
+      </span>
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import type { FlowDocument } from '../../shared/flow/schema.js';
 import type { ApiClient } from '../api/index.js';
 import { watchAlerts } from '../dashboard/alert-watch.js';
 import { selectedFlowStatus } from '../state/app-store.js';
@@ -11,13 +12,14 @@ export function OperationsHost({ client }: { client: ApiClient }) {
   const running = useApp((s) => selectedFlowStatus(s)?.running ?? false);
   // Only a flow the workspace has (saved) has thresholds: a draft would only earn "not found" answers.
   const flowId = useApp((s) => (s.flow && s.flows.some((f) => f.id === s.flow!.id) ? s.flow.id : null));
-  const syncKey = flow ? JSON.stringify(flow.syncs.map((s) => [s.id, s.name, s.direction])) : '';
+  // What alerts read of the flow (edges and the names they are called by), as a value: the watcher restarts only when that changes.
+  const alertKey = flow ? JSON.stringify({ syncs: flow.syncs.map((s) => ({ id: s.id, name: s.name, direction: s.direction, a: s.a, b: s.b })), systems: flow.systems.map((s) => ({ id: s.id, name: s.name })) }) : '';
 
   useEffect(() => {
     if (!flowId) return;
-    const syncs = (JSON.parse(syncKey) as [string, string | undefined, 'a-to-b' | 'b-to-a' | 'both'][]).map(([id, name, direction]) => ({ id, name, direction }));
-    return watchAlerts(client, { id: flowId, syncs: syncs as never }).stop;
-  }, [client, flowId, syncKey]);
+    const { syncs, systems } = JSON.parse(alertKey) as Pick<FlowDocument, 'syncs' | 'systems'>;
+    return watchAlerts(client, { id: flowId, syncs, systems }).stop;
+  }, [client, flowId, alertKey]);
 
   return <OperationsPanel client={client} flow={flow} running={running} />;
 }

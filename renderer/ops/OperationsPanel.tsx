@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
 import type { ApiTransport, DirectionKey } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
@@ -8,6 +8,7 @@ import { createDlqStore } from '../dlq/dlq-store.js';
 import { DlqInspector } from '../dlq/DlqInspector.js';
 import { PreflightPanel } from '../preflight/PreflightPanel.js';
 import { PreviewPanel } from '../preview/PreviewPanel.js';
+import { useFocusTrap } from '../dialog/use-focus-trap.js';
 import { closeOperations, opsStore, type OpsTab } from './ops-store.js';
 import './operations.css';
 
@@ -23,6 +24,8 @@ const TABS: { id: OpsTab; label: string }[] = [
 export function OperationsPanel({ client, flow, running, onLive }: { client: ApiTransport; flow: FlowDocument | null; running: boolean; onLive?: () => void }) {
   const ops = useStore(opsStore);
   const dlqStore = useMemo(() => createDlqStore(client), [client]);
+  const dialog = useRef<HTMLDivElement>(null);
+  useFocusTrap(dialog, ops.open && flow !== null);
   const edges: DashboardEdge[] = useMemo(() => {
     if (!flow) return [];
     const name = (id: string) => flow.systems.find((s) => s.id === id)?.name ?? id;
@@ -35,6 +38,13 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
     });
   }, [flow]);
 
+  const liveSummary = useMemo(() => {
+    if (!flow) return [];
+    const name = (id: string) => flow.systems.find((s) => s.id === id)?.name ?? id;
+    const arrow = { 'a-to-b': '→', 'b-to-a': '←', both: '↔' } as const;
+    const pace = (l: FlowDocument['syncs'][number]['latency']) => (l.tier === 'real-time' ? 'within seconds' : l.tier === 'near-real-time' ? 'within a minute or so' : 'on its schedule');
+    return flow.syncs.filter((s) => s.enabled).map((s) => `${s.name ?? `${s.a.entity} ${arrow[s.direction]} ${s.b.entity}`}: ${name(s.a.system)} ${arrow[s.direction]} ${name(s.b.system)}, ${pace(s.latency)}`);
+  }, [flow]);
   const systemNames = useMemo(() => Object.fromEntries((flow?.systems ?? []).map((s) => [s.id, s.name])), [flow]);
 
   useEffect(() => {
@@ -47,8 +57,9 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
   if (!ops.open || !flow) return null;
   const syncId = ops.syncId && edges.some((e) => e.id === ops.syncId) ? ops.syncId : (edges[0]?.id ?? null);
   return (
-    <div className="ops" role="dialog" aria-label="Operations" data-testid="operations">
-      <header className="ops__head">
+    <div className="ops" role="dialog" aria-modal="true" aria-label="Operations" data-testid="operations" ref={dialog} tabIndex={-1}>
+      {/* Not a <header>: inside the dialog it would be a second banner landmark. */}
+      <div className="ops__head">
         <h2>{flow.name}</h2>
         <nav className="ops__tabs" role="tablist" aria-label="Operations views">
           {TABS.map((t) => (
@@ -69,11 +80,11 @@ export function OperationsPanel({ client, flow, running, onLive }: { client: Api
         <button type="button" className="button button--secondary ops__close" onClick={closeOperations}>
           Close
         </button>
-      </header>
+      </div>
       <div className="ops__body">
         {ops.tab === 'preview' && syncId && <PreviewPanel key={syncId} client={client} flowId={flow.id} syncId={syncId} candidate={flow} />}
-        {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} />}
-        {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} />}
+        {ops.tab === 'preflight' && <PreflightPanel client={client} flowId={flow.id} running={running} onLive={onLive} liveSummary={liveSummary} />}
+        {ops.tab === 'dlq' && <DlqInspector store={dlqStore} flowId={flow.id} edges={edges} initialFilter={ops.dlqFilter} systemNames={systemNames} syncs={flow.syncs} />}
         {ops.tab === 'dashboard' && <Dashboard client={client} flowId={flow.id} edges={edges} initialSyncId={syncId ?? undefined} />}
         {ops.tab === 'audit' && <AuditLog client={client} />}
       </div>

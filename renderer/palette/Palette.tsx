@@ -41,12 +41,13 @@ export function Palette() {
               onDragStart={(e) => onDragStart(e, c.kind)}
               onClick={() => addAtCentre(c.kind)}
               title={c.description}
-              aria-label={`Add ${c.label}`}
               data-testid={`palette-${c.kind}`}
             >
               <span className={`palette-item__icon palette-item__icon--${c.kind}`} aria-hidden="true">
                 {KIND_ICON[c.kind] ?? c.kind.slice(0, 2).toUpperCase()}
               </span>
+              {/* The name is the visible text with a hidden verb, so speech input ("click SQLite database") finds it. */}
+              <span className="visually-hidden">Add </span>
               <span className="palette-item__label">{c.label}</span>
             </button>
           </li>

@@ -8,6 +8,7 @@ import { useNow } from '../state/use-now.js';
 import { DirectionStatsView } from './DirectionStatsView.js';
 import { EdgeOperationsBar } from '../ops/EdgeOperationsBar.js';
 import { UnreachableNote } from '../status/UnreachableNote.js';
+import { ExplanationsToggle } from '../glossary/TermHint.js';
 
 /** The selected edge (the first one until the user picks another) with live per-direction stats. */
 export function SyncPanel() {
@@ -88,6 +89,9 @@ export function SyncPanel() {
       )}
 
       <EdgeOperationsBar syncId={sync.id} />
+      <div className="side-panel__explain">
+        <ExplanationsToggle />
+      </div>
 
       {directionsOf(sync.direction).map((d) => (
         <DirectionStatsView key={d} from={d === 'a-to-b' ? aName : bName} to={d === 'a-to-b' ? bName : aName} stats={statsFor(d)} now={now} />

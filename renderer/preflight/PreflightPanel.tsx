@@ -6,7 +6,23 @@ import { formatTime } from '../dlq/format.js';
 import { goLiveState } from './go-live-rules.js';
 
 /** The go-live checklist per edge, and the one button that starts a flow safely (or with a kept reason). */
-export function PreflightPanel({ client, flowId, running, candidate, onLive }: { client: ApiTransport; flowId: string; running: boolean; candidate?: FlowDocument | null; onLive?: () => void }) {
+export function PreflightPanel({
+  client,
+  flowId,
+  running,
+  candidate,
+  onLive,
+  liveSummary = [],
+}: {
+  client: ApiTransport;
+  flowId: string;
+  running: boolean;
+  candidate?: FlowDocument | null;
+  onLive?: () => void;
+  /** What now syncs, one line per edge ("Demo CRM ↔ Demo Billing, within seconds"), for the feedback after going live. */
+  liveSummary?: string[];
+}) {
+  const [wentLive, setWentLive] = useState<{ override: boolean } | null>(null);
   const [result, setResult] = useState<PreflightResult | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -39,6 +55,7 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
       const r = await client.call('flows.goLive', { flowId, ...(state.enabled && state.override ? { override: { reason } } : {}) });
       setResult(r.preflight);
       setLog(await client.call('flows.goLiveLog', { flowId }));
+      setWentLive({ override: r.record.override });
       setOverriding(false);
       setReason('');
       onLive?.();
@@ -68,7 +85,7 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
       )}
       {result?.edges.map((edge) => (
         <section key={edge.syncId} className="preflight-edge" aria-label={`Checklist for ${edge.name}`}>
-          <h4>{edge.name}</h4>
+          <h3>{edge.name}</h3>
           <ul className="preflight-checks">
             {edge.checks.map((c) => (
               <li key={c.id} className={c.ok ? 'preflight-check preflight-check--ok' : 'preflight-check preflight-check--fail'} data-testid={`preflight-${c.id}`}>
@@ -93,6 +110,20 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
           {overriding && <textarea className="input" rows={2} aria-label="Why it is safe to go live anyway" placeholder="Why is it safe to go live anyway?" value={reason} onChange={(e) => setReason(e.target.value)} />}
         </div>
       )}
+      {wentLive && (
+        <div className="alert alert--info go-live-feedback" role="status" data-testid="go-live-feedback">
+          <span className="alert__text">
+            <strong>{running ? 'The flow is live.' : 'Going live…'}</strong> {wentLive.override ? 'Started with your reason kept in the go-live history. ' : 'Every check passed. '}
+            From now on, changes sync by themselves:
+            <ul>
+              {liveSummary.map((l) => (
+                <li key={l}>{l}</li>
+              ))}
+            </ul>
+            Watch lag and failures on the edge in the canvas; a change a system refuses waits in the DLQ for you to fix and replay. Stop the flow from the header at any time.
+          </span>
+        </div>
+      )}
       <div className="ops-toolbar">
         <button type="button" className="button button--primary" disabled={busy || !state.enabled} onClick={() => void goLive()} data-testid="go-live">
           {running ? 'Live' : 'Go live'}
@@ -101,7 +132,7 @@ export function PreflightPanel({ client, flowId, running, candidate, onLive }: {
       </div>
       {log.length > 0 && (
         <section aria-label="Go-live history">
-          <h4>Go-live history</h4>
+          <h3>Go-live history</h3>
           <ul className="preflight-log">
             {log.map((r) => (
               <li key={r.id}>

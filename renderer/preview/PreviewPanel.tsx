@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AiPreview, ApiTransport, HistoryPreviewResult, PreviewResult, PreviewRow } from '../../shared/api/contract.js';
+import type { AiPreview, ApiTransport, DirectionKey, HistoryPreviewResult, PreviewResult, PreviewRow } from '../../shared/api/contract.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { errorMessage } from '../api/api-call-error.js';
 import { formatValue } from '../dlq/format.js';
@@ -13,12 +13,22 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [limit, setLimit] = useState(50);
+  const sync = candidate?.syncs.find((s) => s.id === syncId);
+  const nameOf = (id: string) => candidate?.systems.find((s) => s.id === id)?.name ?? id;
+  // A two-way edge previews each way in turn: both directions write.
+  const directions: { key: DirectionKey; label: string }[] = sync
+    ? [
+        { key: 'a-to-b' as const, label: `${nameOf(sync.a.system)} → ${nameOf(sync.b.system)}` },
+        { key: 'b-to-a' as const, label: `${nameOf(sync.b.system)} → ${nameOf(sync.a.system)}` },
+      ].filter((d) => sync.direction === 'both' || sync.direction === d.key)
+    : [];
+  const [direction, setDirection] = useState<DirectionKey | undefined>(directions[0]?.key);
 
   const run = async (kind: Shown['kind']) => {
     setBusy(true);
     setError(null);
     try {
-      if (kind === 'samples') setShown({ kind, result: await client.call('preview.run', { flowId, syncId, limit }) });
+      if (kind === 'samples') setShown({ kind, result: await client.call('preview.run', { flowId, syncId, limit, ...(direction ? { direction } : {}) }) });
       else setShown({ kind, result: await client.call('preview.history', { flowId, syncId, limit: Math.min(limit, 200), ...(candidate ? { flow: candidate } : {}) }) });
     } catch (e) {
       setError(errorMessage(e));
@@ -42,6 +52,26 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
             ))}
           </select>
         </label>
+        {directions.length > 1 && (
+          <fieldset className="preview-direction">
+            <legend className="field-label">Direction</legend>
+            {directions.map((d) => (
+              <label key={d.key}>
+                <input
+                  type="radio"
+                  name="preview-direction"
+                  value={d.key}
+                  checked={direction === d.key}
+                  onChange={() => {
+                    setDirection(d.key);
+                    setShown(null);
+                  }}
+                />{' '}
+                {d.label}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <button type="button" className="button button--primary" disabled={busy} onClick={() => void run('samples')}>
           Preview samples
         </button>
@@ -88,8 +118,14 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
               {rows.map((r, i) => (
                 <tr key={`${r.sourceKey}-${i}`} data-testid="preview-row" data-action={r.action}>
                   <td>
-                    {r.sourceKey}
-                    {r.targetKey ? ` → ${r.targetKey}` : ''}
+                    {'label' in r && r.label ? (
+                      <>
+                        {r.label} <span className="preview-key">{r.sourceKey}</span>
+                      </>
+                    ) : (
+                      r.sourceKey
+                    )}
+                    {r.targetKey ? <span className="preview-key"> → {r.targetKey}</span> : ''}
                   </td>
                   <td>
                     <span className={`preview-action preview-action--${r.action}`}>{ACTION_LABEL[r.action]}</span>

@@ -48,7 +48,7 @@ export const ApiInputs = {
   'dlq.get': z.object({ id: z.number().int() }),
   'dlq.replay': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
   'dlq.discard': z.object({ ids: z.array(z.number().int()).max(100_000).optional(), filter: DlqFilterSchema.optional() }).refine((v) => v.ids || v.filter, 'give ids or a filter'),
-  'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50) }),
+  'preview.run': z.object({ flowId, syncId: z.string(), limit: z.number().int().min(1).max(10_000).default(50), direction: DirectionKey.optional() }),
   'conflicts.resolve': z
     .object({ id: z.number().int(), keep: z.enum(['a', 'b']).optional(), value: z.unknown().optional() })
     .refine((v) => (v.keep !== undefined) !== (v.value !== undefined), 'give either keep ("a" or "b") or a custom value'),
@@ -70,6 +70,7 @@ export const ApiInputs = {
   'connectors.restSample': z.object({ system: z.unknown(), path: z.string().trim().min(1).max(500).regex(/^\//, 'a path starts with "/", e.g. /v1/customers') }),
   // Operations additions: what-if on history, preflight and go-live, DLQ edit/undo, alert thresholds.
   /** The candidate flow's sync (unsaved mapping; default: the stored flow) run against the edge's last applied events; nothing is written. */
+  'records.compare': z.object({ flowId, syncId: z.string(), side: z.enum(['a', 'b']), key: z.string() }),
   'preview.history': z.object({ flowId, syncId: z.string(), flow: z.unknown().optional(), limit: z.number().int().min(1).max(200).default(50) }),
   'preflight.run': z.object({ flowId, flow: z.unknown().optional() }),
   /** Start the flow when preflight passes, or with an override whose reason is kept. */
@@ -202,6 +203,8 @@ export type PreviewAction = 'create' | 'update' | 'no-op' | 'conflict' | 'invali
 
 export interface PreviewRow {
   sourceKey: string;
+  /** The source record as a person knows it (a name, an email, a title from its fields), or null. */
+  label?: string | null;
   targetKey: string | null;
   action: PreviewAction;
   changes: { field: string; from: unknown; to: unknown }[];
@@ -232,6 +235,14 @@ export interface PreviewResult {
     invalidPhones?: { key: string; field: string; value: string }[];
   };
   wrote: 0;
+}
+
+/** One record across an edge now (records.compare): its values, and per direction what a sync would still change. */
+export interface RecordComparison {
+  /** The record's current values on the side asked about; null when it no longer exists there. */
+  fields: Record<string, unknown> | null;
+  /** Per direction of the edge: the preview of the record (no-op: the sides agree), or null when it has no source record that way. */
+  directions: { direction: DirectionKey; row: PreviewRow | null }[];
 }
 
 /** What matching by the match key finds before anything is written (first sync). */
@@ -294,6 +305,7 @@ export interface ApiOutputs {
   'files.resolve': { path: string; base: string; exists: boolean };
   'connectors.restSample': { name: string; recordsPath: string; primaryKey: string; fields: { name: string; type: string }[]; count: number; sample: Record<string, unknown> | null };
   'preview.history': HistoryPreviewResult;
+  'records.compare': RecordComparison;
   'preflight.run': PreflightResult;
   'flows.goLive': { status: FlowStatus; preflight: PreflightResult; record: GoLiveRecord };
   'flows.goLiveLog': GoLiveRecord[];
@@ -335,7 +347,7 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'ai-feed';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean' | 'ai-feed';
 
 export interface PreflightCheck {
   id: PreflightCheckId;

@@ -47,6 +47,7 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'flows.validate': read('editor'),
   'preview.run': read('editor'),
   'preview.history': read('editor'),
+  'records.compare': read('editor'),
   'preflight.run': read('editor'),
   'matching.report': read('editor'),
   'connectors.test': read('editor'),

@@ -13,6 +13,8 @@ export interface FieldInfo {
   nativeType?: string;
   nullable: boolean;
   primaryKey: boolean;
+  /** The only values the system accepts (an allowed-values rule it declares, e.g. a CHECK … IN list), when known. */
+  allowedValues?: string[];
 }
 
 export interface EntityInfo {

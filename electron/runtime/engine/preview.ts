@@ -8,6 +8,7 @@ import { decide } from './decide.js';
 import { applyTransforms, type TransformContext } from './transforms.js';
 import { sourceSide, targetSide } from './sides.js';
 import { normalizeMatch } from './values.js';
+import { recordDisplayName } from '../../../shared/records/display-name.js';
 
 export interface PreviewInput {
   sync: SyncEdge;
@@ -80,7 +81,10 @@ export function previewSync(input: PreviewInput): PreviewResult {
   }
   for (const [m, n] of seenMatch) if (n > 1) audit.duplicateMatchKeys.push(m);
 
-  const rows: PreviewRow[] = input.samples.map((sample) => {
+  const rows: PreviewRow[] = input.samples.map((sample) => ({ ...rowFor(sample), label: recordDisplayName(sample.fields) }));
+  return { syncId: sync.id, direction, rows, audit, wrote: 0 };
+
+  function rowFor(sample: SourceRecord): PreviewRow {
     const linkedKey = input.links.get(sample.key) ?? null;
     const m = normalizeMatch(sample.fields[sync.matchKey[s]], sync.matchKey.normalize);
     let target: SourceRecord | null = linkedKey !== null ? (byKey.get(linkedKey) ?? null) : null;
@@ -91,6 +95,11 @@ export function previewSync(input: PreviewInput): PreviewResult {
         return { sourceKey: sample.key, targetKey: null, action: 'invalid', changes: [], reason: `matches ${candidates.length} ${sync[t].entity} records by ${sync.matchKey[t]} "${m}": remove the duplicates first` };
       }
       target = candidates[0] ?? null;
+    }
+    // Two source records with one match value and nothing to pair with: only one can be created; the
+    // other would be reported as a duplicate (to the DLQ), so neither is shown as a plain Create.
+    if (!target && linkedKey === null && m !== null && (seenMatch.get(m) ?? 0) > 1) {
+      return { sourceKey: sample.key, targetKey: null, action: 'invalid', changes: [], reason: `duplicate: ${seenMatch.get(m)} ${sync[s].entity} records share ${sync.matchKey[s]} "${m}" — merge them first, or only one reaches the target` };
     }
     const decision = decide({
       sync,
@@ -121,10 +130,18 @@ export function previewSync(input: PreviewInput): PreviewResult {
     }
     if (decision.kind === 'write' && decision.op?.kind === 'upsert') {
       const written = { ...(target ? {} : (decision.op.insertOnly ?? {})), ...decision.op.fields };
+      // A value the target's allowed-values rule refuses would fail there: show it as Invalid now.
+      const refused = Object.entries(written).find(([field, v]) => {
+        const allowed = input.targetFields?.get(field)?.allowedValues;
+        return allowed !== undefined && v !== null && v !== undefined && !allowed.includes(typeof v === 'string' ? v : JSON.stringify(v));
+      });
+      if (refused) {
+        const allowed = input.targetFields!.get(refused[0])!.allowedValues!;
+        return { sourceKey: sample.key, targetKey, action: 'invalid', changes: [{ field: refused[0], from: target ? (target.fields[refused[0]] ?? null) : null, to: refused[1] }], reason: `${refused[0]}: "${String(refused[1])}" is not a value ${sync[t].entity} allows (${allowed.join(', ')})` };
+      }
       const changes = Object.entries(written).map(([field, to]) => ({ field, from: target ? (target.fields[field] ?? null) : null, to }));
       return { sourceKey: sample.key, targetKey, action: target ? 'update' : 'create', changes, reason: null, ...ai };
     }
     return { sourceKey: sample.key, targetKey, action: 'no-op', changes: [], reason: null, ...ai };
-  });
-  return { syncId: sync.id, direction, rows, audit, wrote: 0 };
+  }
 }

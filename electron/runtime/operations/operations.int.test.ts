@@ -60,6 +60,20 @@ describe('operations on the demo workspace', () => {
     expect({ crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() }).toEqual(before);
   });
 
+  it('compares one record across the edge: what a sync would still change each way, writing nothing', async () => {
+    // Still stopped: the CRM's "Previewed" first name from the test above has not reached Billing.
+    const before = { crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() };
+    const c = await runtime.api['records.compare']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, side: 'a', key: '1' });
+    expect(c.fields).toMatchObject({ first_name: 'Previewed' });
+    const toBilling = c.directions.find((d) => d.direction === 'a-to-b')!.row!;
+    expect(toBilling.action).toBe('update');
+    expect(toBilling.changes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'given_name', to: 'Previewed' })]));
+    expect(c.directions.map((d) => d.direction)).toEqual(['a-to-b', 'b-to-a']);
+    // A record that is gone says so.
+    expect((await runtime.api['records.compare']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, side: 'a', key: '999999' })).fields).toBeNull();
+    expect({ crm: snapshot(crm), billing: snapshot(billing), store: storeCounts() }).toEqual(before);
+  });
+
   it('passes preflight on the demo, refuses to go live on a failing check without a reason, and keeps the override reason', async () => {
     const ok = await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID });
     expect(ok.edges[0]!.checks.filter((c) => !c.ok)).toEqual([]);
@@ -70,12 +84,16 @@ describe('operations on the demo workspace', () => {
     const failing = await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID });
     const check = failing.edges[0]!.checks.find((c) => c.id === 'match-keys')!;
     expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('dup@example.com') });
+    // The preview, Billing → CRM, lists them as Invalid duplicates: preflight says so too, never ready.
+    const preview = await runtime.api['preview.run']({ flowId: DEMO_FLOW_ID, syncId: DEMO_SYNC_ID, limit: 1000, direction: 'b-to-a' });
+    expect(preview.rows.filter((r) => r.sourceKey === '99001' || r.sourceKey === '99002').map((r) => r.action)).toEqual(['invalid', 'invalid']);
+    expect(failing.edges[0]!.checks.find((c) => c.id === 'preview-clean')).toMatchObject({ ok: false, detail: expect.stringContaining('as Invalid') });
     await expect(runtime.api['flows.goLive']({ flowId: DEMO_FLOW_ID })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('Match keys are unique') });
     expect((await runtime.api['status.get']({ flowId: DEMO_FLOW_ID }))[0]!.running).toBe(false);
 
     const live = await runtime.api['flows.goLive']({ flowId: DEMO_FLOW_ID, override: { reason: 'the duplicates are test rows, merged tomorrow' } });
     expect(live.status.running).toBe(true);
-    expect(live.record).toMatchObject({ override: true, reason: 'the duplicates are test rows, merged tomorrow', failed: [expect.stringContaining('Match keys')] });
+    expect(live.record).toMatchObject({ override: true, reason: 'the duplicates are test rows, merged tomorrow', failed: expect.arrayContaining([expect.stringContaining('Match keys'), expect.stringContaining('Sample records sync without being refused')]) });
     expect((await runtime.api['flows.goLiveLog']({ flowId: DEMO_FLOW_ID }))[0]).toEqual(live.record);
     expect((await runtime.api['preflight.run']({ flowId: DEMO_FLOW_ID })).lastGoLive).toEqual(live.record);
     billing.prepare('DELETE FROM customers WHERE id IN (99001, 99002)').run();

@@ -7,12 +7,16 @@ import { DEFAULT_RETRY } from '../engine/backoff.js';
 import { matchingReport } from '../engine/matching-report.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { Store } from '../store/store.js';
-import { tokenKeyRefs } from '../masking/token-keys.js';
+import { loadTokenKeys, tokenKeyRefs } from '../masking/token-keys.js';
 import { tokenKeyFromSecret } from '../masking/token.js';
-import { preflightEdges, type SystemProbe } from './preflight.js';
+import { preflightEdges, type PreflightFacts, type SystemProbe } from './preflight.js';
+import { runPreview } from '../preview-runner.js';
+import { directionsOf } from '../engine/sides.js';
 
 /** How many records per side preflight reads to check match keys. */
 const PREFLIGHT_SAMPLES = 1000;
+/** How many records per direction preflight previews, as the Preview tab does by default and more. */
+const PREVIEW_SAMPLES = 200;
 const TEST_TIMEOUT_MS = 10_000;
 
 export type WithSystems = <T>(flow: FlowDocument, ids: string[], fn: (systems: ReadonlyMap<string, OpenedSystem>) => Promise<T>) => Promise<T>;
@@ -93,8 +97,35 @@ export async function runPreflight(flow: FlowDocument, deps: { store: Store; sec
       tokenKeys.set(ref, { ok: false, problem: (e as Error).message });
     }
   }
+  // The samples are previewed with the real token keys; a missing key is reported by the AI feed check.
+  const liveKeys = await loadTokenKeys(flow, deps.secrets).catch(() => new Map<string, Uint8Array>());
+  const preview = new Map<string, NonNullable<PreflightFacts['preview']> extends ReadonlyMap<string, infer V> ? V : never>();
+  for (const sync of flow.syncs) {
+    if (!systems.get(sync.a.system)?.connection.ok || !systems.get(sync.b.system)?.connection.ok) {
+      preview.set(sync.id, { error: 'a system of this edge did not pass its connection test' });
+      continue;
+    }
+    try {
+      const name = (id: string) => flow.systems.find((s) => s.id === id)?.name ?? id;
+      const found = await deps.withSystems(flow, [sync.a.system, sync.b.system], async (opened) => {
+        const invalid: { direction: string; record: string; reason: string }[] = [];
+        let read = 0;
+        for (const direction of directionsOf(sync)) {
+          const result = await runPreview(flow, sync.id, PREVIEW_SAMPLES, deps.store, opened, { direction, transformContext: { tokenKeys: liveKeys } });
+          read += result.rows.length;
+          const [from, to] = direction === 'a-to-b' ? [sync.a.system, sync.b.system] : [sync.b.system, sync.a.system];
+          for (const r of result.rows) if (r.action === 'invalid') invalid.push({ direction: `${name(from)} → ${name(to)}`, record: r.label ? `${r.label} (${r.sourceKey})` : r.sourceKey, reason: r.reason ?? 'invalid' });
+        }
+        return { invalid, read };
+      });
+      preview.set(sync.id, found);
+    } catch (e) {
+      preview.set(sync.id, { error: (e as Error).message });
+    }
+  }
   const edges = preflightEdges(flow, {
     tokenKeys,
+    preview,
     systems,
     matching,
     dlqDepth: (syncId) => deps.store.dlq.depth(flow.id, syncId, 'a-to-b') + deps.store.dlq.depth(flow.id, syncId, 'b-to-a'),

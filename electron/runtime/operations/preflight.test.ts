@@ -34,6 +34,16 @@ describe('preflightEdges', () => {
     expect(edge!.checks.map((c) => c.id)).toEqual(['ownership', 'match-keys', 'secrets', 'connections', 'dlq', 'loop-prevention', 'tombstone-ttl', 'value-fidelity']);
   });
 
+  it('is not ready while the preview would refuse sample records, and names them', () => {
+    const clean = facts({ preview: new Map([['s1', { invalid: [], read: 12 }]]) });
+    expect(preflightEdges(testFlow(), clean)[0]!.checks.find((c) => c.id === 'preview-clean')).toMatchObject({ ok: true, detail: '12 sample records previewed, none would be refused' });
+    const f = facts({ preview: new Map([['s1', { invalid: [{ direction: 'CRM → Billing', record: 'Ann (c1)', reason: 'plan_code: "gold" is not allowed' }], read: 12 }]]) });
+    const [edge] = preflightEdges(testFlow(), f);
+    expect(edge!.ok).toBe(false);
+    expect(edge!.checks.find((c) => c.id === 'preview-clean')!.detail).toBe('the preview lists 1 record as Invalid: Ann (c1) (CRM → Billing): plan_code: "gold" is not allowed — fix them (see Preview) or the mapping first');
+    expect(failing(testFlow(), facts({ preview: new Map([['s1', { error: 'timed out' }]]) }))).toEqual(['preview-clean']);
+  });
+
   it('fails on duplicate match keys, missing secrets and failed connections, saying what to fix', () => {
     const f = facts({
       matching: new Map([['s1', report({ a: [{ value: 'ann@x.com', keys: ['1', '2'] }], b: [] })]]),

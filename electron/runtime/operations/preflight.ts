@@ -5,7 +5,7 @@ import type { EntityInfo } from '../connectors/types.js';
 import { contractProblems } from '../../../shared/ai/contract.js';
 import { feedProblems } from '../../../shared/ai/feed-policy.js';
 import { tombstoneTtlMs } from '../engine/routes.js';
-import { conversionOf } from '../values/conversions.js';
+import { conversionOf } from '../../../shared/values/conversions.js';
 import { directionsOf, targetSide } from '../engine/sides.js';
 
 /** What preflight found out about one system by talking to it. */
@@ -28,6 +28,11 @@ export interface PreflightFacts {
   maxAttempts: number;
   /** Token keys (secret names) the flow's masking uses: whether each is set and long enough, or what is wrong. */
   tokenKeys?: ReadonlyMap<string, { ok: true } | { ok: false; problem: string }>;
+  /**
+   * What the preview finds per sync id, each direction: sample records it would refuse (Invalid),
+   * so preflight never says ready while the preview lists such rows. Absent: not previewed.
+   */
+  preview?: ReadonlyMap<string, { invalid: { direction: string; record: string; reason: string }[]; read: number } | { error: string }>;
 }
 
 const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${Number((ms / 3_600_000).toFixed(1))} h` : ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
@@ -187,10 +192,27 @@ function aiFeed(sync: SyncEdge, facts: PreflightFacts): PreflightCheck | null {
   return { id: 'ai-feed', label, ok: true, detail: `${sync.fields.length} fields classified, ${sensitive} sensitive and masked; every record is checked against the ${sync.aiFeed.contract ? 'edited' : 'generated'} contract and the scanner` };
 }
 
+function previewClean(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
+  const label = 'Sample records sync without being refused';
+  const found = facts.preview?.get(sync.id);
+  if (!found) return { id: 'preview-clean', label, ok: false, detail: 'the samples were not previewed' };
+  if ('error' in found) return { id: 'preview-clean', label, ok: false, detail: `the samples could not be previewed: ${found.error}` };
+  if (found.invalid.length > 0) {
+    const shown = found.invalid.slice(0, 3).map((r) => `${r.record} (${r.direction}): ${r.reason}`);
+    return {
+      id: 'preview-clean',
+      label,
+      ok: false,
+      detail: `the preview lists ${found.invalid.length} record${found.invalid.length === 1 ? '' : 's'} as Invalid: ${shown.join('; ')}${found.invalid.length > 3 ? ` and ${found.invalid.length - 3} more` : ''} — fix them (see Preview) or the mapping first`,
+    };
+  }
+  return { id: 'preview-clean', label, ok: true, detail: `${found.read} sample record${found.read === 1 ? '' : 's'} previewed, none would be refused` };
+}
+
 /** The go-live checklist of every edge of a flow, from facts gathered by talking to its systems. */
 export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
   return flow.syncs.map((sync) => {
-    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts)];
+    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts), ...(facts.preview ? [previewClean(sync, facts)] : [])];
     const feed = aiFeed(sync, facts);
     if (feed) checks.push(feed);
     return { syncId: sync.id, name: sync.name ?? sync.id, ok: checks.every((c) => c.ok), checks };

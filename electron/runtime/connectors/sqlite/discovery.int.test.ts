@@ -15,6 +15,15 @@ let t: TempDb;
 afterEach(() => t?.cleanup());
 
 describe('sqlite discovery and reads', () => {
+  it('reports the allowed-values rule of a column (CHECK … IN) so the preview can flag a value it refuses', async () => {
+    t = tempDb(`CREATE TABLE customers(id INTEGER PRIMARY KEY, plan_code TEXT CHECK (plan_code IN ('basic', 'pro')), name TEXT);`);
+    const c = connectorFor(t);
+    const [customers] = await c.discover();
+    expect(customers!.fields.find((f) => f.name === 'plan_code')!.allowedValues).toEqual(['basic', 'pro']);
+    expect(customers!.fields.find((f) => f.name === 'name')!.allowedValues).toBeUndefined();
+    await c.close();
+  });
+
   it('lists syncable tables with mapped types, nullability and key, without our own tables', async () => {
     t = tempDb(SCHEMA);
     const c = connectorFor(t);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { allowedValuesOf, createSqlOf } from './allowed-values.js';
 import type { EntityInfo, FieldType } from '../types.js';
 import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
@@ -48,7 +49,16 @@ export function discoverEntities(db: Db, file: string, allowed: string[] | undef
     if (!table) continue;
     const key = keyColumnOf(table);
     if (!key.ok) continue;
-    out.push({ name, label: name, keyField: key.column.name, fields: table.columns.map((c) => fieldOf(c, c.name === key.column.name)) });
+    const rules = allowedValuesOf(createSqlOf(db, name));
+    out.push({
+      name,
+      label: name,
+      keyField: key.column.name,
+      fields: table.columns.map((c) => {
+        const allowed = rules.get(c.name.toLowerCase());
+        return { ...fieldOf(c, c.name === key.column.name), ...(allowed ? { allowedValues: allowed } : {}) };
+      }),
+    });
   }
   return out;
 }

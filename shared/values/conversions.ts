@@ -1,4 +1,8 @@
-import type { FieldInfo } from '../connectors/types.js';
+/** What a conversion needs to know of a field: the connector's field info (its portable and native types). */
+export interface FieldTypes {
+  type: string;
+  nativeType?: string;
+}
 
 /**
  * Which conversions between systems keep every value (docs/values.md). `exact`: every value the
@@ -17,7 +21,7 @@ export interface Conversion {
 export interface FieldSide {
   /** Connector kind: postgres, sqlite, webhook, or a definition's kind (HTTP/JSON). */
   kind: string;
-  field: FieldInfo;
+  field: FieldTypes;
 }
 
 type Family = 'postgres' | 'sqlite' | 'json';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FieldInfo, FieldType } from '../connectors/types.js';
+import type { FieldInfo, FieldType } from '../../electron/runtime/connectors/types.js';
 import { conversionOf } from './conversions.js';
 
 const f = (kind: string, type: FieldType, nativeType: string) => ({ kind, field: { name: 'x', type, nativeType, nullable: true, primaryKey: false } satisfies FieldInfo });
