@@ -1,5 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { expectNoSeriousA11yIssues as expectNoSeriousIssues } from './fixtures/axe.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -7,22 +6,6 @@ import { expect, test } from './fixtures/runtime.js';
  * (canvas, sync and system inspectors, each operations view, the DLQ detail), and the operations
  * dialog holds keyboard focus while open and gives it back when closed.
  */
-/**
- * Rules the issue saw broken, checked whatever impact axe gives them: some are best practices or
- * experimental in axe and would otherwise not run or not count.
- */
-const ALWAYS_CHECKED = ['label-content-name-mismatch', 'page-has-heading-one', 'landmark-no-duplicate-banner', 'empty-table-header', 'heading-order', 'landmark-unique', 'region'];
-
-async function expectNoSeriousIssues(page: Page, screen: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .options({ rules: Object.fromEntries(ALWAYS_CHECKED.map((id) => [id, { enabled: true }])) })
-    .analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical' || ALWAYS_CHECKED.includes(v.id))
-    .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n')}`);
-  expect(serious, `axe on ${screen}`).toEqual([]);
-}
-
 const SYNC = 'contacts-customers';
 
 test('every screen passes axe with no serious or critical issues', async ({ page, runtime }) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -94,6 +95,7 @@ test('an AI feed is blocked until classified and masked, then writes tokens, not
   // The user can change any of them.
   await inspector.getByTestId('class-1').selectOption('not-sensitive');
   await inspector.getByTestId('class-1').selectOption('person-name');
+  await expectNoSeriousA11yIssues(page, 'the AI feed settings');
   // Classified but not masked: still blocked.
   await expect(inspector.getByTestId('ai-feed-problems')).toContainText('"email" holds email and is not masked');
 

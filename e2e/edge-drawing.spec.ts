@@ -1,4 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -73,6 +74,7 @@ test('draw an edge onto a system body, set up the sync without clipped names, ow
   await expect(inspector.getByLabel('Billing entity')).toHaveValue('customers');
   await expect(inspector.locator('.issue-list__item')).toHaveCount(0);
   await expect(page.locator('.sync-label .issue-badge')).toHaveCount(0);
+  await expectNoSeriousA11yIssues(page, 'a newly drawn sync');
   await testInfo.attach('new-sync', { body: await page.screenshot(), contentType: 'image/png' });
   // Saving by hand shows what is missing.
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -108,5 +110,6 @@ test('draw an edge onto a system body, set up the sync without clipped names, ow
   const dlqBox = (await dlq.boundingBox())!;
   expect(dlqBox.x + dlqBox.width).toBeLessThanOrEqual(labelBox.x + labelBox.width);
   for (const part of ['.sync-label__stats', '.sync-label__head', '.sync-label__title']) expect(await showsWholeText(label.locator(part)), `${part} is whole`).toBe(true);
+  await expectNoSeriousA11yIssues(page, 'the mapping table of a configured sync');
   await testInfo.attach('configured-sync', { body: await page.screenshot(), contentType: 'image/png' });
 });

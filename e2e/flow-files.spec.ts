@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test, type DemoRuntime } from './fixtures/runtime.js';
 
 /**
@@ -33,6 +34,7 @@ test('a flow file with a workspace flow’s id asks before replacing it; export 
   const ask = page.getByRole('alertdialog');
   await expect(ask).toContainText(`“${original.flow.name}” is already in this workspace`);
   await expect(ask.getByRole('button', { name: 'Import as a copy' })).toBeFocused();
+  await expectNoSeriousA11yIssues(page, 'the import choice dialog');
   await testInfo.attach('import-choice', { body: await page.screenshot(), contentType: 'image/png' });
   await page.waitForTimeout(2500);
   expect((await api<{ flow: { name: string } }>(page, runtime, 'flows.get', { flowId: 'demo' })).flow.name).toBe(original.flow.name);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from '@playwright/test';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test, type DemoRuntime } from './fixtures/runtime.js';
 
 /**
@@ -84,6 +85,7 @@ test('Any REST API: base URL, sign-in, a sample request, then the detected entit
   await expect(builder.getByLabel('Key field')).toHaveValue('id');
   await expect(builder.getByLabel('Entity name')).toHaveValue('members');
   await sample.getByRole('checkbox', { name: /internal_note/ }).uncheck();
+  await expectNoSeriousA11yIssues(page, 'the REST builder after a sample request');
   await testInfo.attach('rest-sample', { body: await page.screenshot(), contentType: 'image/png' });
   await builder.getByRole('button', { name: 'Add entity “members”' }).click();
   await expect(builder.getByTestId('rest-entities')).toContainText('members');

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { startHubspotLike, type HubspotLike } from '../electron/runtime/connectors/definitions/contract-servers/hubspot-like.js';
 import { startStripeLike, type StripeLike } from '../electron/runtime/connectors/definitions/contract-servers/stripe-like.js';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test, type DemoRuntime } from './fixtures/runtime.js';
 
 /**
@@ -73,6 +74,7 @@ test('a HubSpot → Stripe flow set up with keys, Test and lists only, against t
   await page.getByTestId('flow-name').fill('CRM to payments');
 
   await addSaasSystem(page, 'hubspot', { x: 120, y: 300 }, 'CRM', HUBSPOT_TOKEN, hubspot.url, 'contacts');
+  await expectNoSeriousA11yIssues(page, 'the guided HubSpot set-up');
   await testInfo.attach('hubspot-setup', { body: await page.screenshot(), contentType: 'image/png' });
   await addSaasSystem(page, 'stripe', { x: 620, y: 300 }, 'Payments', STRIPE_KEY, stripe.url, 'customers');
 

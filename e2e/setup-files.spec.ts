@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { expectNoSeriousA11yIssues } from './fixtures/axe.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -41,6 +42,7 @@ test('database paths: picker, resolved path, ~ and relative paths; numbers out o
   await expect(picker.getByTestId('file-picker-dir')).toHaveText(runtime.workspaceDir);
   await picker.getByRole('button', { name: /data \(folder\)/ }).click();
   await expect(picker.getByTestId('file-picker-dir')).toHaveText(dataDir);
+  await expectNoSeriousA11yIssues(page, 'the file picker');
   await testInfo.attach('file-picker', { body: await page.screenshot(), contentType: 'image/png' });
   await picker.getByRole('button', { name: /^billing\.db \d/ }).click();
   await expect(picker).toBeHidden();

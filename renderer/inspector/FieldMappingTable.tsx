@@ -22,7 +22,7 @@ interface Props {
 export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues, onChange }: Props) {
   const [open, setOpen] = useState<number | null>(null);
   const set = (i: number, patch: Partial<FieldMapping>, group?: string) => onChange(sync.fields.map((f, j) => (j === i ? { ...f, ...patch } : f)), group);
-  const ownerName = (o: FieldMapping['owner']) => (o === 'a' ? aName : o === 'b' ? bName : 'Shared');
+  const ownerText = (o: FieldMapping['owner']) => (o === 'a' ? `${aName} owns it` : o === 'b' ? `${bName} owns it` : 'Shared by both');
   if (sync.fields.length === 0) return <p className="form-row__hint">No fields mapped yet. Choose both entities, then auto-map or add fields.</p>;
 
   return (
@@ -59,11 +59,20 @@ export function FieldMappingTable({ sync, aName, bName, fieldsA, fieldsB, issues
                       type="button"
                       className={`owner-toggle owner-toggle--${f.owner}`}
                       onClick={() => set(i, { owner: nextOwner(f.owner, sync.direction) })}
-                      aria-label={`Owner of ${f.a || 'this field'}: ${ownerName(f.owner)}. Change owner`}
+                      aria-label={`Owner of ${f.a || 'this field'}: ${ownerText(f.owner)}. Click to change`}
                       title="Click to change which system owns this field"
                       data-testid={`owner-${i}`}
                     >
-                      {f.owner === 'a' ? `${aName} owns it →` : f.owner === 'b' ? `← ${bName} owns it` : '↔ Shared by both'}
+                      {/* The arrows are decoration: the button's name holds its words (axe: label-content-name-mismatch). */}
+                      {f.owner === 'a' ? (
+                        <>
+                          {ownerText('a')} <span aria-hidden="true">→</span>
+                        </>
+                      ) : (
+                        <>
+                          <span aria-hidden="true">{f.owner === 'b' ? '←' : '↔'}</span> {ownerText(f.owner)}
+                        </>
+                      )}
                     </button>
                     {sync.aiFeed && <ClassPicker mapping={f} source={sync.direction === 'b-to-a' ? f.b : f.a} row={i} onChange={(c) => set(i, { class: c })} />}
                     <button type="button" className="tool-button tool-button--small" aria-expanded={open === i} aria-label={`Transforms of ${f.a || `row ${i + 1}`}`} title={transforms.join(', ') || 'Add transforms'} onClick={() => setOpen(open === i ? null : i)}>
