@@ -1,6 +1,6 @@
 import type { DirectionKey, PreviewResult, RecordComparison } from '../../shared/api/contract.js';
 import type { SyncEdge } from '../../shared/flow/schema.js';
-import type { Connector, SourceRecord } from './connectors/types.js';
+import type { Connector, SourceRecord, StoredForm } from './connectors/types.js';
 import { directionsOf } from './engine/sides.js';
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { ApiError } from './api/handlers.js';
@@ -57,7 +57,38 @@ async function previewOf(flow: FlowDocument, sync: SyncEdge, direction: Directio
   const seen = new Set<string>();
   const targets = [...linked, ...matched].filter((r) => (seen.has(r.key) ? false : (seen.add(r.key), true)));
   const info = targetEntities.find((e) => e.name === sync[t].entity);
-  return previewSync({ sync, direction, samples, targets, links, targetFields: info && !info.openFields ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now(), transformContext });
+  const result = previewSync({ sync, direction, samples, targets, links, targetFields: info && !info.openFields ? new Map(info.fields.map((f) => [f.name, f])) : null, now: Date.now(), transformContext });
+  return withStoredForms(result, target, sync[t].entity);
+}
+
+/**
+ * Each value a Create or Update would write, as the target would store it (its own conversion, e.g.
+ * a number into a TEXT column, a numeric into a double), and a value it would refuse turns the row
+ * Invalid with the target's reason. A target that cannot say (no storedForms, or unreachable now)
+ * leaves the preview as it was: the write still checks every value.
+ */
+async function withStoredForms(result: PreviewResult, target: Connector, entity: string): Promise<PreviewResult> {
+  if (!target.storedForms) return result;
+  const writing = result.rows.filter((r) => (r.action === 'create' || r.action === 'update') && r.changes.length > 0);
+  if (writing.length === 0) return result;
+  let forms: Record<string, StoredForm>[];
+  try {
+    forms = await target.storedForms(entity, writing.map((r) => Object.fromEntries(r.changes.map((c) => [c.field, c.to]))));
+  } catch {
+    return result;
+  }
+  const byRow = new Map(writing.map((r, i) => [r, forms[i] ?? {}]));
+  const rows = result.rows.map((row) => {
+    const f = byRow.get(row);
+    if (!f) return row;
+    const refused = row.changes.map((c) => f[c.field]).find((x): x is { refused: string } => x !== undefined && 'refused' in x);
+    const changes = row.changes.map((c) => {
+      const form = f[c.field];
+      return form && 'stored' in form ? { ...c, stored: form.stored } : c;
+    });
+    return refused ? { ...row, action: 'invalid' as const, changes, reason: refused.refused } : { ...row, changes };
+  });
+  return { ...result, rows };
 }
 
 /**

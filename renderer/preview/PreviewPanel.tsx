@@ -3,6 +3,7 @@ import type { AiPreview, ApiTransport, DirectionKey, HistoryPreviewResult, Previ
 import type { FlowDocument } from '../../shared/flow/schema.js';
 import { errorMessage } from '../api/api-call-error.js';
 import { formatValue } from '../dlq/format.js';
+import { storedDifference } from './stored-value.js';
 import { ACTION_LABEL, ACTION_ORDER, auditFindings, countByAction, orderRows } from './preview-summary.js';
 
 type Shown = { kind: 'samples'; result: PreviewResult } | { kind: 'history'; result: HistoryPreviewResult };
@@ -136,6 +137,12 @@ export function PreviewPanel({ client, flowId, syncId, candidate }: { client: Ap
                     {r.changes.map((c) => (
                       <div key={c.field} className="preview-diff" data-testid="preview-diff">
                         <code>{c.field}</code>: <del>{formatValue(c.from)}</del> → <ins>{formatValue(c.to)}</ins>
+                        {storedDifference(c.to, c.stored) !== null && (
+                          <span className="preview-stored" data-testid="preview-stored" title="How the target itself stores this value: its own conversion of what is sent">
+                            {' '}
+                            (stored as <code>{storedDifference(c.to, c.stored)}</code>)
+                          </span>
+                        )}
                       </div>
                     ))}
                   </td>

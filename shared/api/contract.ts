@@ -207,7 +207,8 @@ export interface PreviewRow {
   label?: string | null;
   targetKey: string | null;
   action: PreviewAction;
-  changes: { field: string; from: unknown; to: unknown }[];
+  /** `stored`: the value as the target itself would store it (its conversion shown), when the target can say. */
+  changes: { field: string; from: unknown; to: unknown; stored?: string }[];
   reason: string | null;
   /** On an AI feed: each mapped field's original beside its masked value, the contract check and the scanner's findings. */
   ai?: AiPreview;

@@ -186,6 +186,9 @@ export interface ConnectionTestResult {
   checks: ConnectionCheck[];
 }
 
+/** How one value would be stored by a target (for the preview): the text the system prints for it, or why it is refused. */
+export type StoredForm = { stored: string } | { refused: string };
+
 export interface Connector {
   testConnection(): Promise<ConnectionTestResult>;
   discover(): Promise<EntityInfo[]>;
@@ -199,6 +202,12 @@ export interface Connector {
    * one call, so a connector may batch them into one statement. One result per op, same order.
    */
   write(entity: string, ops: WriteOp[], origin: string): Promise<WriteResult[]>;
+  /**
+   * How these field values would be stored, with nothing written: the conversion the write would make
+   * (or its refusal), so the preview shows the value the target will hold. Optional: a connector
+   * without it stores values as they are (JSON bodies).
+   */
+  storedForms?(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { CaptureContext, CaptureHandle, ConnectionTestResult, Connector, EntityInfo, SourceRecord, WriteOp, WriteResult } from '../types.js';
+import type { CaptureContext, CaptureHandle, ConnectionTestResult, Connector, EntityInfo, SourceRecord, StoredForm, WriteOp, WriteResult } from '../types.js';
 import { startPostgresCapture } from './capture.js';
 import { startWhenReachable } from './capture-start-retry.js';
 import { readTables, toEntityInfo } from './catalog.js';
@@ -59,6 +59,10 @@ export class PostgresConnector implements Connector {
 
   readSamples(entity: string, limit: number): Promise<SourceRecord[]> {
     return this.records().samples(entity, limit);
+  }
+
+  storedForms(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]> {
+    return this.writer.storedForms(entity, rows);
   }
 
   readByKeys(entity: string, keys: string[]): Promise<SourceRecord[]> {

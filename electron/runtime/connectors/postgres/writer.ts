@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { syncError, type SyncError } from '../../../../shared/errors.js';
-import type { WriteOp, WriteResult } from '../types.js';
+import type { StoredForm, WriteOp, WriteResult } from '../types.js';
 import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type TableInfo } from './catalog.js';
 import { querySessionConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
@@ -162,6 +162,54 @@ export class PostgresWriter {
         ? `writes are not tagged with replication origin "${name}": the server has no replication origin state left (${describePgError(err)}); raise max_active_replication_origins (Postgres 18 and later; max_replication_slots before): each running flow that writes here uses one`
         : `writes are not tagged with replication origin "${name}": ${describePgError(err)} (grant EXECUTE on pg_replication_origin_create and pg_replication_origin_session_setup, see docs/connectors/postgres.md)`;
     }
+  }
+
+  /**
+   * What each value would become in its column, as Postgres itself prints it (`$1::text::type`, then
+   * back to text): a numeric into double precision shows its rounding, a timestamptz its zone. Reads
+   * only; queued behind writes on the writer's session.
+   */
+  storedForms(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]> {
+    const run = this.tail.then(() => this.storedFormsNow(entity, rows));
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  private async storedFormsNow(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]> {
+    const client = await this.session();
+    const table = await this.table(client, entity);
+    const out: Record<string, StoredForm>[] = [];
+    for (const row of rows) {
+      const forms: Record<string, StoredForm> = {};
+      for (const [name, value] of Object.entries(row)) {
+        const c = table.columns.find((x) => x.name === name);
+        if (!c) {
+          forms[name] = { refused: `column "${name}" does not exist in table ${table.schema}.${table.table}: fix the field mapping` };
+          continue;
+        }
+        let text: string | null;
+        try {
+          text = encodeForColumn(value, shapeOf(c));
+        } catch (e) {
+          forms[name] = { refused: `column "${name}" (${c.nativeType}) cannot hold ${showValue(value)} exactly: ${(e as Error).message}` };
+          continue;
+        }
+        if (text === null) {
+          forms[name] = { stored: 'NULL' };
+          continue;
+        }
+        try {
+          const r = await client.query<{ v: string | null }>(`SELECT ($1::text::${c.nativeType})::text AS v`, [text]);
+          forms[name] = { stored: r.rows[0]?.v ?? 'NULL' };
+        } catch (err) {
+          if (isTransientPgError(err)) throw err;
+          const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+          forms[name] = { refused: `column "${name}" (${c.nativeType}) cannot take ${shown}: ${describePgError(err)}` };
+        }
+      }
+      out.push(forms);
+    }
+    return out;
   }
 
   private async table(client: pg.Client, entity: string, refresh = false): Promise<TableInfo> {

@@ -1,4 +1,5 @@
-import type { CaptureContext, CaptureHandle, Connector, ConnectorContext, WriteOp, WriteResult } from '../types.js';
+import type { CaptureContext, CaptureHandle, Connector, ConnectorContext, StoredForm, WriteOp, WriteResult } from '../types.js';
+import { sqliteStoredForms } from './stored-forms.js';
 import { startSqliteCapture } from './capture.js';
 import { resolveDatabasePath, SqliteSetupError, type SqliteConfig } from './config.js';
 import { testSqliteConnection } from './connection-test.js';
@@ -80,6 +81,12 @@ export function createSqliteConnector(ctx: ConnectorContext<SqliteConfig>): Conn
         return ops.map(() => ({ ok: false, error }));
       }
       return c.writer.write(entity, ops, origin);
+    },
+    async storedForms(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]> {
+      const c = connection();
+      const table = c.schemas.get(entity);
+      if (!table) return rows.map((row) => Object.fromEntries(Object.keys(row).map((f) => [f, { refused: `table "${entity}" does not exist in ${file}` }])));
+      return sqliteStoredForms(c.db, table, rows);
     },
     async close() {
       if (closed) return;
