@@ -4,11 +4,13 @@ import { webhookConnector } from './webhook/definition.js';
 import { restConnector } from './rest/definition.js';
 import { vendorConnectors } from './definitions/vendor-connectors.js';
 import { postgresConnector } from './postgres/definition.js';
+import { natsConnector } from './nats/definition.js';
 
 /** Every connector kind the runtime knows, by `kind`. Add new kinds here. */
 const definitions: ConnectorDefinition<any>[] = [sqliteConnector];
 definitions.push(webhookConnector, restConnector, ...vendorConnectors);
 definitions.push(postgresConnector);
+definitions.push(natsConnector);
 
 export function connectorDefinitions(): readonly ConnectorDefinition<any>[] {
   return definitions;

@@ -20,7 +20,7 @@ import { MetricsRecorder, BUCKET_MS } from './metrics-recorder.js';
 import { buildRoutes, tombstoneTtlMs, type FlowRoute } from './routes.js';
 import { sourceSide, targetSide, directionsOf } from './sides.js';
 import { normalizeMatch } from './values.js';
-import { commitCapturedBatch, type CaptureCommitResult } from './capture-commit.js';
+import { commitCapturedBatch, UNREADABLE_MESSAGE, type CaptureCommitResult } from './capture-commit.js';
 import { applyWaitMs } from './apply-yield.js';
 import { CircuitBreakers, DEFAULT_BREAKER, type BreakerPolicy, type Outage } from './circuit-breaker.js';
 import { unreachableText } from '../../../shared/unreachable.js';
@@ -886,6 +886,8 @@ export class FlowEngine {
     this.store.transaction(() => {
       for (const e of entries) {
         if (e.errorClass === 'conflict') continue; // a conflict is resolved by choosing a value, not by replaying
+        // An unreadable queue message holds no change: it is fixed at the publisher and sent again, then discarded here.
+        if ((e.detail as { kind?: unknown } | null)?.kind === UNREADABLE_MESSAGE) continue;
         if (!this.store.dlq.remove(e.id)) continue;
         const event = e.event as unknown as ChangeEvent;
         this.store.inbox.add(this.flowId, event, { syncId: e.syncId, direction: e.direction, notBefore: now }, true, e.inboxSeq ?? undefined);
