@@ -1,4 +1,4 @@
-import { JsonSyntaxError, parseLosslessJson } from '../../values/lossless-json.js';
+import { parseLosslessJson } from '../../values/lossless-json.js';
 import type { EntitySpec, WebhookRoute } from '../definitions/format.js';
 import { changesFromPayload } from '../webhook/payload-changes.js';
 import type { CapturedChange, RejectedMessage } from '../types.js';
@@ -36,7 +36,7 @@ export function readMessage(body: Uint8Array, eventId: string, broker: Record<st
   try {
     payload = parseLosslessJson(text);
   } catch (e) {
-    if (e instanceof JsonSyntaxError) return reject(`the body is not JSON (${e.message})`, text);
+    if (e instanceof SyntaxError) return reject(`the body is not JSON (${e.message})`, text);
     throw e;
   }
   // The id the route's eventId would get is ours, not the payload's: a message is one event.
