@@ -81,12 +81,12 @@ export const UNREADABLE_MESSAGE = 'unreadable-message';
  * entity, or any entity of this system when it named none; with no such route it is counted as
  * ignored. Its event holds no fields, so it can never be written anywhere.
  */
-function addRejected(store: Store, flowId: string, routes: ReadonlyMap<string, FlowRoute[]>, systemId: string, r: RejectedMessage, now: number): boolean {
+function addRejected(store: Store, flowId: string, routes: ReadonlyMap<string, FlowRoute[]>, systemId: string, r: RejectedMessage, now: number): void {
   let route = r.entity ? routes.get(routesKey(systemId, r.entity))?.[0] : undefined;
   if (!route) {
     for (const [k, list] of routes) if (k.startsWith(routesKey(systemId, '')) && list[0]) { route = list[0]; break; }
   }
-  if (!route) return false;
+  if (!route) return;
   const event: ChangeEvent = { eventId: r.eventId, system: systemId, entity: r.entity ?? route.sync[sourceSide(route.direction)].entity, key: r.eventId, op: 'upsert', fields: {}, sourceTime: r.receivedAt, captureTime: now, origin: 'user' };
   store.dlq.add({
     flowId,
@@ -104,7 +104,6 @@ function addRejected(store: Store, flowId: string, routes: ReadonlyMap<string, F
     payload: null,
     detail: { kind: UNREADABLE_MESSAGE, broker: r.broker },
   });
-  return true;
 }
 
 /**

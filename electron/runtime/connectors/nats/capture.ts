@@ -5,7 +5,7 @@ import type { NatsClient } from './client.js';
 import { NATS_REQUEST_TIMEOUT_MS } from './client.js';
 import type { NatsConfig } from './config.js';
 import { ORIGIN_HEADER } from './writer.js';
-import { ensureConsumer, ensureStream, manager, sourceFilter } from './stream-setup.js';
+import { ensureStream, resetConsumer, manager, sourceFilter } from './stream-setup.js';
 
 /** How long one pull waits for messages before the loop looks at stop and the inbox again. */
 const FETCH_EXPIRES_MS = 1000;
@@ -27,7 +27,8 @@ export interface NatsCaptureOptions {
  * unreadable messages to the DLQ in the same transaction), made durable, and only then acked. The
  * next pull waits for that, and the sink holds it back while the inbox is over its bound, so
  * nothing piles up in memory. A redelivery keeps its stream sequence, so its event id repeats and
- * the inbox drops it. Stream order is kept: a record's messages are committed in sequence order.
+ * the inbox drops it. Stream order is kept: a record's messages are committed in sequence order,
+ * and after a restart or a lost connection reading starts again at the ack floor (resetConsumer).
  */
 export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureContext): Promise<CaptureHandle> {
   let stopping = false;
@@ -41,21 +42,32 @@ export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureConte
     while (!stopping) {
       try {
         const nc = await o.client.connection();
+        // A dropped connection may have lost deliveries the server counts as pending: read again from the ack floor.
+        let reconnected = false;
+        void (async () => {
+          for await (const st of nc.status()) {
+            if (st.type === 'disconnect' || st.type === 'reconnect') {
+              reconnected = true;
+              break;
+            }
+          }
+        })().catch(() => {});
         const jsm = await manager(nc);
         const info = await ensureStream(jsm, o.config);
-        await ensureConsumer(jsm, o.config, o.durable);
+        await resetConsumer(jsm, o.config, o.durable);
         // A stream deleted and created again restarts its sequences: its creation time keeps event ids apart.
         const prefix = `${o.systemId}:nats:${o.config.stream}@${Date.parse(info.created)}:`;
         const consumer = await jetstream(nc, { timeout: NATS_REQUEST_TIMEOUT_MS }).consumers.get(o.config.stream, o.durable);
         cctx.reportAvailability?.(null);
         delay = RETRY_MIN_MS;
-        while (!stopping) {
+        while (!stopping && !reconnected) {
           const got: JsMsg[] = [];
           const pull = await consumer.fetch({ max_messages: o.config.batchSize, expires: FETCH_EXPIRES_MS });
           for await (const m of pull) got.push(m);
           if (got.length === 0) continue;
           await commit(got, prefix);
         }
+        if (reconnected) cctx.reportAvailability?.(null);
       } catch (e) {
         if (stopping) break;
         const message = `NATS ${o.config.servers} (stream ${o.config.stream}, ${sourceFilter(o.config)}): ${(e as Error).message}`;

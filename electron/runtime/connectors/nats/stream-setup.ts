@@ -30,23 +30,28 @@ export async function ensureStream(jsm: JetStreamManager, config: NatsConfig): P
 }
 
 /**
- * Our durable pull consumer with explicit acks: the server keeps its position across our restarts
- * and redelivers what we had not acknowledged. One pending window at most `maxAckPending`.
+ * Our durable pull consumer with explicit acks, (re)created to start right after its ack floor.
+ * Everything at or below the floor was committed (we ack only after the inbox commit, in stream
+ * order). Messages above it that a previous run (or a dropped connection) had taken but not
+ * acknowledged would otherwise come back only after ack_wait, behind newer messages of the same
+ * record: starting again from the floor brings them back first, in order, and those that were
+ * committed after all are dropped as duplicates by event id.
  */
-export async function ensureConsumer(jsm: JetStreamManager, config: NatsConfig, durable: string): Promise<void> {
-  const wanted = {
+export async function resetConsumer(jsm: JetStreamManager, config: NatsConfig, durable: string): Promise<void> {
+  let floor = 0;
+  try {
+    const info = await jsm.consumers.info(config.stream, durable);
+    floor = info.ack_floor.stream_seq;
+    await jsm.consumers.delete(config.stream, durable);
+  } catch (e) {
+    if (!(e instanceof JetStreamApiError)) throw e;
+  }
+  await jsm.consumers.add(config.stream, {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    ...(floor > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 } : { deliver_policy: DeliverPolicy.All }),
     filter_subject: sourceFilter(config),
     ack_wait: nanos(config.ackWaitSec * 1000),
     max_ack_pending: Math.max(1000, config.batchSize * 2),
-  };
-  try {
-    const info = await jsm.consumers.info(config.stream, durable);
-    if (info.config.filter_subject !== wanted.filter_subject || info.config.ack_wait !== wanted.ack_wait) await jsm.consumers.update(config.stream, durable, { filter_subject: wanted.filter_subject, ack_wait: wanted.ack_wait });
-  } catch (e) {
-    if (!(e instanceof JetStreamApiError)) throw e;
-    await jsm.consumers.add(config.stream, wanted);
-  }
+  });
 }
