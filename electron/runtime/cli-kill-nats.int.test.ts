@@ -236,3 +236,87 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
     expect(pending).toBe(0);
   }, 240_000);
 });
+
+/** The stream's messages for `prefix`, in order: per record, the n values published. */
+async function publishedPerRecord(stream: string): Promise<{ perRecord: Map<string, number[]>; bigs: Map<string, string>; count: number }> {
+  const perRecord = new Map<string, number[]>();
+  const bigs = new Map<string, string>();
+  const last = (await jsm.streams.info(stream)).state.last_seq;
+  for (let seq = 1; seq <= last; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq });
+    const text = m!.string();
+    const env = JSON.parse(text) as { record: { id: string; n: number } };
+    perRecord.set(env.record.id, [...(perRecord.get(env.record.id) ?? []), env.record.n]);
+    // The big numeric, as its digits in the JSON text (JSON.parse would round it).
+    // Postgres numeric arrives as its text (every digit, in a JSON string); a JSON number would do as well.
+    const big = /"big":"?(-?[0-9.]+)"?[,}]/.exec(text);
+    if (!big) throw new Error(`message ${seq} has no numeric big: ${text}`);
+    bigs.set(env.record.id, big[1]!);
+  }
+  return { perRecord, bigs, count: last };
+}
+
+describe('Postgres → NATS JetStream under synccanvas run', () => {
+  it('SIGKILL of the run and a broker restart mid-stream: one message per change, in order per record, the last one exact', async () => {
+    await source.query('CREATE TABLE out_contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL DEFAULT 0, big numeric NOT NULL)');
+    const flow = writeFlow(
+      'pg-to-nats',
+      [pgSystem('src', sourceDb), natsSystem('OUTQ', 'outq')],
+      { system: 'src', entity: 'out_contacts' },
+      { system: 'q', entity: 'contacts' },
+      [{ a: 'email', b: 'id' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }],
+      { a: 'email', b: 'id' },
+    );
+    let child = run(flow, 'ws-out');
+    let stop = false;
+    let changes = 0;
+    const writer = (async () => {
+      while (!stop) {
+        const r = changes % 25;
+        await source.query(
+          `INSERT INTO out_contacts (email, n, big) VALUES ($1, 1, $2) ON CONFLICT (email) DO UPDATE SET n = out_contacts.n + 1, big = EXCLUDED.big`,
+          [`o${r}@x.io`, `123456789012345678901234567890.${changes}`],
+        );
+        changes++;
+        await new Promise((res) => setTimeout(res, 3));
+      }
+    })();
+    const streamCount = async () => (await jsm.streams.info('OUTQ').catch(() => null))?.state.messages ?? 0;
+    await until('changes to reach the stream', async () => (await streamCount()) > 200);
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-out');
+    await until('changes after the restart', async () => (await streamCount()) > 500);
+    await broker.kill();
+    await new Promise((res) => setTimeout(res, 1500));
+    await broker.start();
+    await until('changes after the broker restart', async () => (await streamCount()) > 800);
+    stop = true;
+    await writer;
+    const expected = new Map(((await source.query('SELECT email, n, big::text AS big FROM out_contacts')).rows as { email: string; n: number; big: string }[]).map((r) => [r.email, r]));
+    try {
+      await until('the last change of every record to be published', async () => {
+        const { perRecord } = await publishedPerRecord('OUTQ');
+        return [...expected.values()].every((r) => perRecord.get(r.email)?.at(-1) === r.n);
+      });
+    } catch (e) {
+      const { perRecord: got, count } = await publishedPerRecord('OUTQ');
+      const diff = [...expected.values()].filter((r) => got.get(r.email)?.at(-1) !== r.n).slice(0, 5).map((r) => `${r.email} n=${r.n} got ${got.get(r.email)?.slice(-3)}`);
+      const { dlq, pending } = await dlqAndInbox('ws-out');
+      throw new Error(`${(e as Error).message}; ${count} messages, ${diff.join('; ')}; dlq ${dlq.length} pending ${pending}; runtime said ${child.stderrText().slice(-1500)}`);
+    }
+    const { perRecord, bigs } = await publishedPerRecord('OUTQ');
+    expect(perRecord.size).toBe(expected.size);
+    for (const [email, ns] of perRecord) {
+      // Strictly increasing: no change published twice (a re-send after the kill was dropped by Nats-Msg-Id), none out of order.
+      expect(ns.every((n, i) => i === 0 || n > ns[i - 1]!), `${email}: ${ns.join(',')}`).toBe(true);
+      expect(bigs.get(email)).toBe(expected.get(email)!.big);
+    }
+    child.kill('SIGTERM');
+    expect(await exited(child), child.stderrText()).toBe(0);
+    const { dlq, pending } = await dlqAndInbox('ws-out');
+    expect(dlq).toEqual([]);
+    expect(pending).toBe(0);
+  }, 240_000);
+});
+
