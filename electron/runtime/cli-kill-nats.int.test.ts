@@ -11,6 +11,7 @@ import { usePostgres } from './connectors/postgres/test-support/use-postgres.js'
 import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { startNatsServer, natsUrl } from './connectors/queue/test-support/nats-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
+import { STEP_PAUSE_ENV } from './engine/step-pause.js';
 import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as untilMs } from './test-support/synccanvas-process.js';
 
 /**
@@ -283,6 +284,12 @@ describe('Postgres → NATS JetStream under synccanvas run', () => {
     })();
     const streamCount = async () => (await jsm.streams.info('OUTQ').catch(() => null))?.state.messages ?? 0;
     await until('changes to reach the stream', async () => (await streamCount()) > 200);
+    child.kill('SIGKILL');
+    await exited(child);
+    // Killed exactly between the publish and the inbox commit: the restart publishes that batch again, with the same ids.
+    child = startSynccanvasRun(flow, path.join(work, 'ws-out'), { env: { [STEP_PAUSE_ENV]: 'apply:after-write:5000' } });
+    children.push(child);
+    await until('the runtime to pause after a publish', () => child.stderrText().includes('paused at apply:after-write'));
     child.kill('SIGKILL');
     await exited(child);
     child = run(flow, 'ws-out');
