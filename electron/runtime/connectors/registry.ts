@@ -5,12 +5,13 @@ import { restConnector } from './rest/definition.js';
 import { vendorConnectors } from './definitions/vendor-connectors.js';
 import { postgresConnector } from './postgres/definition.js';
 import { natsConnector } from './nats/definition.js';
+import { redisStreamsConnector } from './redis-streams/definition.js';
 
 /** Every connector kind the runtime knows, by `kind`. Add new kinds here. */
 const definitions: ConnectorDefinition<any>[] = [sqliteConnector];
 definitions.push(webhookConnector, restConnector, ...vendorConnectors);
 definitions.push(postgresConnector);
-definitions.push(natsConnector);
+definitions.push(natsConnector, redisStreamsConnector);
 
 export function connectorDefinitions(): readonly ConnectorDefinition<any>[] {
   return definitions;
