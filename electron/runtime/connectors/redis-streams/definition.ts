@@ -48,7 +48,8 @@ export const redisStreamsConnector: ConnectorDefinition<RedisStreamsConfig> = {
       startCapture: (cctx) =>
         startRedisCapture(
           {
-            client: client.duplicate(),
+            // A connection of its own (XREADGROUP blocks it), failing fast and error-listened like the writer's.
+            client: redisClient(config, ctx.secrets),
             config,
             systemId: ctx.systemId,
             group,

@@ -142,7 +142,7 @@ describe('Redis Streams sink', () => {
     const ops = [op('a', { $dec: '12345678901234567890' }), op('b', 1), { kind: 'delete', key: 'c', mode: 'hard', idempotencyKey: 'del-c', sourceTime: 1_700_000_000_001 } as WriteOp];
     expect(await c.write('contacts', ops, 'synccanvas:f')).toEqual([{ ok: true, key: 'a' }, { ok: true, key: 'b' }, { ok: true, key: 'c' }]);
     expect((await c.write('contacts', ops, 'synccanvas:f')).every((r) => r.ok)).toBe(true);
-    const entries = await redis.xRange('snk1:contacts', '-', '+');
+    const entries = (await redis.xRange('snk1:contacts', '-', '+')) ?? [];
     expect(entries).toHaveLength(3);
     expect(entries[0]!.message.data).toBe('{"id":"ev-a-{\\"$dec\\":\\"12345678901234567890\\"}","entity":"contacts","op":"upsert","record":{"id":"a","n":12345678901234567890},"occurredAt":"2023-11-14T22:13:20.000Z","source":"synccanvas:f"}');
     expect(entries[0]!.message.origin).toBe('synccanvas:f');
