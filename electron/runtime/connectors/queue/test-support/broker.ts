@@ -39,6 +39,8 @@ export interface BrokerSpec {
   readyMs?: number;
   /** The broker's port when it is not the one passed to args (e.g. a second port it needs). */
   port?: number;
+  /** Start through `sh -c` with this command line instead of the binary with args (a helper beside it). */
+  shell?: (port: number, dir: string) => string;
 }
 
 type HostMessage = { type: 'started' } | { type: 'killed' } | { type: 'error'; message: string };
@@ -47,7 +49,7 @@ export async function startBroker(spec: BrokerSpec): Promise<TestBroker> {
   if (!existsSync(spec.binary)) throw new Error(`${spec.binary} is missing: install ${spec.aptPackage} (apt-get install ${spec.aptPackage}); .ci/run installs it`);
   const port = spec.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `sc-${spec.aptPackage}-`));
-  const options = { command: spec.binary, args: spec.args(port, dir), env: spec.env?.(port, dir) ?? {}, port, dir, readyMs: spec.readyMs ?? 30_000 };
+  const options = { command: spec.shell ? '/bin/sh' : spec.binary, args: spec.shell ? ['-c', spec.shell(port, dir)] : spec.args(port, dir), env: spec.env?.(port, dir) ?? {}, port, dir, readyMs: spec.readyMs ?? 30_000 };
   const host = fork(hostScript, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   const exited = new Promise<number | null>((resolve) => host.once('exit', (code) => resolve(code)));
   const ask = (message: { type: string }, want: HostMessage['type']) =>
