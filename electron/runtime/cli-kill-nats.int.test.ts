@@ -167,8 +167,8 @@ async function everySequenceCommitted(ws: string, stream: string): Promise<void>
 }
 
 /** The consumer has delivered and had acknowledged every message. */
-const drained = async (stream: string) => {
-  const info = await jsm.consumers.info(stream, 'synccanvas_q');
+const drained = async (stream: string, flowId: string) => {
+  const info = await jsm.consumers.info(stream, `synccanvas_${flowId.replace(/[^A-Za-z0-9_-]/g, '_')}_q`);
   return info.num_pending + info.num_ack_pending === 0;
 };
 
@@ -193,7 +193,7 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
     await until('more changes after the restart', async () => (await target.query('SELECT count(*)::int AS n FROM kill_customers_log')).rows[0].n > 900);
     await pub.stop();
     expect(pub.sent()).toBeGreaterThan(900);
-    await until('every message to be committed and acknowledged', () => drained('KILLQ'));
+    await until('every message to be committed and acknowledged', () => drained('KILLQ', 'nats-to-pg-kill'));
     try {
       await until('the target to equal what was published', async () => (await targetMatches('kill_customers', pub.last)) === null);
     } catch (e) {
@@ -222,7 +222,7 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
     const before = pub.sent();
     await until('publishing to resume', () => pub.sent() > before + 300);
     await pub.stop();
-    await until('every message to be committed and acknowledged', () => drained('RESTQ'));
+    await until('every message to be committed and acknowledged', () => drained('RESTQ', 'nats-to-pg-restart'));
     try {
       await until('the target to equal what was published', async () => (await targetMatches('restart_customers', pub.last)) === null);
     } catch (e) {

@@ -144,7 +144,7 @@ describe('Redis Streams → Postgres under synccanvas run', () => {
       throw new Error(`${(e as Error).message}: ${await matches()}; runtime said ${child.stderrText().slice(-1500)}`);
     }
     // Every entry was acknowledged once committed (the poison one too).
-    await until('every entry to be acknowledged', async () => ((await redis.xPending('in:contacts', 'synccanvas_r')) as { pending: number }).pending === 0);
+    await until('every entry to be acknowledged', async () => ((await redis.xPending('in:contacts', 'synccanvas_redis-to-pg_r')) as { pending: number }).pending === 0);
     const out = await target.query('SELECT email, n, prev FROM (SELECT email, n, lag(n) OVER (PARTITION BY email ORDER BY seq) AS prev FROM customers_log) t WHERE prev IS NOT NULL AND n <= prev LIMIT 5');
     expect(out.rows, 'writes out of order or repeated').toEqual([]);
     child.kill('SIGTERM');

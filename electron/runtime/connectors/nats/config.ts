@@ -24,7 +24,7 @@ export const NatsConfigSchema = QueueMappingSchema.extend({
     .default('synccanvas'),
   /** What the source consumes; defaults to `<subjectPrefix>.>`. May use wildcards. */
   filterSubject: z.string().regex(/^[^\s]+$/, 'a subject such as "orders.>"').optional(),
-  /** The durable consumer SyncCanvas reads with; defaults to `synccanvas_<system id>`. */
+  /** The durable consumer SyncCanvas reads with; defaults to `synccanvas_<flow id>_<system id>`. */
   consumer: natsName.optional(),
   /** Create the stream (subjects `<subjectPrefix>.>`, file storage) when it does not exist. */
   createStream: z.boolean().default(true),

@@ -31,7 +31,7 @@ export const natsConnector: ConnectorDefinition<NatsConfig> = {
       if (!e) throw new Error(`unknown entity "${name}"; this NATS system declares ${[...entities.keys()].join(', ')}`);
       return e;
     };
-    const durable = config.consumer ?? defaultConsumer(ctx.systemId);
+    const durable = config.consumer ?? defaultConsumer(ctx.flowId, ctx.systemId);
     const connector: Connector = {
       testConnection: () => testNatsConnection(client, config, durable),
       async discover() {

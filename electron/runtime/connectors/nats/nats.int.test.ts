@@ -88,13 +88,13 @@ describe('NATS JetStream source', () => {
     // Integers beyond 2^53 and a long decimal must keep every digit; a key with subject metacharacters is one record.
     await js.publish('src1.contacts.a', envelope('m1', '{"id":"a.b *>","email":"ü@x.io","n":9007199254740993,"amount":0.1000000000000000055511151231257827}'));
     for (let i = 0; i < 20; i++) await js.publish('src1.contacts.k', envelope(`s${i}`, `{"id":"k","email":"k@x.io","n":${i}}`));
-    await until('the batch to reach the held sink', async () => (await jsm.consumers.info('SRC1', 'synccanvas_q')).num_ack_pending > 0);
+    await until('the batch to reach the held sink', async () => (await jsm.consumers.info('SRC1', 'synccanvas_f_q')).num_ack_pending > 0);
     await new Promise((r) => setTimeout(r, 300));
     // Nothing acknowledged while the inbox commit has not happened.
-    expect((await jsm.consumers.info('SRC1', 'synccanvas_q')).ack_floor.stream_seq).toBe(0);
+    expect((await jsm.consumers.info('SRC1', 'synccanvas_f_q')).ack_floor.stream_seq).toBe(0);
     s.release();
     await until('all 21 changes', () => s.changes.length === 21);
-    await until('the acks', async () => (await jsm.consumers.info('SRC1', 'synccanvas_q')).ack_floor.stream_seq === 21);
+    await until('the acks', async () => (await jsm.consumers.info('SRC1', 'synccanvas_f_q')).ack_floor.stream_seq === 21);
     const first = s.changes[0]!;
     expect(first.key).toBe('a.b *>');
     expect(first.fields.n).toEqual({ $dec: '9007199254740993' });
@@ -113,7 +113,7 @@ describe('NATS JetStream source', () => {
     const h1 = await c1.startCapture(s1.ctx);
     await until('the consumer to exist', async () => (await jsm.consumers.list('SRC2').next()).length > 0);
     await js.publish('src2.contacts.x', envelope('r1', '{"id":"x","n":1}'));
-    await until('the delivery', async () => (await jsm.consumers.info('SRC2', 'synccanvas_q')).num_ack_pending === 1);
+    await until('the delivery', async () => (await jsm.consumers.info('SRC2', 'synccanvas_f_q')).num_ack_pending === 1);
     // Dies while the commit waits: no ack, the server redelivers after ack_wait.
     const stopping = h1.stop();
     await c1.close();
@@ -144,7 +144,7 @@ describe('NATS JetStream source', () => {
     expect(s.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/not UTF-8/), expect.stringMatching(/id/)]);
     expect(s.rejected[0]!.broker).toMatchObject({ subject: 'src3.contacts.p', stream: 'SRC3', sequence: 1, msgId: 'bad-1' });
     expect(s.rejected[0]!.body).toBe('{"id": "p", "n": 1');
-    await until('all acked', async () => (await jsm.consumers.info('SRC3', 'synccanvas_q')).ack_floor.stream_seq === 4);
+    await until('all acked', async () => (await jsm.consumers.info('SRC3', 'synccanvas_f_q')).ack_floor.stream_seq === 4);
     await h.stop();
   });
 });

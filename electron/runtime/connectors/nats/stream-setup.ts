@@ -6,7 +6,8 @@ import { NATS_REQUEST_TIMEOUT_MS } from './client.js';
 /** JetStream's "stream not found" API error code. */
 const STREAM_NOT_FOUND = 10059;
 
-export const defaultConsumer = (systemId: string): string => `synccanvas_${systemId.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
+/** Per flow and system: two flows reading one stream each get every message (a consumer of their own). */
+export const defaultConsumer = (flowId: string, systemId: string): string => `synccanvas_${flowId}_${systemId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
 export const sourceFilter = (config: NatsConfig): string => config.filterSubject ?? `${config.subjectPrefix}.>`;
 
 export async function manager(nc: NatsConnection): Promise<JetStreamManager> {

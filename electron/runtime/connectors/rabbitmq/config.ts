@@ -16,11 +16,12 @@ export const RabbitMqConfigSchema = QueueMappingSchema.extend({
   user: z.string().default('guest'),
   vhost: z.string().default('/'),
   exchange: amqpName.default('synccanvas'),
-  /** The queue the source reads; defaults to `synccanvas.<system id>`. Discovery checks names typed here. */
+  /** The queue the source reads; defaults to `synccanvas.<flow id>.<system id>`. Discovery checks names typed here. */
   queue: amqpName.optional(),
   /** Declare the exchange (topic, durable) and the queue (durable), and bind them. */
   createQueue: z.boolean().default(true),
 });
 export type RabbitMqConfig = z.infer<typeof RabbitMqConfigSchema>;
 
-export const defaultQueue = (systemId: string): string => `synccanvas.${systemId.replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
+/** Per flow and system: two flows reading one exchange each get every message (a queue of their own). */
+export const defaultQueue = (flowId: string, systemId: string): string => `synccanvas.${flowId}.${systemId}`.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 200);

@@ -27,7 +27,7 @@ export const rabbitMqConnector: ConnectorDefinition<RabbitMqConfig> = {
       if (!e) throw new Error(`unknown entity "${name}"; this RabbitMQ system declares ${[...entities.keys()].join(', ')}`);
       return e;
     };
-    const queue = config.queue ?? defaultQueue(ctx.systemId);
+    const queue = config.queue ?? defaultQueue(ctx.flowId, ctx.systemId);
     const connector: Connector = {
       testConnection: () => testRabbitConnection(client, config, queue),
       async discover() {

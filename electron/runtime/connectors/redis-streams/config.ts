@@ -17,7 +17,7 @@ export const RedisStreamsConfigSchema = QueueMappingSchema.extend({
   keyPrefix: keyPart.default('synccanvas'),
   /** The entry field holding the JSON body. */
   bodyField: keyPart.default('data'),
-  /** The consumer group SyncCanvas reads with; defaults to `synccanvas_<system id>`. */
+  /** The consumer group SyncCanvas reads with; defaults to `synccanvas_<flow id>_<system id>`. */
   group: keyPart.optional(),
   /**
    * How long the sink remembers a written change's id (one small key per change) to refuse a
@@ -28,4 +28,5 @@ export const RedisStreamsConfigSchema = QueueMappingSchema.extend({
 export type RedisStreamsConfig = z.infer<typeof RedisStreamsConfigSchema>;
 
 export const streamKey = (config: RedisStreamsConfig, entity: string): string => `${config.keyPrefix}:${entity}`;
-export const defaultGroup = (systemId: string): string => `synccanvas_${systemId.replace(/[^A-Za-z0-9_:.-]/g, '_')}`;
+/** Per flow and system: two flows reading one stream each get every entry (a group of their own). */
+export const defaultGroup = (flowId: string, systemId: string): string => `synccanvas_${flowId}_${systemId}`.replace(/[^A-Za-z0-9_:.-]/g, '_').slice(0, 100);

@@ -26,7 +26,7 @@ export const redisStreamsConnector: ConnectorDefinition<RedisStreamsConfig> = {
       if (!e) throw new Error(`unknown entity "${name}"; this Redis system declares ${[...entities.keys()].join(', ')}`);
       return e;
     };
-    const group = config.group ?? defaultGroup(ctx.systemId);
+    const group = config.group ?? defaultGroup(ctx.flowId, ctx.systemId);
     const connector: Connector = {
       testConnection: () => testRedisConnection(client, config, group),
       async discover() {

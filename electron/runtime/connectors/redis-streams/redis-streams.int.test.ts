@@ -82,13 +82,13 @@ describe('Redis Streams source', () => {
     const h = await connector('src1').startCapture(s.ctx);
     await redis.xAdd('src1:contacts', '*', { data: envelope('{"id":"a b:c","email":"ü@x.io","n":9007199254740993,"amount":0.1000000000000000055511151231257827}') });
     for (let i = 0; i < 120; i++) await redis.xAdd('src1:contacts', '*', { data: envelope(`{"id":"k","n":${i}}`) });
-    await until('a delivery', async () => (await pending('src1:contacts', 'synccanvas_r')) > 0);
+    await until('a delivery', async () => (await pending('src1:contacts', 'synccanvas_f_r')) > 0);
     await new Promise((r) => setTimeout(r, 300));
     expect(s.changes).toHaveLength(0);
-    expect(await pending('src1:contacts', 'synccanvas_r')).toBeGreaterThan(0);
+    expect(await pending('src1:contacts', 'synccanvas_f_r')).toBeGreaterThan(0);
     s.release();
     await until('all 121 changes', () => s.changes.length === 121);
-    await until('all acked', async () => (await pending('src1:contacts', 'synccanvas_r')) === 0);
+    await until('all acked', async () => (await pending('src1:contacts', 'synccanvas_f_r')) === 0);
     expect(s.changes[0]!.key).toBe('a b:c');
     expect(s.changes[0]!.fields.n).toEqual({ $dec: '9007199254740993' });
     expect(s.changes[0]!.fields.amount).toEqual({ $dec: '0.1000000000000000055511151231257827' });
@@ -102,11 +102,11 @@ describe('Redis Streams source', () => {
     const c1 = connector('src2');
     const h1 = await c1.startCapture(s1.ctx);
     for (let i = 0; i < 30; i++) await redis.xAdd('src2:contacts', '*', { data: envelope(`{"id":"x","n":${i}}`) });
-    await until('deliveries', async () => (await pending('src2:contacts', 'synccanvas_r')) > 0);
+    await until('deliveries', async () => (await pending('src2:contacts', 'synccanvas_f_r')) > 0);
     // The run dies with its batch uncommitted: stop reading, never commit.
     const stopped = h1.stop();
     await new Promise((r) => setTimeout(r, 200));
-    const taken = await pending('src2:contacts', 'synccanvas_r');
+    const taken = await pending('src2:contacts', 'synccanvas_f_r');
     expect(taken).toBeGreaterThan(0);
     for (let i = 30; i < 40; i++) await redis.xAdd('src2:contacts', '*', { data: envelope(`{"id":"x","n":${i}}`) });
     const s2 = sink();
@@ -128,8 +128,8 @@ describe('Redis Streams source', () => {
     await redis.xAdd('src3:contacts', '*', { data: envelope('{"id":"q","n":2}') });
     await until('the good entry', () => s.changes.length === 1);
     expect(s.rejected.map((r) => r.reason)).toEqual([expect.stringMatching(/not JSON/), expect.stringMatching(/no "data" field/), expect.stringMatching(/id/)]);
-    expect(s.rejected[0]!.broker).toMatchObject({ stream: 'src3:contacts', entryId: bad1, group: 'synccanvas_r' });
-    await until('all acked', async () => (await pending('src3:contacts', 'synccanvas_r')) === 0);
+    expect(s.rejected[0]!.broker).toMatchObject({ stream: 'src3:contacts', entryId: bad1, group: 'synccanvas_f_r' });
+    await until('all acked', async () => (await pending('src3:contacts', 'synccanvas_f_r')) === 0);
     await h.stop();
   });
 });
