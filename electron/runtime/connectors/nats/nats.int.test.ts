@@ -187,3 +187,19 @@ describe('NATS JetStream sink', () => {
     expect(info.state.messages).toBe(2);
   });
 });
+
+describe('NATS JetStream connection test', () => {
+  it('lists the streams and consumers to pick from, and says what to fix when the server is wrong', async () => {
+    const c = connector('SRC1');
+    const ok = await c.testConnection();
+    expect(ok.ok, ok.message).toBe(true);
+    expect(ok.checks.find((x) => x.name === 'streams')!.message).toMatch(/SRC1 \(src1\.>; 21 messages\)/);
+    expect(ok.checks.find((x) => x.name === 'consumers')!.message).toMatch(/synccanvas_f_q/);
+    const bad = natsConnector.create({ config: NatsConfigSchema.parse({ servers: 'nats://127.0.0.1:1', entities }), secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
+    made.push(bad);
+    const res = await bad.testConnection();
+    expect(res.ok).toBe(false);
+    expect(res.message).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:1.*check the URL/);
+  });
+});
+

@@ -173,3 +173,19 @@ describe('RabbitMQ sink', () => {
     await until('the writer to recover', async () => (await c.write('contacts', [op('y', 1), op('z', 2)], 'o')).every((r) => r.ok), 30_000);
   });
 });
+
+describe('RabbitMQ connection test', () => {
+  it('checks the exchange and the typed queue through AMQP, and says what to fix when they are missing', async () => {
+    const ok = await connector('src1').testConnection();
+    expect(ok.ok, ok.message).toBe(true);
+    expect(ok.checks.find((x) => x.name === 'queue')!.message).toMatch(/^q_src1: 0 messages ready/);
+    const config = RabbitMqConfigSchema.parse({ url: `amqp://127.0.0.1:${broker.port}`, exchange: 'ex_none', queue: 'q_none', createQueue: false, entities });
+    const missing = rabbitMqConnector.create({ config, secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
+    made.push(missing);
+    const res = await missing.testConnection();
+    expect(res.ok).toBe(false);
+    expect(res.message).toMatch(/there is no exchange "ex_none": create it or turn on "createQueue"/);
+    expect(res.checks.find((x) => x.name === 'queue')!.message).toMatch(/there is no queue "q_none"/);
+  });
+});
+

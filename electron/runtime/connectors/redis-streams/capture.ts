@@ -1,6 +1,6 @@
 import type { CaptureContext, CaptureHandle, CapturedChange, RejectedMessage } from '../types.js';
 import { readMessage, type MessageMapping } from '../queue/message-changes.js';
-import { opened, type RedisConnection } from './client.js';
+import { closeClient, opened, type RedisConnection } from './client.js';
 import { streamKey, type RedisStreamsConfig } from './config.js';
 import { ORIGIN_FIELD } from './writer.js';
 
@@ -106,7 +106,7 @@ export async function startRedisCapture(o: RedisCaptureOptions, cctx: CaptureCon
       wake?.();
       cctx.signal.removeEventListener('abort', onAbort);
       await running;
-      await o.client.quit().catch(() => o.client.destroy());
+      await closeClient(o.client);
     },
   };
 }

@@ -23,9 +23,28 @@ export function redisClient(config: RedisStreamsConfig, secrets: Record<string, 
 
 export type RedisConnection = ReturnType<typeof redisClient>;
 
-/** Connects once; a client already open (or opening) is returned as is. */
+/**
+ * Connects once; a client already open (or opening) is returned as is. node-redis's connect() keeps
+ * retrying until Redis answers, so the first connect is bounded here: past the timeout the call
+ * fails (the client goes on trying in the background) and the caller reports Redis unreachable.
+ */
 export async function opened(client: RedisConnection): Promise<RedisConnection> {
-  if (!client.isOpen) await client.connect();
-  else if (!client.isReady) throw new Error('Redis is not reachable (reconnecting)');
+  if (!client.isOpen) {
+    const connecting = client.connect();
+    connecting.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([connecting, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } else if (!client.isReady) throw new Error('Redis is not reachable (reconnecting)');
   return client;
+}
+
+/** Closes a client: politely when it is connected, at once when it is still trying to connect. */
+export async function closeClient(client: RedisConnection): Promise<void> {
+  if (!client.isOpen) return;
+  if (client.isReady) await client.quit().catch(() => client.destroy());
+  else client.destroy();
 }

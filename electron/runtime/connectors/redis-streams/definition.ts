@@ -1,7 +1,7 @@
 import type { Connector, ConnectorDefinition } from '../types.js';
 import { entityInfo, matchesNormalized } from '../definitions/entity-info.js';
 import { RecentRecords } from '../webhook/recent-records.js';
-import { redisClient } from './client.js';
+import { closeClient, redisClient } from './client.js';
 import { defaultGroup, RedisStreamsConfigSchema, type RedisStreamsConfig } from './config.js';
 import { startRedisCapture } from './capture.js';
 import { testRedisConnection } from './connection-test.js';
@@ -60,9 +60,7 @@ export const redisStreamsConnector: ConnectorDefinition<RedisStreamsConfig> = {
           cctx,
         ),
       write: (name, ops, origin) => writeRedisStreams(client, config, entity(name), ops, origin),
-      async close() {
-        if (client.isOpen) await client.quit().catch(() => client.destroy());
-      },
+      close: () => closeClient(client),
     };
     return connector;
   },

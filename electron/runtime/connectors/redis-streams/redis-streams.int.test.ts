@@ -165,3 +165,17 @@ describe('Redis Streams sink', () => {
     expect(await redis.xLen('snk2:contacts')).toBe(3);
   });
 });
+
+describe('Redis Streams connection test', () => {
+  it('lists the stream keys with their groups, and says what to fix when Redis cannot be reached', async () => {
+    const ok = await connector('src1').testConnection();
+    expect(ok.ok, ok.message).toBe(true);
+    expect(ok.checks.find((x) => x.name === 'streams')!.message).toMatch(/src1:contacts \(121 entries; groups: synccanvas_f_r 0 pending\)/);
+    const bad = redisStreamsConnector.create({ config: RedisStreamsConfigSchema.parse({ url: 'redis://127.0.0.1:1', entities }), secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
+    made.push(bad);
+    const res = await bad.testConnection();
+    expect(res.ok).toBe(false);
+    expect(res.message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*check the URL/);
+  });
+});
+
