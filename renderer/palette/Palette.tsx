@@ -3,7 +3,7 @@ import type { DragEvent } from 'react';
 import { PALETTE_MIME } from '../canvas/palette-drag.js';
 import { useApp } from '../state/store-context.js';
 
-const KIND_ICON: Record<string, string> = { sqlite: 'DB', postgres: 'PG', webhook: 'WH', rest: 'API', hubspot: 'HS', stripe: 'ST', zendesk: 'ZD', shopify: 'SH' };
+const KIND_ICON: Record<string, string> = { sqlite: 'DB', postgres: 'PG', webhook: 'WH', rest: 'API', hubspot: 'HS', stripe: 'ST', zendesk: 'ZD', shopify: 'SH', nats: 'NATS', 'redis-streams': 'RS', rabbitmq: 'MQ' };
 
 /** Connector kinds to drag onto the canvas; Enter or a click adds one in the middle of the view. */
 export function Palette() {

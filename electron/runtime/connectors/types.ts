@@ -54,6 +54,25 @@ export interface CapturedBatch {
   snapshot?: SnapshotMark;
   /** Webhook deliveries this batch answers; recorded in the same transaction as its changes (replay protection). */
   deliveries?: SeenDelivery[];
+  /**
+   * Messages that cannot become a change (not JSON, no route, no key): each goes to the DLQ in the
+   * same transaction, so a queue acknowledges a poison message only once the DLQ holds it.
+   */
+  rejected?: RejectedMessage[];
+}
+
+/** A message a queue source could not read, kept in the DLQ with what the broker said about it. */
+export interface RejectedMessage {
+  /** Unique per message (its event id when it is seen again: a redelivery adds no second row). */
+  eventId: string;
+  /** The entity the message named, when it got that far; else the DLQ row goes to the first sync reading this system. */
+  entity?: string;
+  reason: string;
+  /** The body as received (text, cut to a few KB). */
+  body: string;
+  /** Broker metadata: subject, stream and sequence, entry id, exchange and routing key, redelivery count… */
+  broker: Record<string, unknown>;
+  receivedAt: number;
 }
 
 export interface SnapshotMark {

@@ -1,9 +1,9 @@
 import type { ChangeEvent } from '../../../shared/events.js';
-import type { CapturedBatch, SnapshotMark } from '../connectors/types.js';
+import type { CapturedBatch, RejectedMessage, SnapshotMark } from '../connectors/types.js';
 import { emptyDelta } from '../store/counters.js';
 import type { Store } from '../store/store.js';
 import { readyTime, routesKey, type FlowRoute } from './routes.js';
-import { sourceSide } from './sides.js';
+import { sourceSide, targetSide } from './sides.js';
 
 export interface CaptureCommitResult {
   stored: number;
@@ -62,6 +62,7 @@ export function commitCapturedBatch(
     }
     if (batch.checkpoint !== null) store.checkpoints.put(flowId, systemId, batch.checkpoint, now);
     if (batch.deliveries?.length) store.seenDeliveries.record(flowId, systemId, batch.deliveries);
+    for (const r of batch.rejected ?? []) if (store.inbox.markSeen(flowId, r.eventId, now)) addRejected(store, flowId, routes, systemId, r, now);
     for (const [k, n] of echoCounts) {
       const [syncId, direction] = k.split('|') as [string, string];
       store.counters.add(flowId, syncId, direction, { ...emptyDelta(), echoes: n });
@@ -70,6 +71,39 @@ export function commitCapturedBatch(
     // the source awaits before it acknowledges (the sink awaits it for a batch acknowledged at once).
   }, { relaxed: true });
   return { stored, duplicates, echoes, echoCounts: [...echoCounts], sawOwnOrigin };
+}
+
+/** The mark a DLQ row of an unreadable message carries: there is nothing to replay (republish it fixed). */
+export const UNREADABLE_MESSAGE = 'unreadable-message';
+
+/**
+ * An unreadable message becomes one DLQ row (validation) on the first sync direction that reads its
+ * entity, or any entity of this system when it named none; with no such route it is counted as
+ * ignored. Its event holds no fields, so it can never be written anywhere.
+ */
+function addRejected(store: Store, flowId: string, routes: ReadonlyMap<string, FlowRoute[]>, systemId: string, r: RejectedMessage, now: number): void {
+  let route = r.entity ? routes.get(routesKey(systemId, r.entity))?.[0] : undefined;
+  if (!route) {
+    for (const [k, list] of routes) if (k.startsWith(routesKey(systemId, '')) && list[0]) { route = list[0]; break; }
+  }
+  if (!route) return;
+  const event: ChangeEvent = { eventId: r.eventId, system: systemId, entity: r.entity ?? route.sync[sourceSide(route.direction)].entity, key: r.eventId, op: 'upsert', fields: {}, sourceTime: r.receivedAt, captureTime: now, origin: 'user' };
+  store.dlq.add({
+    flowId,
+    syncId: route.sync.id,
+    direction: route.direction,
+    event,
+    sourceSystem: systemId,
+    targetSystem: route.sync[targetSide(route.direction)].system,
+    errorClass: 'validation',
+    message: `the message could not be read: ${r.reason}`,
+    response: r.body,
+    attempts: 1,
+    firstFailedAt: now,
+    lastFailedAt: now,
+    payload: null,
+    detail: { kind: UNREADABLE_MESSAGE, broker: r.broker },
+  });
 }
 
 /**

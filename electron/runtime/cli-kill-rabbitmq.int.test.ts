@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
+import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
+import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { amqpUrl, startRabbitMq } from './connectors/queue/test-support/rabbitmq-server.js';
+import type { TestBroker } from './connectors/queue/test-support/broker.js';
+import { STEP_PAUSE_ENV } from './engine/step-pause.js';
+import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as untilMs } from './test-support/synccanvas-process.js';
+
+/**
+ * `synccanvas run` with RabbitMQ on either side of Postgres while messages stream: the run is
+ * SIGKILLed and restarted, the broker is killed and restarted, a poison message is published. It
+ * ends with the target exact (compared in Postgres), nothing lost, no duplicate writes, each
+ * record's changes in order (a target-side write log).
+ */
+const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
+const db = usePostgres('rabbitkill');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-rabbitkill-'));
+const children: RuntimeProcess[] = [];
+let broker: TestBroker;
+let conn: ChannelModel | null = null;
+let ch: ConfirmChannel | null = null;
+let source: pg.Client;
+let target: pg.Client;
+let sourceDb: string;
+let targetDb: string;
+let pgSystem: (id: string, database: string) => Record<string, unknown>;
+
+const rabbitSystem = () => ({
+  id: 'm',
+  name: 'rabbit',
+  kind: 'rabbitmq',
+  config: {
+    url: `amqp://127.0.0.1:${broker.port}`,
+    exchange: 'ex_in',
+    queue: 'q_in',
+    entities: [{ name: 'contacts', primaryKey: 'id', fields: [{ name: 'id', type: 'string' }, { name: 'email', type: 'string' }, { name: 'n', type: 'integer' }, { name: 'big', type: 'number' }] }],
+    batchSize: 200,
+  },
+});
+
+beforeAll(async () => {
+  broker = await startRabbitMq();
+  const { admin, server } = db();
+  const pair = await createPostgresPair(admin, server, db().database, 'sc_rabbitkill');
+  ({ sourceDb, targetDb, source, target } = pair);
+  pgSystem = pair.system;
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await source?.end();
+  await target?.end();
+  await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
+  await conn?.close().catch(() => {});
+  await broker?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function writeFlow(name: string, systems: Record<string, unknown>[], a: { system: string; entity: string }, b: { system: string; entity: string }, fields: { a: string; b: string }[], matchKey: { a: string; b: string }): string {
+  const file = path.join(work, `${name}.flow.json`);
+  fs.writeFileSync(file, JSON.stringify({ schemaVersion: FLOW_SCHEMA_VERSION, id: name, name, systems, syncs: [{ id: 'contacts', a, b, direction: 'a-to-b', matchKey: { ...matchKey, normalize: 'exact' }, fields: fields.map((f) => ({ ...f, owner: 'a' })) }] }));
+  return file;
+}
+
+/** A confirm channel to the broker, opened again after it restarts. */
+async function channel(): Promise<ConfirmChannel> {
+  if (ch) return ch;
+  const c = await amqp.connect(amqpUrl(broker));
+  c.on('error', () => {});
+  const confirm = await c.createConfirmChannel();
+  confirm.on('error', () => {});
+  const drop = () => {
+    if (ch === confirm) ch = null;
+  };
+  confirm.on('close', drop);
+  c.on('close', drop);
+  conn = c;
+  ch = confirm;
+  return confirm;
+}
+
+const publish = async (routingKey: string, body: string, messageId?: string) => {
+  const c = await channel();
+  await new Promise<void>((resolve, reject) => c.publish('ex_in', routingKey, Buffer.from(body), { persistent: true, ...(messageId ? { messageId } : {}) }, (err) => (err ? reject(err) : resolve())));
+};
+
+const run = (flow: string, ws: string, env: Record<string, string> = {}) => {
+  expect(fs.existsSync(path.join(REPO_ROOT, 'dist/runtime/cli.js')), 'run `npm run build` first').toBe(true);
+  const child = startSynccanvasRun(flow, path.join(work, ws), { env });
+  children.push(child);
+  return child;
+};
+
+const BIG = 9_223_372_036_854_775_000n;
+
+async function dlqAndInbox(ws: string): Promise<{ dlq: { error_class: string; event_id: string }[]; pending: number }> {
+  const Database = (await import('better-sqlite3')).default;
+  const d = new Database(path.join(work, ws, 'workspace.db'), { readonly: true });
+  try {
+    return { dlq: d.prepare('SELECT error_class, event_id FROM dlq').all() as { error_class: string; event_id: string }[], pending: (d.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n };
+  } finally {
+    d.close();
+  }
+}
+
+describe('RabbitMQ → Postgres under synccanvas run', () => {
+  it('SIGKILL of the run, a broker restart and a poison message mid-stream: target exact, no duplicate or out-of-order write', async () => {
+    await target.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, n bigint, big numeric)');
+    await target.query('CREATE TABLE customers_log (seq bigserial PRIMARY KEY, email text, n bigint)');
+    await target.query(`CREATE FUNCTION customers_logw() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO customers_log (email, n) VALUES (NEW.email, NEW.n); RETURN NEW; END $$`);
+    await target.query('CREATE TRIGGER customers_logt AFTER INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION customers_logw()');
+    const flow = writeFlow('rabbit-to-pg', [rabbitSystem(), pgSystem('dst', targetDb)], { system: 'm', entity: 'contacts' }, { system: 'dst', entity: 'customers' }, [{ a: 'email', b: 'email' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'email' });
+    let child = run(flow, 'ws-in');
+    const last = new Map<string, number>();
+    let stop = false;
+    let sent = 0;
+    const publisher = (async () => {
+      while (!stop) {
+        const id = `r${sent % 40}`;
+        const n = (last.get(id) ?? 0) + 1;
+        const messageId = randomUUID();
+        const body = `{"id":"${messageId}","entity":"contacts","op":"upsert","record":{"id":"${id}","email":"${id}@x.io","n":${n},"big":${BIG + BigInt(n)}},"occurredAt":"${new Date().toISOString()}"}`;
+        try {
+          await publish(`contacts.${id}`, body, messageId);
+        } catch {
+          // The broker is down or did not confirm: the same message (same message-id) is published again.
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        last.set(id, n);
+        sent++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const logged = async () => (await target.query('SELECT count(*)::int AS n FROM customers_log')).rows[0].n as number;
+    // Published until the run has declared and bound its queue (before that a message has nowhere to go).
+    await until('the queue to exist', async () => {
+      await publish('contacts.warmup', '{"entity":"contacts","op":"upsert","record":{"id":"warmup","email":"warmup@x.io","n":1,"big":1}}', 'warmup');
+      return true;
+    });
+    await until('changes to reach Postgres', async () => (await logged()) > 300);
+    await publish('contacts.poison', '{"entity":"contacts","op":"upsert","record":{"id":');
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-in');
+    await until('changes after the restart', async () => (await logged()) > 700);
+    await broker.kill();
+    await new Promise((r) => setTimeout(r, 1000));
+    await broker.start();
+    const before = sent;
+    await until('changes after the broker restart', () => sent > before + 300);
+    stop = true;
+    await publisher;
+    const matches = async () => {
+      const rows = ((await target.query('SELECT email, n, big::text AS big FROM customers ORDER BY email')).rows as { email: string; n: string; big: string }[]).filter((r) => r.email !== 'warmup@x.io');
+      if (rows.length !== last.size) return `${rows.length} rows for ${last.size} records`;
+      const bad = rows.find((r) => String(last.get(r.email.split('@')[0]!)) !== r.n || (BIG + BigInt(r.n)).toString() !== r.big);
+      return bad ? `${bad.email}: ${bad.n} ${bad.big}, expected ${last.get(bad.email.split('@')[0]!)}` : null;
+    };
+    try {
+      await until('the target to equal what was added', async () => (await matches()) === null);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${await matches()}; runtime said ${child.stderrText().slice(-1500)}`);
+    }
+    const out = await target.query('SELECT email, n, prev FROM (SELECT email, n, lag(n) OVER (PARTITION BY email ORDER BY seq) AS prev FROM customers_log) t WHERE prev IS NOT NULL AND n <= prev LIMIT 5');
+    expect(out.rows, 'writes out of order or repeated').toEqual([]);
+    child.kill('SIGTERM');
+    expect(await exited(child), child.stderrText()).toBe(0);
+    const { dlq, pending } = await dlqAndInbox('ws-in');
+    expect(pending).toBe(0);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]).toMatchObject({ error_class: 'validation', event_id: expect.stringMatching(/^m:amqp:q_in:sha256:[0-9a-f]{64}$/) });
+    // Nothing left in the queue: every message was acknowledged once committed (the poison one too).
+    const probeConn = await amqp.connect(amqpUrl(broker));
+    expect((await (await probeConn.createChannel()).checkQueue('q_in')).messageCount).toBe(0);
+    await probeConn.close();
+  }, 240_000);
+});
+
+describe('Postgres → RabbitMQ under synccanvas run', () => {
+  it('killed between a publish and its inbox commit, then SIGKILLed and the broker restarted: one message-id per change, in order per record, the last exact', async () => {
+    await source.query('CREATE TABLE out_contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL DEFAULT 0, big numeric NOT NULL)');
+    // A queue of the test's own, bound before the flow publishes, collects what the sink sends.
+    const setup = await channel();
+    await setup.assertExchange('ex_out', 'topic', { durable: true });
+    await setup.assertQueue('q_out_check', { durable: true });
+    await setup.bindQueue('q_out_check', 'ex_out', 'contacts.#');
+    const sink = { ...rabbitSystem(), config: { ...rabbitSystem().config, exchange: 'ex_out', queue: 'q_out_unused' } };
+    const flow = writeFlow('pg-to-rabbit', [pgSystem('src', sourceDb), sink], { system: 'src', entity: 'out_contacts' }, { system: 'm', entity: 'contacts' }, [{ a: 'email', b: 'id' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'id' });
+    let child = run(flow, 'ws-out-rabbit', { [STEP_PAUSE_ENV]: 'apply:after-write:5000' });
+    let stop = false;
+    let changes = 0;
+    const writer = (async () => {
+      while (!stop) {
+        await source.query(`INSERT INTO out_contacts (email, n, big) VALUES ($1, 1, $2) ON CONFLICT (email) DO UPDATE SET n = out_contacts.n + 1, big = EXCLUDED.big`, [`o${changes % 25}@x.io`, `123456789012345678901234567890.${changes}`]);
+        changes++;
+        await new Promise((res) => setTimeout(res, 3));
+      }
+    })();
+    await until('the runtime to pause after a publish', () => child.stderrText().includes('paused at apply:after-write'));
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-out-rabbit');
+    // Messages are taken off the check queue as they arrive: [message-id, n, big digits] per record.
+    const seen = new Map<string, { id: string; n: number; big: string }[]>();
+    let received = 0;
+    const take = async () => {
+      const c = await channel();
+      for (;;) {
+        const m = await c.get('q_out_check', { noAck: true });
+        if (!m) return;
+        const text = m.content.toString();
+        const env = JSON.parse(text) as { record: { id: string; n: number } };
+        const big = /"big":"?(-?[0-9.]+)"?[,}]/.exec(text)![1]!;
+        seen.set(env.record.id, [...(seen.get(env.record.id) ?? []), { id: String(m.properties.messageId), n: env.record.n, big }]);
+        received++;
+      }
+    };
+    const len = async () => {
+      await take().catch(() => {});
+      return received;
+    };
+    await until('changes in the stream', async () => (await len()) > 200);
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-out-rabbit');
+    await until('changes after the restart', async () => (await len()) > 400);
+    await broker.kill();
+    await new Promise((res) => setTimeout(res, 1000));
+    await broker.start();
+    await until('changes after the broker restart', async () => (await len()) > 600);
+    stop = true;
+    await writer;
+    const expected = new Map(((await source.query('SELECT email, n, big::text AS big FROM out_contacts')).rows as { email: string; n: number; big: string }[]).map((r) => [r.email, r]));
+    // A re-send after the kill is the same message-id again: consumers drop it by that id.
+    const perRecord = async () => {
+      await take().catch(() => {});
+      const m = new Map<string, { n: number; big: string }[]>();
+      for (const [email, list] of seen) {
+        const ids = new Set<string>();
+        m.set(email, list.filter((x) => (ids.has(x.id) ? false : (ids.add(x.id), true))));
+      }
+      return m;
+    };
+    try {
+      await until('the last change of every record in the stream', async () => {
+        const m = await perRecord();
+        return [...expected.values()].every((r) => m.get(r.email)?.at(-1)?.n === r.n);
+      });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; runtime said ${child.stderrText().slice(-1500)}`);
+    }
+    const m = await perRecord();
+    expect(m.size).toBe(expected.size);
+    for (const [email, list] of m) {
+      expect(list.every((x, i) => i === 0 || x.n > list[i - 1]!.n), `${email}: ${list.map((x) => x.n).join(',')}`).toBe(true);
+      expect(list.at(-1)!.big).toBe(expected.get(email)!.big);
+    }
+    child.kill('SIGTERM');
+    expect(await exited(child), child.stderrText()).toBe(0);
+    const { dlq, pending } = await dlqAndInbox('ws-out-rabbit');
+    expect(dlq).toEqual([]);
+    expect(pending).toBe(0);
+  }, 240_000);
+});

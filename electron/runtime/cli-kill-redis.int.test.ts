@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
+import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
+import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { redisUrl, startRedisServer } from './connectors/queue/test-support/redis-server.js';
+import type { TestBroker } from './connectors/queue/test-support/broker.js';
+import { STEP_PAUSE_ENV } from './engine/step-pause.js';
+import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as untilMs } from './test-support/synccanvas-process.js';
+
+/**
+ * `synccanvas run` with Redis Streams on either side of Postgres while entries stream: the run is
+ * SIGKILLed and restarted, Redis is killed and restarted, a poison entry is added. Each ends with the
+ * target exact (compared in Postgres, or entry by entry in the stream), nothing lost, no duplicate
+ * writes, each record's changes in order (a target-side write log, or the stream itself).
+ */
+const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
+const db = usePostgres('rediskill');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-rediskill-'));
+const children: RuntimeProcess[] = [];
+let broker: TestBroker;
+let redis: ReturnType<typeof createClient>;
+let source: pg.Client;
+let target: pg.Client;
+let sourceDb: string;
+let targetDb: string;
+let pgSystem: (id: string, database: string) => Record<string, unknown>;
+
+const redisSystem = (prefix: string) => ({
+  id: 'r',
+  name: 'redis',
+  kind: 'redis-streams',
+  config: {
+    url: redisUrl(broker),
+    keyPrefix: prefix,
+    entities: [{ name: 'contacts', primaryKey: 'id', fields: [{ name: 'id', type: 'string' }, { name: 'email', type: 'string' }, { name: 'n', type: 'integer' }, { name: 'big', type: 'number' }] }],
+    batchSize: 200,
+  },
+});
+
+beforeAll(async () => {
+  broker = await startRedisServer();
+  redis = createClient({ url: redisUrl(broker), disableOfflineQueue: true, socket: { reconnectStrategy: 100 } });
+  redis.on('error', () => {});
+  await redis.connect();
+  const { admin, server } = db();
+  const pair = await createPostgresPair(admin, server, db().database, 'sc_rediskill');
+  ({ sourceDb, targetDb, source, target } = pair);
+  pgSystem = pair.system;
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await source?.end();
+  await target?.end();
+  await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
+  await redis?.quit().catch(() => {});
+  await broker?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+function writeFlow(name: string, systems: Record<string, unknown>[], a: { system: string; entity: string }, b: { system: string; entity: string }, fields: { a: string; b: string }[], matchKey: { a: string; b: string }): string {
+  const file = path.join(work, `${name}.flow.json`);
+  fs.writeFileSync(file, JSON.stringify({ schemaVersion: FLOW_SCHEMA_VERSION, id: name, name, systems, syncs: [{ id: 'contacts', a, b, direction: 'a-to-b', matchKey: { ...matchKey, normalize: 'exact' }, fields: fields.map((f) => ({ ...f, owner: 'a' })) }] }));
+  return file;
+}
+
+const run = (flow: string, ws: string, env: Record<string, string> = {}) => {
+  expect(fs.existsSync(path.join(REPO_ROOT, 'dist/runtime/cli.js')), 'run `npm run build` first').toBe(true);
+  const child = startSynccanvasRun(flow, path.join(work, ws), { env });
+  children.push(child);
+  return child;
+};
+
+const BIG = 9_223_372_036_854_775_000n;
+
+async function dlqAndInbox(ws: string): Promise<{ dlq: { error_class: string; event_id: string }[]; pending: number }> {
+  const Database = (await import('better-sqlite3')).default;
+  const d = new Database(path.join(work, ws, 'workspace.db'), { readonly: true });
+  try {
+    return { dlq: d.prepare('SELECT error_class, event_id FROM dlq').all() as { error_class: string; event_id: string }[], pending: (d.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n };
+  } finally {
+    d.close();
+  }
+}
+
+describe('Redis Streams → Postgres under synccanvas run', () => {
+  it('SIGKILL of the run, a Redis restart and a poison entry mid-stream: target exact, no duplicate or out-of-order write', async () => {
+    await target.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, n bigint, big numeric)');
+    await target.query('CREATE TABLE customers_log (seq bigserial PRIMARY KEY, email text, n bigint)');
+    await target.query(`CREATE FUNCTION customers_logw() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO customers_log (email, n) VALUES (NEW.email, NEW.n); RETURN NEW; END $$`);
+    await target.query('CREATE TRIGGER customers_logt AFTER INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION customers_logw()');
+    const flow = writeFlow('redis-to-pg', [redisSystem('in'), pgSystem('dst', targetDb)], { system: 'r', entity: 'contacts' }, { system: 'dst', entity: 'customers' }, [{ a: 'email', b: 'email' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'email' });
+    let child = run(flow, 'ws-in');
+    const last = new Map<string, number>();
+    let stop = false;
+    let sent = 0;
+    const publisher = (async () => {
+      while (!stop) {
+        const id = `r${sent % 40}`;
+        const n = (last.get(id) ?? 0) + 1;
+        const body = `{"id":"${randomUUID()}","entity":"contacts","op":"upsert","record":{"id":"${id}","email":"${id}@x.io","n":${n},"big":${BIG + BigInt(n)}},"occurredAt":"${new Date().toISOString()}"}`;
+        try {
+          await redis.xAdd('in:contacts', '*', { data: body });
+        } catch {
+          // Redis is down: the same change is added again once it is back (nothing was appended).
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        last.set(id, n);
+        sent++;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const logged = async () => (await target.query('SELECT count(*)::int AS n FROM customers_log')).rows[0].n as number;
+    await until('changes to reach Postgres', async () => (await logged()) > 300);
+    await redis.xAdd('in:contacts', '*', { data: '{"entity":"contacts","op":"upsert","record":{"id":' });
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-in');
+    await until('changes after the restart', async () => (await logged()) > 700);
+    await broker.kill();
+    await new Promise((r) => setTimeout(r, 1000));
+    await broker.start();
+    await until('the publisher to reconnect', () => redis.isReady);
+    const before = sent;
+    await until('changes after the Redis restart', () => sent > before + 300);
+    stop = true;
+    await publisher;
+    const matches = async () => {
+      const rows = (await target.query('SELECT email, n, big::text AS big FROM customers ORDER BY email')).rows as { email: string; n: string; big: string }[];
+      if (rows.length !== last.size) return `${rows.length} rows for ${last.size} records`;
+      const bad = rows.find((r) => String(last.get(r.email.split('@')[0]!)) !== r.n || (BIG + BigInt(r.n)).toString() !== r.big);
+      return bad ? `${bad.email}: ${bad.n} ${bad.big}, expected ${last.get(bad.email.split('@')[0]!)}` : null;
+    };
+    try {
+      await until('the target to equal what was added', async () => (await matches()) === null);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${await matches()}; runtime said ${child.stderrText().slice(-1500)}`);
+    }
+    // Every entry was acknowledged once committed (the poison one too).
+    await until('every entry to be acknowledged', async () => ((await redis.xPending('in:contacts', 'synccanvas_redis-to-pg_r')) as { pending: number }).pending === 0);
+    const out = await target.query('SELECT email, n, prev FROM (SELECT email, n, lag(n) OVER (PARTITION BY email ORDER BY seq) AS prev FROM customers_log) t WHERE prev IS NOT NULL AND n <= prev LIMIT 5');
+    expect(out.rows, 'writes out of order or repeated').toEqual([]);
+    child.kill('SIGTERM');
+    expect(await exited(child), child.stderrText()).toBe(0);
+    const { dlq, pending } = await dlqAndInbox('ws-in');
+    expect(pending).toBe(0);
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]).toMatchObject({ error_class: 'validation', event_id: expect.stringMatching(/^r:redis:in:contacts:\d+-\d+$/) });
+  }, 240_000);
+});
+
+describe('Postgres → Redis Streams under synccanvas run', () => {
+  it('killed between an XADD and its inbox commit, then SIGKILLed and Redis restarted: one entry per change, in order per record, the last exact', async () => {
+    await source.query('CREATE TABLE out_contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL DEFAULT 0, big numeric NOT NULL)');
+    const flow = writeFlow('pg-to-redis', [pgSystem('src', sourceDb), redisSystem('out')], { system: 'src', entity: 'out_contacts' }, { system: 'r', entity: 'contacts' }, [{ a: 'email', b: 'id' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'id' });
+    let child = run(flow, 'ws-out', { [STEP_PAUSE_ENV]: 'apply:after-write:5000' });
+    let stop = false;
+    let changes = 0;
+    const writer = (async () => {
+      while (!stop) {
+        await source.query(`INSERT INTO out_contacts (email, n, big) VALUES ($1, 1, $2) ON CONFLICT (email) DO UPDATE SET n = out_contacts.n + 1, big = EXCLUDED.big`, [`o${changes % 25}@x.io`, `123456789012345678901234567890.${changes}`]);
+        changes++;
+        await new Promise((res) => setTimeout(res, 3));
+      }
+    })();
+    await until('the runtime to pause after an XADD', () => child.stderrText().includes('paused at apply:after-write'));
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-out');
+    const len = async () => redis.xLen('out:contacts').catch(() => 0);
+    await until('changes in the stream', async () => (await len()) > 200);
+    child.kill('SIGKILL');
+    await exited(child);
+    child = run(flow, 'ws-out');
+    await until('changes after the restart', async () => (await len()) > 400);
+    await broker.kill();
+    await new Promise((res) => setTimeout(res, 1000));
+    await broker.start();
+    await until('the test client to reconnect', () => redis.isReady);
+    await until('changes after the Redis restart', async () => (await len()) > 600);
+    stop = true;
+    await writer;
+    const expected = new Map(((await source.query('SELECT email, n, big::text AS big FROM out_contacts')).rows as { email: string; n: number; big: string }[]).map((r) => [r.email, r]));
+    const perRecord = async () => {
+      const m = new Map<string, { n: number; big: string }[]>();
+      for (const e of (await redis.xRange('out:contacts', '-', '+')) ?? []) {
+        const text = e.message!.data!;
+        const env = JSON.parse(text) as { record: { id: string; n: number } };
+        const big = /"big":"?(-?[0-9.]+)"?[,}]/.exec(text)![1]!;
+        m.set(env.record.id, [...(m.get(env.record.id) ?? []), { n: env.record.n, big }]);
+      }
+      return m;
+    };
+    try {
+      await until('the last change of every record in the stream', async () => {
+        const m = await perRecord();
+        return [...expected.values()].every((r) => m.get(r.email)?.at(-1)?.n === r.n);
+      });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; runtime said ${child.stderrText().slice(-1500)}`);
+    }
+    const m = await perRecord();
+    expect(m.size).toBe(expected.size);
+    for (const [email, list] of m) {
+      expect(list.every((x, i) => i === 0 || x.n > list[i - 1]!.n), `${email}: ${list.map((x) => x.n).join(',')}`).toBe(true);
+      expect(list.at(-1)!.big).toBe(expected.get(email)!.big);
+    }
+    child.kill('SIGTERM');
+    expect(await exited(child), child.stderrText()).toBe(0);
+    const { dlq, pending } = await dlqAndInbox('ws-out');
+    expect(dlq).toEqual([]);
+    expect(pending).toBe(0);
+  }, 240_000);
+});

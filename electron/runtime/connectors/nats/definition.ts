@@ -1,0 +1,70 @@
+import type { Connector, ConnectorDefinition } from '../types.js';
+import { entityInfo, matchesNormalized } from '../definitions/entity-info.js';
+import { RecentRecords } from '../webhook/recent-records.js';
+import { NatsClient } from './client.js';
+import { NatsConfigSchema, type NatsConfig } from './config.js';
+import { startNatsCapture } from './capture.js';
+import { testNatsConnection } from './connection-test.js';
+import { defaultConsumer } from './stream-setup.js';
+import { NatsWriter } from './writer.js';
+
+/** NATS JetStream: a stream as a source (durable pull consumer) and as a sink (deduplicated publishes). */
+export const natsConnector: ConnectorDefinition<NatsConfig> = {
+  kind: 'nats',
+  label: 'NATS JetStream',
+  description: 'Reads a JetStream stream with a durable consumer (acked after the inbox commit) and publishes changes with Nats-Msg-Id deduplication.',
+  configSchema: NatsConfigSchema,
+  secretFields: [
+    { name: 'password', label: 'Password', description: 'With the user name in the settings.' },
+    { name: 'token', label: 'Token', description: 'A server auth token, instead of user and password.' },
+  ],
+  captureModes: ['queue'],
+  pollIntervalMs: () => 0,
+  create(ctx) {
+    const config = ctx.config;
+    const client = new NatsClient(config, ctx.secrets, `synccanvas ${ctx.flowId}/${ctx.systemId}`);
+    const writer = new NatsWriter(client, config);
+    const recent = new RecentRecords();
+    const entities = new Map(config.entities.map((e) => [e.name, e]));
+    const entity = (name: string) => {
+      const e = entities.get(name);
+      if (!e) throw new Error(`unknown entity "${name}"; this NATS system declares ${[...entities.keys()].join(', ')}`);
+      return e;
+    };
+    const durable = config.consumer ?? defaultConsumer(ctx.flowId, ctx.systemId);
+    const connector: Connector = {
+      testConnection: () => testNatsConnection(client, config, durable),
+      async discover() {
+        return config.entities.map(entityInfo);
+      },
+      async readSamples(name, limit) {
+        entity(name);
+        return recent.list(name).slice(0, limit);
+      },
+      async readByKeys(name, keys) {
+        entity(name);
+        const want = new Set(keys);
+        return recent.list(name).filter((r) => want.has(r.key));
+      },
+      async findByField(name, field, values, normalize) {
+        entity(name);
+        return recent.list(name).filter((r) => values.some((v) => matchesNormalized(r.fields[field], v, normalize)));
+      },
+      startCapture: (cctx) =>
+        startNatsCapture(
+          {
+            client,
+            config,
+            systemId: ctx.systemId,
+            durable,
+            mapping: { routes: config.routes, entities },
+            onChange: (c) => (c.op === 'delete' ? recent.forget(c.entity, c.key) : recent.remember(c.entity, { key: c.key, fields: c.fields })),
+          },
+          cctx,
+        ),
+      write: (name, ops, origin) => writer.write(entity(name), ops, origin),
+      close: () => client.close(),
+    };
+    return connector;
+  },
+};
