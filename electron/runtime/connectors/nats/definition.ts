@@ -1,6 +1,5 @@
 import type { Connector, ConnectorDefinition } from '../types.js';
-import { entityInfo, matchesNormalized } from '../definitions/entity-info.js';
-import { RecentRecords } from '../webhook/recent-records.js';
+import { queueRecordReads } from '../queue/recent-reads.js';
 import { NatsClient } from './client.js';
 import { NatsConfigSchema, type NatsConfig } from './config.js';
 import { startNatsCapture } from './capture.js';
@@ -24,32 +23,15 @@ export const natsConnector: ConnectorDefinition<NatsConfig> = {
     const config = ctx.config;
     const client = new NatsClient(config, ctx.secrets, `synccanvas ${ctx.flowId}/${ctx.systemId}`);
     const writer = new NatsWriter(client, config);
-    const recent = new RecentRecords();
-    const entities = new Map(config.entities.map((e) => [e.name, e]));
-    const entity = (name: string) => {
-      const e = entities.get(name);
-      if (!e) throw new Error(`unknown entity "${name}"; this NATS system declares ${[...entities.keys()].join(', ')}`);
-      return e;
-    };
+    const reads = queueRecordReads('NATS', config.entities);
+    const { recent, entities, entity } = reads;
     const durable = config.consumer ?? defaultConsumer(ctx.flowId, ctx.systemId);
     const connector: Connector = {
       testConnection: () => testNatsConnection(client, config, durable),
-      async discover() {
-        return config.entities.map(entityInfo);
-      },
-      async readSamples(name, limit) {
-        entity(name);
-        return recent.list(name).slice(0, limit);
-      },
-      async readByKeys(name, keys) {
-        entity(name);
-        const want = new Set(keys);
-        return recent.list(name).filter((r) => want.has(r.key));
-      },
-      async findByField(name, field, values, normalize) {
-        entity(name);
-        return recent.list(name).filter((r) => values.some((v) => matchesNormalized(r.fields[field], v, normalize)));
-      },
+      discover: reads.discover,
+      readSamples: reads.readSamples,
+      readByKeys: reads.readByKeys,
+      findByField: reads.findByField,
       startCapture: (cctx) =>
         startNatsCapture(
           {

@@ -1,6 +1,5 @@
 import type { Connector, ConnectorDefinition } from '../types.js';
-import { entityInfo, matchesNormalized } from '../definitions/entity-info.js';
-import { RecentRecords } from '../webhook/recent-records.js';
+import { queueRecordReads } from '../queue/recent-reads.js';
 import { AmqpClient } from './client.js';
 import { defaultQueue, RabbitMqConfigSchema, type RabbitMqConfig } from './config.js';
 import { startRabbitCapture } from './capture.js';
@@ -20,32 +19,15 @@ export const rabbitMqConnector: ConnectorDefinition<RabbitMqConfig> = {
     const config = ctx.config;
     const client = new AmqpClient(config, ctx.secrets);
     const writer = new RabbitMqWriter(client, config);
-    const recent = new RecentRecords();
-    const entities = new Map(config.entities.map((e) => [e.name, e]));
-    const entity = (name: string) => {
-      const e = entities.get(name);
-      if (!e) throw new Error(`unknown entity "${name}"; this RabbitMQ system declares ${[...entities.keys()].join(', ')}`);
-      return e;
-    };
+    const reads = queueRecordReads('RabbitMQ', config.entities);
+    const { recent, entities, entity } = reads;
     const queue = config.queue ?? defaultQueue(ctx.flowId, ctx.systemId);
     const connector: Connector = {
       testConnection: () => testRabbitConnection(client, config, queue),
-      async discover() {
-        return config.entities.map(entityInfo);
-      },
-      async readSamples(name, limit) {
-        entity(name);
-        return recent.list(name).slice(0, limit);
-      },
-      async readByKeys(name, keys) {
-        entity(name);
-        const want = new Set(keys);
-        return recent.list(name).filter((r) => want.has(r.key));
-      },
-      async findByField(name, field, values, normalize) {
-        entity(name);
-        return recent.list(name).filter((r) => values.some((v) => matchesNormalized(r.fields[field], v, normalize)));
-      },
+      discover: reads.discover,
+      readSamples: reads.readSamples,
+      readByKeys: reads.readByKeys,
+      findByField: reads.findByField,
       startCapture: (cctx) =>
         startRabbitCapture(
           {
