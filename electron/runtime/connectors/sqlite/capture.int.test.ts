@@ -63,6 +63,40 @@ describe('sqlite capture', () => {
     expect(rec2.changes()).toEqual([]);
   });
 
+  it('two flows reading one file: the second one\'s snapshot goes to it alone, and neither deletes rows the other has not read', async () => {
+    t = tempDb(SCHEMA);
+    t.outside.prepare(`INSERT INTO contacts(email, name) VALUES ('a@x.com', 'Ann'), ('b@x.com', 'Bob')`).run();
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    const start = (c: typeof first, rec: ReturnType<typeof recorder>, readerId: string) =>
+      c.startCapture({ entities: ['contacts'], checkpoint: null, readerId, sink: (b) => rec.sink(b), signal: new AbortController().signal });
+    const recA = recorder();
+    const a = await start(first, recA, 'crm-to-billing:crm');
+    await waitFor(() => recA.changes().length >= 2 && changeLogCount(t) === 0, 'the first flow settled');
+
+    const recB = recorder();
+    recB.failNext(4); // the second flow's inbox refuses for a while: the first flow reads on and acknowledges meanwhile
+    const b = await start(second, recB, 'crm-to-support:crm');
+    await new Promise((r) => setTimeout(r, 1300)); // past the first flow's delete interval
+    t.outside.prepare(`UPDATE contacts SET name = 'Bobby' WHERE id = 2`).run();
+    await waitFor(() => recB.changes().length >= 3 && recA.changes().length >= 3, 'both flows saw the update');
+    await waitFor(() => changeLogCount(t) === 0, 'the log emptied once both read it');
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([first.close(), second.close()]);
+
+    const seen = (rec: ReturnType<typeof recorder>) => rec.changes().map((x) => [x.key, x.fields.name, x.origin]);
+    expect(seen(recA)).toEqual([
+      ['1', 'Ann', 'snapshot'],
+      ['2', 'Bob', 'snapshot'],
+      ['2', 'Bobby', 'user'],
+    ]);
+    expect(seen(recB)).toEqual([
+      ['1', 'Ann', 'snapshot'],
+      ['2', 'Bob', 'snapshot'],
+      ['2', 'Bobby', 'user'],
+    ]);
+  });
+
   it('leaves the user\'s database as it was when the flow is deleted (dropCaptureResources)', async () => {
     t = tempDb(SCHEMA);
     const c = connectorFor(t);

@@ -1,6 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CaptureContext, CaptureHandle, CapturedBatch, CapturedChange } from '../types.js';
-import { CHANGES_TABLE, continueChangeIdsAbove, databaseId, ensureChangeLogSchema, lastAssignedChangeId, renewDatabaseId, snapshotStatement, syncCaptureTriggers } from './change-log.js';
+import {
+  acknowledgeUpTo,
+  CHANGES_TABLE,
+  continueChangeIdsAbove,
+  databaseId,
+  ensureChangeLogSchema,
+  isOthersSnapshot,
+  lastAssignedChangeId,
+  registerReader,
+  renewDatabaseId,
+  snapshotOriginFor,
+  snapshotStatement,
+  syncCaptureTriggers,
+  UNNAMED_SNAPSHOT_ORIGIN,
+} from './change-log.js';
 import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
 import { Sleeper } from './sleeper.js';
@@ -67,12 +82,15 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
 
   let dbId = databaseId(db);
   let position = parseCheckpoint(ctx.checkpoint);
-  if (ctx.checkpoint === null) {
+  // Stable across restarts, so a snapshot cut short by a stop is still ours when capture resumes from its checkpoint.
+  const reader = ctx.readerId ?? 'default';
+  const ownSnapshot = snapshotOriginFor(ctx.readerId ?? randomUUID());
+  db.transaction(() => {
+    // Registered before the snapshot is appended, so another reader's deletes keep it for us.
+    registerReader(db, reader, position);
     // First capture for this flow: start from the records as they are (the initial sync), then stream.
-    db.transaction(() => {
-      for (const t of tables) db.exec(snapshotStatement(t));
-    }).immediate();
-  }
+    if (ctx.checkpoint === null) for (const t of tables) db.exec(snapshotStatement(t, ownSnapshot));
+  }).immediate();
   const pendingNotices: string[] = [];
   if (position > lastAssignedChangeId(db)) {
     // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
@@ -86,7 +104,6 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
   }
 
   const readBatch = db.prepare(`SELECT id, tbl, pk, op, row_json, changed_at, origin FROM ${CHANGES_TABLE} WHERE id > ? ORDER BY id LIMIT ?`);
-  const deleteConsumed = db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= ?`);
   let captured = new Set(tables.map((t) => t.name));
   let jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
 
@@ -100,7 +117,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     try {
       // The inbox commits are relaxed: delete the source's rows only once they are on disk.
       await ctx.durable?.();
-      deleteConsumed.run(upTo);
+      acknowledgeUpTo(db, reader, upTo);
       deletedUpTo = upTo;
     } catch {
       // Busy, read-only, or not yet durable: the rows stay and are deleted in a later round.
@@ -138,7 +155,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     const captureTime = Date.now();
     const changes: CapturedChange[] = [];
     for (const r of rows) {
-      if (!captured.has(r.tbl)) continue;
+      if (!captured.has(r.tbl) || isOthersSnapshot(r.origin, ownSnapshot)) continue;
       let fields: Record<string, unknown>;
       try {
         // Storage classes kept: an INTEGER beyond 2^53 and a whole REAL (1.0) stay exact (docs/values.md).
@@ -157,7 +174,8 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
         fields,
         sourceTime: Math.round(r.changed_at),
         captureTime,
-        origin: r.origin,
+        // The engine knows a snapshot by this one origin, whichever reader it was appended for.
+        origin: r.origin === ownSnapshot ? UNNAMED_SNAPSHOT_ORIGIN : r.origin,
         // The log id orders every change to this database, ours included (the writer reports the id
         // its write produced): an event below our write's id was made before our write landed, so
         // its values of the fields we wrote are older than ours, whatever the clocks say.
