@@ -97,11 +97,41 @@ describe('sqlite capture', () => {
     ]);
   });
 
+  it('two flows capturing different tables of one file keep each other\'s triggers, and deleting one leaves the other its log', async () => {
+    t = tempDb(`${SCHEMA} CREATE TABLE deals(id INTEGER PRIMARY KEY, title TEXT);`);
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    const start = (c: typeof first, rec: ReturnType<typeof recorder>, entities: string[], readerId: string) =>
+      c.startCapture({ entities, checkpoint: null, readerId, sink: (b) => rec.sink(b), signal: new AbortController().signal });
+    const recA = recorder();
+    const recB = recorder();
+    const a = await start(first, recA, ['contacts'], 'fa:crm');
+    const b = await start(second, recB, ['deals'], 'fb:crm');
+    t.outside.prepare(`INSERT INTO contacts(email) VALUES ('a@x.com')`).run();
+    t.outside.prepare(`INSERT INTO deals(title) VALUES ('Big')`).run();
+    await waitFor(() => recA.changes().length >= 1 && recB.changes().length >= 1, 'each flow saw its table');
+    await a.stop();
+    await first.close();
+    // The first flow is deleted while the second runs on.
+    await sqliteConnector.dropCaptureResources!({ config: { path: t.file, pollIntervalMs: 50 }, secrets: {}, flowId: 'fa', systemId: 'crm', dataDir: path.dirname(t.file) });
+    t.outside.prepare(`INSERT INTO deals(title) VALUES ('Bigger')`).run();
+    await waitFor(() => recB.changes().length >= 2, 'the second flow still captures');
+    await b.stop();
+    await second.close();
+    expect(recA.changes().map((x) => x.entity)).toEqual(['contacts']);
+    expect(recB.changes().map((x) => [x.entity, x.fields.title])).toEqual([
+      ['deals', 'Big'],
+      ['deals', 'Bigger'],
+    ]);
+    const triggersOn = t.outside.prepare(`SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'trigger'`).pluck().all();
+    expect(triggersOn).toEqual(['deals']);
+  });
+
   it('leaves the user\'s database as it was when the flow is deleted (dropCaptureResources)', async () => {
     t = tempDb(SCHEMA);
     const c = connectorFor(t);
     const rec = recorder();
-    const handle = await capture(c, rec, ['contacts']);
+    const handle = await c.startCapture({ entities: ['contacts'], checkpoint: null, readerId: 'f:s', sink: (b) => rec.sink(b), signal: new AbortController().signal });
     t.outside.prepare(`INSERT INTO contacts(email) VALUES ('a@x.com')`).run();
     await waitFor(() => rec.changes().length >= 1, 'a change');
     await handle.stop();

@@ -14,6 +14,7 @@ import {
   snapshotOriginFor,
   snapshotStatement,
   syncCaptureTriggers,
+  tablesOfOtherReaders,
   UNNAMED_SNAPSHOT_ORIGIN,
 } from './change-log.js';
 import { SqliteSetupError } from './config.js';
@@ -78,19 +79,33 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
   const label = path.basename(opts.file);
   ensureChangeLogSchema(db);
   let tables = resolveTables(opts);
-  syncCaptureTriggers(db, tables);
+  const reader = ctx.readerId ?? 'default';
+  /** Other flows' captured tables keep their triggers: the file's triggers serve every reader of its log. */
+  const withOthers = (own: TableSchema[]): TableSchema[] => {
+    const names = new Set(own.map((t) => t.name));
+    const others: TableSchema[] = [];
+    for (const name of tablesOfOtherReaders(db, reader)) {
+      const t = names.has(name) ? undefined : schemas.get(name);
+      if (t && keyColumnOf(t).ok) (names.add(name), others.push(t));
+    }
+    return [...own, ...others];
+  };
+  db.transaction(() => {
+    registerReader(db, reader, parseCheckpoint(ctx.checkpoint), tables.map((t) => t.name));
+    syncCaptureTriggers(db, withOthers(tables));
+  }).immediate();
 
   let dbId = databaseId(db);
   let position = parseCheckpoint(ctx.checkpoint);
   // Stable across restarts, so a snapshot cut short by a stop is still ours when capture resumes from its checkpoint.
-  const reader = ctx.readerId ?? 'default';
   const ownSnapshot = snapshotOriginFor(ctx.readerId ?? randomUUID());
-  db.transaction(() => {
-    // Registered before the snapshot is appended, so another reader's deletes keep it for us.
-    registerReader(db, reader, position);
+  if (ctx.checkpoint === null) {
     // First capture for this flow: start from the records as they are (the initial sync), then stream.
-    if (ctx.checkpoint === null) for (const t of tables) db.exec(snapshotStatement(t, ownSnapshot));
-  }).immediate();
+    // The reader is registered already, so another reader's deletes keep the snapshot for us.
+    db.transaction(() => {
+      for (const t of tables) db.exec(snapshotStatement(t, ownSnapshot));
+    }).immediate();
+  }
   const pendingNotices: string[] = [];
   if (position > lastAssignedChangeId(db)) {
     // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
@@ -148,7 +163,8 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     tables = still;
     captured = new Set(tables.map((t) => t.name));
     jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
-    triggersStale = syncCaptureTriggers(db, tables);
+    registerReader(db, reader, position, tables.map((t) => t.name));
+    triggersStale = syncCaptureTriggers(db, withOthers(tables));
   };
 
   const toBatch = (rows: ChangeRow[]): CapturedBatch => {

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS ${CHANGES_TABLE} (
 CREATE TABLE IF NOT EXISTS ${ORIGIN_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${APPLIED_TABLE} (idempotency_key TEXT PRIMARY KEY, tbl TEXT NOT NULL, pk TEXT NOT NULL, applied_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS ${READERS_TABLE} (reader TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS ${READERS_TABLE} (reader TEXT PRIMARY KEY, position INTEGER NOT NULL, tables TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL);
 `;
 
 const SCHEMA_TABLES = [CHANGES_TABLE, ORIGIN_TABLE, META_TABLE, APPLIED_TABLE, READERS_TABLE];
@@ -57,9 +57,27 @@ export function acknowledgeUpTo(db: Db, reader: string, position: number): void 
   }).immediate();
 }
 
-/** Registers a reader at `position` unless it is known, so rows it has not read are kept for it from now on. */
-export function registerReader(db: Db, reader: string, position: number): void {
-  db.prepare(`INSERT OR IGNORE INTO ${READERS_TABLE}(reader, position, updated_at) VALUES (?, ?, ${EPOCH_MS_NOW})`).run(reader, position);
+/**
+ * Registers a reader at `position` unless it is known, so rows it has not read are kept for it from
+ * now on, and records the tables it captures, so another reader's trigger setup keeps them.
+ */
+export function registerReader(db: Db, reader: string, position: number, tables: readonly string[]): void {
+  db.prepare(`INSERT OR IGNORE INTO ${READERS_TABLE}(reader, position, tables, updated_at) VALUES (?, ?, '[]', ${EPOCH_MS_NOW})`).run(reader, position);
+  db.prepare(`UPDATE ${READERS_TABLE} SET tables = ? WHERE reader = ?`).run(JSON.stringify([...tables]), reader);
+}
+
+/** Tables the other readers of this file capture. */
+export function tablesOfOtherReaders(db: Db, reader: string): string[] {
+  const rows = db.prepare(`SELECT tables FROM ${READERS_TABLE} WHERE reader != ?`).pluck().all(reader) as string[];
+  const out = new Set<string>();
+  for (const r of rows) {
+    try {
+      for (const t of JSON.parse(r) as unknown[]) if (typeof t === 'string') out.add(t);
+    } catch {
+      // A damaged entry only costs that reader its triggers until it starts again and rewrites it.
+    }
+  }
+  return [...out];
 }
 
 /** Creates our bookkeeping tables when any is missing (checked first, so a normal start takes no write lock). */
@@ -228,15 +246,30 @@ export function syncCaptureTriggers(db: Db, tables: TableSchema[]): boolean {
 }
 
 /**
- * Removes everything capture installed in the user's database — our triggers and bookkeeping tables —
- * when the flow is deleted, so the user's writes stop filling a change log nobody reads. One
- * IMMEDIATE transaction; returns what was removed.
+ * Removes what capture installed in the user's database for `reader` when its flow is deleted. When
+ * no other flow reads the file, that is everything — our triggers and bookkeeping tables — so the
+ * user's writes stop filling a change log nobody reads; otherwise only this reader's entry and the
+ * triggers of tables no other reader captures. One IMMEDIATE transaction; returns what was removed.
  */
-export function removeCaptureResources(db: Db): { triggers: number; tables: number } {
+export function removeCaptureResources(db: Db, reader?: string): { triggers: number; tables: number } {
   const names = (type: 'trigger' | 'table') =>
     db.prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND substr(name, 1, ?) = ?`).pluck().all(type, INTERNAL_PREFIX.length, INTERNAL_PREFIX) as string[];
   let removed = { triggers: 0, tables: 0 };
   db.transaction(() => {
+    const hasReaders = names('table').includes(READERS_TABLE);
+    const others = reader !== undefined && hasReaders ? (db.prepare(`SELECT count(*) FROM ${READERS_TABLE} WHERE reader != ?`).pluck().get(reader) as number) : 0;
+    if (others > 0) {
+      const keep = new Set(tablesOfOtherReaders(db, reader!));
+      const triggers = (db.prepare(`SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' AND substr(name, 1, ?) = ?`).all(INTERNAL_PREFIX.length, INTERNAL_PREFIX) as Array<{ name: string; tbl_name: string }>).filter(
+        (t) => !keep.has(t.tbl_name),
+      );
+      for (const t of triggers) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`);
+      db.prepare(`DELETE FROM ${READERS_TABLE} WHERE reader = ?`).run(reader);
+      // Rows only this reader was waiting for go now.
+      db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= (SELECT min(position) FROM ${READERS_TABLE})`).run();
+      removed = { triggers: triggers.length, tables: 0 };
+      return;
+    }
     const triggers = names('trigger');
     for (const t of triggers) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(t)}`);
     const tables = names('table');
