@@ -97,6 +97,28 @@ describe('sqlite capture', () => {
     ]);
   });
 
+  it('a flow whose log was restored below its checkpoint keeps the restored rows from the other flow\'s deletes', async () => {
+    t = tempDb(SCHEMA);
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    // Triggers in place, then changes nobody has read yet: the restored file's log.
+    await first.startCapture({ entities: ['contacts'], checkpoint: '0', readerId: 'setup', sink: async () => { throw new Error('not now'); }, signal: AbortSignal.abort() }).then((h) => h.stop());
+    t.outside.prepare(`DELETE FROM _synccanvas_readers`).run();
+    t.outside.prepare(`INSERT INTO contacts(email, name) VALUES ('a@x.com', 'Ann'), ('b@x.com', 'Bob')`).run();
+    const recB = recorder();
+    recB.failNext(4);
+    const b = await second.startCapture({ entities: ['contacts'], checkpoint: '999', readerId: 'restored:crm', sink: (x) => recB.sink(x), signal: new AbortController().signal });
+    const recA = recorder();
+    const a = await first.startCapture({ entities: ['contacts'], checkpoint: null, readerId: 'other:crm', sink: (x) => recA.sink(x), signal: new AbortController().signal });
+    await waitFor(() => recB.changes().length >= 2, 'the restored flow read the restored rows', 8000);
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([first.close(), second.close()]);
+    expect(recB.changes().map((x) => [x.key, x.fields.name, x.origin])).toEqual([
+      ['1', 'Ann', 'user'],
+      ['2', 'Bob', 'user'],
+    ]);
+  });
+
   it('two flows capturing different tables of one file keep each other\'s triggers, and deleting one leaves the other its log', async () => {
     t = tempDb(`${SCHEMA} CREATE TABLE deals(id INTEGER PRIMARY KEY, title TEXT);`);
     const first = connectorFor(t);

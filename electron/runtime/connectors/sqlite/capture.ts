@@ -11,6 +11,7 @@ import {
   lastAssignedChangeId,
   registerReader,
   renewDatabaseId,
+  rewindReader,
   snapshotOriginFor,
   snapshotStatement,
   syncCaptureTriggers,
@@ -111,7 +112,10 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
     // changes look like ones already delivered, so take a fresh database id and start at the log's beginning.
     dbId = renewDatabaseId(db);
-    db.transaction(() => continueChangeIdsAbove(db, position)).immediate();
+    db.transaction(() => {
+      continueChangeIdsAbove(db, position);
+      rewindReader(db, reader, 0);
+    }).immediate();
     pendingNotices.push(
       `the change log of ${label} is behind the saved checkpoint (${position}); the database was probably restored or replaced — capturing from the start of its log`,
     );

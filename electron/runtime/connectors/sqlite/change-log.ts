@@ -66,6 +66,11 @@ export function registerReader(db: Db, reader: string, position: number, tables:
   db.prepare(`UPDATE ${READERS_TABLE} SET tables = ? WHERE reader = ?`).run(JSON.stringify([...tables]), reader);
 }
 
+/** Moves a reader back (its log was restored below its position), so other readers' deletes keep what it will read again. */
+export function rewindReader(db: Db, reader: string, position: number): void {
+  db.prepare(`UPDATE ${READERS_TABLE} SET position = ? WHERE reader = ?`).run(position, reader);
+}
+
 /** Tables the other readers of this file capture. */
 export function tablesOfOtherReaders(db: Db, reader: string): string[] {
   const rows = db.prepare(`SELECT tables FROM ${READERS_TABLE} WHERE reader != ?`).pluck().all(reader) as string[];
