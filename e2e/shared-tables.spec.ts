@@ -48,7 +48,7 @@ test('a second flow on the demo’s CRM file: preflight and Start say the demo f
   const check = ops.getByTestId('preflight-other-flows');
   await expect(check).toHaveClass(/preflight-check--fail/);
   await expect(check).toContainText('No other flow syncs these tables');
-  await expect(check).toContainText('My Billing "customers" is also synced by the flow "Demo: CRM ↔ Billing"');
+  await expect(check).toContainText(`My Billing "customers" is also written by the flow "Demo: CRM ↔ Billing". Each flow would take the other's writes`);
   await expect(check).toContainText('Sync this table in one flow only: delete one of the two flows, or point this sync at another table.');
   await expect(ops.getByTestId('go-live')).toBeDisabled();
   await expect(page.getByTestId('flow-state')).toHaveText('Stopped');

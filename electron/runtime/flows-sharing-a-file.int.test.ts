@@ -128,25 +128,25 @@ describe('two flows on one SQLite file', () => {
     }
   });
 
-  it('when one flow writes into the table: preflight names the other flow and the table, and the second start is refused while the first runs', async () => {
+  it('when both flows write into the table: preflight names the other flow and the table, and the second start is refused while the first runs', async () => {
     const dir = path.join(root, 'two-way');
     makeFiles(dir);
     const runtime = await openRuntime({ workspaceDir: path.join(dir, 'ws'), resume: false, secrets: new MemorySecretStore() });
     try {
       await runtime.api['flows.save']({ flow: flowDoc(dir, 'demo', 'Demo: CRM and Billing', 'billing', 'both') });
       // The second flow calls the same file by another path.
-      const mine = flowDoc(dir, 'mine', 'CRM to Support', 'support', 'a-to-b');
+      const mine = flowDoc(dir, 'mine', 'CRM and Support', 'support', 'both');
       mine.systems[0]!.config.path = path.join(dir, '.', 'ws', '..', 'crm.db');
       mine.systems[0]!.name = 'Customers';
       await runtime.api['flows.save']({ flow: mine });
       const said =
-        'Customers "people" is also synced by the flow "Demo: CRM and Billing", and "Demo: CRM and Billing" writes into it. Each flow would take the other\'s writes for a person\'s changes and sync them on, so the two could overwrite each other. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.';
+        'Customers "people" is also written by the flow "Demo: CRM and Billing". Each flow would take the other\'s writes for a person\'s changes, and neither flow\'s owners would decide: the two could overwrite each other. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.';
       const pre = await runtime.api['preflight.run']({ flowId: 'mine' });
       expect(pre.ok).toBe(false);
       expect(pre.edges[0]!.checks.find((c) => c.id === 'other-flows')).toEqual({ id: 'other-flows', label: 'No other flow syncs these tables', ok: false, detail: said });
 
       await runtime.api['flows.start']({ flowId: 'demo' });
-      await expect(runtime.api['flows.start']({ flowId: 'mine' })).rejects.toThrow(`flow "CRM to Support" cannot start: ${said}`);
+      await expect(runtime.api['flows.start']({ flowId: 'mine' })).rejects.toThrow(`flow "CRM and Support" cannot start: ${said}`);
       expect((await runtime.api['status.get']({ flowId: 'mine' }))[0]!.running).toBe(false);
       expect(count(path.join(dir, 'support.db'), 'SELECT count(*) FROM writes')).toBe(0);
       // With the demo stopped, nothing can overwrite anything: it starts.

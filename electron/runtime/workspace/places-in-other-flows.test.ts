@@ -40,22 +40,34 @@ describe('where a system lives', () => {
 describe('tables another flow of the workspace also syncs', () => {
   const demo = flow('demo', [sqlite('crm', 'CRM', 'crm.db'), sqlite('billing', 'Billing', 'billing.db')], [{ id: 'contacts', a: ['crm', 'contacts'], b: ['billing', 'customers'], direction: 'both' }]);
 
-  it('names the other flow and the table when either flow writes into it, whatever the systems are called', () => {
-    const mine = flow('mine', [sqlite('my-crm', 'My CRM', `${DATA}/crm.db`), sqlite('support', 'Support', 'support.db')], [{ id: 'to-support', a: ['my-crm', 'contacts'], b: ['support', 'users'] }]);
-    const found = placesInOtherFlows(mine, [demo, mine], DATA, HOME);
-    expect(found).toEqual([
+  it('names the other flow and the table when both flows write into it, whatever the systems are called', () => {
+    const mine = flow('mine', [sqlite('my-crm', 'My CRM', `${DATA}/crm.db`), sqlite('support', 'Support', 'support.db')], [{ id: 'from-support', a: ['support', 'users'], b: ['my-crm', 'contacts'] }]);
+    expect(placesInOtherFlows(mine, [demo, mine], DATA, HOME)).toEqual([
       {
-        syncId: 'to-support',
+        syncId: 'from-support',
         otherFlowId: 'demo',
         message:
-          'My CRM "contacts" is also synced by the flow "Demo: CRM ↔ Billing", and "Demo: CRM ↔ Billing" writes into it. Each flow would take the other\'s writes for a person\'s changes and sync them on, so the two could overwrite each other. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.',
+          'My CRM "contacts" is also written by the flow "Demo: CRM ↔ Billing". Each flow would take the other\'s writes for a person\'s changes, and neither flow\'s owners would decide: the two could overwrite each other. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.',
       },
     ]);
-    // The same from the demo's side: it is the one writing.
-    expect(placesInOtherFlows(demo, [mine], DATA, HOME).map((f) => f.message)).toEqual([expect.stringContaining('"contacts" is also synced by the flow "Flow mine", and this flow writes into it.')]);
+    expect(placesInOtherFlows(demo, [mine], DATA, HOME).map((f) => f.message)).toEqual([expect.stringContaining('CRM "contacts" is also written by the flow "Flow mine".')]);
   });
 
-  it('lets flows that only read one table, other tables of the file, other files and disabled syncs be', () => {
+  it('names the tables changes could go round through: each flow writes what the other reads', () => {
+    const there = flow('there', [sqlite('crm', 'CRM', 'crm.db'), sqlite('b', 'Billing', 'billing.db')], [{ id: 'there', a: ['crm', 'contacts'], b: ['b', 'customers'] }]);
+    const back = flow('back', [sqlite('crm', 'CRM', 'crm.db'), sqlite('b', 'Billing', 'billing.db')], [{ id: 'back', a: ['b', 'customers'], b: ['crm', 'contacts'] }]);
+    const found = placesInOtherFlows(back, [there], DATA, HOME);
+    expect(found.map((f) => f.message)).toEqual([
+      'Billing "customers" is also synced by the flow "Flow there", and each of the two flows writes into a table the other reads: changes could go round between them. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.',
+      'CRM "contacts" is also synced by the flow "Flow there", and each of the two flows writes into a table the other reads: changes could go round between them. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.',
+    ]);
+  });
+
+  it('lets be: a chain, flows that only read one table, other tables of the file, other files, disabled syncs', () => {
+    // The demo writes the CRM's contacts; a flow that reads them on into Support is a chain.
+    const onward = flow('onward', [sqlite('crm', 'CRM', 'crm.db'), sqlite('s', 'Support', 'support.db')], [{ id: 'onward', a: ['crm', 'contacts'], b: ['s', 'users'] }]);
+    expect(placesInOtherFlows(onward, [demo], DATA, HOME)).toEqual([]);
+    expect(placesInOtherFlows(demo, [onward], DATA, HOME)).toEqual([]);
     const fanOut = (id: string, target: string) => flow(id, [sqlite('crm', 'CRM', 'crm.db'), sqlite(target, target, `${target}.db`)], [{ id: `to-${target}`, a: ['crm', 'contacts'], b: [target, 'customers'] }]);
     expect(placesInOtherFlows(fanOut('f1', 'billing'), [fanOut('f2', 'support')], DATA, HOME)).toEqual([]);
     const deals = flow('deals', [sqlite('crm', 'CRM', 'crm.db'), sqlite('b', 'B', 'b.db')], [{ id: 'deals', a: ['b', 'deals'], b: ['crm', 'deals'] }]);
@@ -70,7 +82,7 @@ describe('tables another flow of the workspace also syncs', () => {
   it('takes a Postgres table without a schema for the one in its first schema', () => {
     const pg = (id: string, entity: string, direction: 'a-to-b' | 'b-to-a') =>
       flow(id, [{ id: 'pg', name: 'Warehouse', kind: 'postgres', config: { host: 'localhost', port: 5432, database: 'wh' } }, sqlite('b', 'B', `${id}.db`)], [{ id: 's', a: ['pg', entity], b: ['b', 'x'], direction }]);
-    expect(placesInOtherFlows(pg('p1', 'orders', 'b-to-a'), [pg('p2', 'public.orders', 'a-to-b')], DATA, HOME)).toHaveLength(1);
+    expect(placesInOtherFlows(pg('p1', 'orders', 'b-to-a'), [pg('p2', 'public.orders', 'b-to-a')], DATA, HOME)).toHaveLength(1);
     expect(placesInOtherFlows(pg('p1', 'orders', 'a-to-b'), [pg('p2', 'public.orders', 'a-to-b')], DATA, HOME)).toEqual([]);
   });
 });
