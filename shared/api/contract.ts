@@ -348,7 +348,7 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean' | 'ai-feed';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean' | 'ai-feed' | 'other-flows';
 
 export interface PreflightCheck {
   id: PreflightCheckId;

@@ -119,6 +119,11 @@ export interface CaptureContext {
   entities: string[];
   /** Where the last run stopped (from the checkpoint store), or null on first run. */
   checkpoint: string | null;
+  /**
+   * A stable name for this reader (flow and system): a source whose change log several flows read
+   * (one SQLite file) tags the snapshot it appends with it, so only the reader that asked takes it.
+   */
+  readerId?: string;
   sink: CaptureSink;
   /**
    * Resolves once everything the sink committed so far is on disk (one fsync shared by all callers).

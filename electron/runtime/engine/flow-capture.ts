@@ -111,6 +111,7 @@ export class FlowCapture {
       const handle = await connector.startCapture({
         entities,
         checkpoint: ctx.store.checkpoints.get(ctx.flowId, systemId),
+        readerId: `${ctx.flowId}:${systemId}`,
         signal,
         sink: async (batch) => {
           this.commitCaptured(systemId, batch);

@@ -12,6 +12,7 @@ import { tokenKeyFromSecret } from '../masking/token.js';
 import { preflightEdges, type PreflightFacts, type SystemProbe } from './preflight.js';
 import { runPreview } from '../preview-runner.js';
 import { directionsOf } from '../engine/sides.js';
+import { placesInOtherFlows } from '../workspace/places-in-other-flows.js';
 
 /** How many records per side preflight reads to check match keys. */
 const PREFLIGHT_SAMPLES = 1000;
@@ -32,7 +33,10 @@ function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Gather facts by talking to every system of the flow (one at a time, each failure kept as a finding), then check each edge. */
-export async function runPreflight(flow: FlowDocument, deps: { store: Store; secrets: SecretStore; withSystems: WithSystems; now: number }): Promise<PreflightResult> {
+export async function runPreflight(
+  flow: FlowDocument,
+  deps: { store: Store; secrets: SecretStore; withSystems: WithSystems; now: number; /** Where relative file paths resolve; with it, the other flows are checked. */ dataDir?: string },
+): Promise<PreflightResult> {
   const keychain = await deps.secrets.status();
   const systems = new Map<string, SystemProbe>();
   for (const system of flow.systems) {
@@ -123,7 +127,13 @@ export async function runPreflight(flow: FlowDocument, deps: { store: Store; sec
       preview.set(sync.id, { error: (e as Error).message });
     }
   }
+  const otherFlows = new Map<string, string[]>();
+  if (deps.dataDir !== undefined) {
+    const others = deps.store.flows.list().map((f) => f.flow);
+    for (const found of placesInOtherFlows(flow, others, deps.dataDir)) otherFlows.set(found.syncId, [...(otherFlows.get(found.syncId) ?? []), found.message]);
+  }
   const edges = preflightEdges(flow, {
+    ...(deps.dataDir !== undefined ? { otherFlows } : {}),
     tokenKeys,
     preview,
     systems,

@@ -33,6 +33,8 @@ export interface PreflightFacts {
    * so preflight never says ready while the preview lists such rows. Absent: not previewed.
    */
   preview?: ReadonlyMap<string, { invalid: { direction: string; record: string; reason: string }[]; read: number } | { error: string }>;
+  /** Per sync id, tables it shares unsafely with other flows of the workspace, in plain words (placesInOtherFlows). Absent: not checked. */
+  otherFlows?: ReadonlyMap<string, string[]>;
 }
 
 const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${Number((ms / 3_600_000).toFixed(1))} h` : ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
@@ -134,6 +136,13 @@ function loopPrevention(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
   };
 }
 
+function otherFlows(sync: SyncEdge, found: ReadonlyMap<string, string[]>): PreflightCheck {
+  const label = 'No other flow syncs these tables';
+  const messages = found.get(sync.id) ?? [];
+  if (messages.length > 0) return { id: 'other-flows', label, ok: false, detail: messages.join(' ') };
+  return { id: 'other-flows', label, ok: true, detail: 'no other flow of this workspace writes into these tables or reads what this edge writes' };
+}
+
 function tombstones(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
   const label = 'Tombstone TTL ≥ longest poll interval';
   const longest = Math.max(sync.pollIntervalMs, facts.systems.get(sync.a.system)?.pollIntervalMs ?? 0, facts.systems.get(sync.b.system)?.pollIntervalMs ?? 0);
@@ -213,6 +222,7 @@ function previewClean(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
 export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
   return flow.syncs.map((sync) => {
     const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts), ...(facts.preview ? [previewClean(sync, facts)] : [])];
+    if (facts.otherFlows) checks.push(otherFlows(sync, facts.otherFlows));
     const feed = aiFeed(sync, facts);
     if (feed) checks.push(feed);
     return { syncId: sync.id, name: sync.name ?? sync.id, ok: checks.every((c) => c.ok), checks };

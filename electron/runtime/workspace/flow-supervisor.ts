@@ -1,6 +1,7 @@
 import type { FlowStatus } from '../../../shared/api/contract.js';
 import type { FlowDocument } from '../../../shared/flow/schema.js';
 import { tablesInTwoSyncs } from '../../../shared/flow/tables-in-two-syncs.js';
+import { placesInOtherFlows } from './places-in-other-flows.js';
 import { ApiError } from '../api/handlers.js';
 import type { EntityInfo } from '../connectors/types.js';
 import { FlowEngine } from '../engine/flow-engine.js';
@@ -89,6 +90,10 @@ export class FlowSupervisor {
     const flow = this.workspace.flow(flowId);
     const twice = tablesInTwoSyncs(flow);
     if (twice.length > 0) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${twice.map((t) => t.message).join(' ')}`);
+    // Only running flows can overwrite each other; preflight names every flow sharing a table, running or not.
+    const runningOthers = [...this.running.keys()].filter((id) => id !== flowId).flatMap((id) => store.flows.get(id)?.flow ?? []);
+    const shared = placesInOtherFlows(flow, runningOthers, this.workspace.dataDir);
+    if (shared.length > 0) throw new ApiError('bad_request', `flow "${flow.name}" cannot start: ${[...new Set(shared.map((s) => s.message))].join(' ')}`);
     let tokenKeys: Map<string, Uint8Array>;
     try {
       tokenKeys = await loadTokenKeys(flow, this.workspace.secrets);

@@ -19,7 +19,7 @@ export function candidateFlow({ workspace }: HandlerContext, input: unknown, flo
 export function flowHandlers(ctx: HandlerContext): HandlerGroup<FlowMethods> {
   const { workspace, supervisor } = ctx;
   const { store, log } = workspace;
-  const preflight = (flow: FlowDocument) => runPreflight(flow, { store, secrets: workspace.secrets, withSystems: supervisor.withFlowSystems, now: Date.now() });
+  const preflight = (flow: FlowDocument) => runPreflight(flow, { store, secrets: workspace.secrets, withSystems: supervisor.withFlowSystems, now: Date.now(), dataDir: workspace.dataDir });
   return {
     'flows.list': async () => store.flows.list().map((f) => ({ id: f.flow.id, name: f.flow.name, running: supervisor.isRunning(f.flow.id), updatedAt: f.updatedAt })),
     'flows.get': async ({ flowId }) => ({ flow: workspace.flow(flowId) }),

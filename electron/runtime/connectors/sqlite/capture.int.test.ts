@@ -63,11 +63,97 @@ describe('sqlite capture', () => {
     expect(rec2.changes()).toEqual([]);
   });
 
+  it('two flows reading one file: the second one\'s snapshot goes to it alone, and neither deletes rows the other has not read', async () => {
+    t = tempDb(SCHEMA);
+    t.outside.prepare(`INSERT INTO contacts(email, name) VALUES ('a@x.com', 'Ann'), ('b@x.com', 'Bob')`).run();
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    const start = (c: typeof first, rec: ReturnType<typeof recorder>, readerId: string) =>
+      c.startCapture({ entities: ['contacts'], checkpoint: null, readerId, sink: (b) => rec.sink(b), signal: new AbortController().signal });
+    const recA = recorder();
+    const a = await start(first, recA, 'crm-to-billing:crm');
+    await waitFor(() => recA.changes().length >= 2 && changeLogCount(t) === 0, 'the first flow settled');
+
+    const recB = recorder();
+    recB.failNext(4); // the second flow's inbox refuses for a while: the first flow reads on and acknowledges meanwhile
+    const b = await start(second, recB, 'crm-to-support:crm');
+    await new Promise((r) => setTimeout(r, 1300)); // past the first flow's delete interval
+    t.outside.prepare(`UPDATE contacts SET name = 'Bobby' WHERE id = 2`).run();
+    await waitFor(() => recB.changes().length >= 3 && recA.changes().length >= 3, 'both flows saw the update');
+    await waitFor(() => changeLogCount(t) === 0, 'the log emptied once both read it');
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([first.close(), second.close()]);
+
+    const seen = (rec: ReturnType<typeof recorder>) => rec.changes().map((x) => [x.key, x.fields.name, x.origin]);
+    expect(seen(recA)).toEqual([
+      ['1', 'Ann', 'snapshot'],
+      ['2', 'Bob', 'snapshot'],
+      ['2', 'Bobby', 'user'],
+    ]);
+    expect(seen(recB)).toEqual([
+      ['1', 'Ann', 'snapshot'],
+      ['2', 'Bob', 'snapshot'],
+      ['2', 'Bobby', 'user'],
+    ]);
+  });
+
+  it('a flow whose log was restored below its checkpoint keeps the restored rows from the other flow\'s deletes', async () => {
+    t = tempDb(SCHEMA);
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    // Triggers in place, then changes nobody has read yet: the restored file's log.
+    await first.startCapture({ entities: ['contacts'], checkpoint: '0', readerId: 'setup', sink: async () => { throw new Error('not now'); }, signal: AbortSignal.abort() }).then((h) => h.stop());
+    t.outside.prepare(`DELETE FROM _synccanvas_readers`).run();
+    t.outside.prepare(`INSERT INTO contacts(email, name) VALUES ('a@x.com', 'Ann'), ('b@x.com', 'Bob')`).run();
+    const recB = recorder();
+    recB.failNext(4);
+    const b = await second.startCapture({ entities: ['contacts'], checkpoint: '999', readerId: 'restored:crm', sink: (x) => recB.sink(x), signal: new AbortController().signal });
+    const recA = recorder();
+    const a = await first.startCapture({ entities: ['contacts'], checkpoint: null, readerId: 'other:crm', sink: (x) => recA.sink(x), signal: new AbortController().signal });
+    await waitFor(() => recB.changes().length >= 2, 'the restored flow read the restored rows', 8000);
+    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([first.close(), second.close()]);
+    expect(recB.changes().map((x) => [x.key, x.fields.name, x.origin])).toEqual([
+      ['1', 'Ann', 'user'],
+      ['2', 'Bob', 'user'],
+    ]);
+  });
+
+  it('two flows capturing different tables of one file keep each other\'s triggers, and deleting one leaves the other its log', async () => {
+    t = tempDb(`${SCHEMA} CREATE TABLE deals(id INTEGER PRIMARY KEY, title TEXT);`);
+    const first = connectorFor(t);
+    const second = connectorFor(t);
+    const start = (c: typeof first, rec: ReturnType<typeof recorder>, entities: string[], readerId: string) =>
+      c.startCapture({ entities, checkpoint: null, readerId, sink: (b) => rec.sink(b), signal: new AbortController().signal });
+    const recA = recorder();
+    const recB = recorder();
+    const a = await start(first, recA, ['contacts'], 'fa:crm');
+    const b = await start(second, recB, ['deals'], 'fb:crm');
+    t.outside.prepare(`INSERT INTO contacts(email) VALUES ('a@x.com')`).run();
+    t.outside.prepare(`INSERT INTO deals(title) VALUES ('Big')`).run();
+    await waitFor(() => recA.changes().length >= 1 && recB.changes().length >= 1, 'each flow saw its table');
+    await a.stop();
+    await first.close();
+    // The first flow is deleted while the second runs on.
+    await sqliteConnector.dropCaptureResources!({ config: { path: t.file, pollIntervalMs: 50 }, secrets: {}, flowId: 'fa', systemId: 'crm', dataDir: path.dirname(t.file) });
+    t.outside.prepare(`INSERT INTO deals(title) VALUES ('Bigger')`).run();
+    await waitFor(() => recB.changes().length >= 2, 'the second flow still captures');
+    await b.stop();
+    await second.close();
+    expect(recA.changes().map((x) => x.entity)).toEqual(['contacts']);
+    expect(recB.changes().map((x) => [x.entity, x.fields.title])).toEqual([
+      ['deals', 'Big'],
+      ['deals', 'Bigger'],
+    ]);
+    const triggersOn = t.outside.prepare(`SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'trigger'`).pluck().all();
+    expect(triggersOn).toEqual(['deals']);
+  });
+
   it('leaves the user\'s database as it was when the flow is deleted (dropCaptureResources)', async () => {
     t = tempDb(SCHEMA);
     const c = connectorFor(t);
     const rec = recorder();
-    const handle = await capture(c, rec, ['contacts']);
+    const handle = await c.startCapture({ entities: ['contacts'], checkpoint: null, readerId: 'f:s', sink: (b) => rec.sink(b), signal: new AbortController().signal });
     t.outside.prepare(`INSERT INTO contacts(email) VALUES ('a@x.com')`).run();
     await waitFor(() => rec.changes().length >= 1, 'a change');
     await handle.stop();

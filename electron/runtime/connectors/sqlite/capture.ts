@@ -1,6 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { CaptureContext, CaptureHandle, CapturedBatch, CapturedChange } from '../types.js';
-import { CHANGES_TABLE, continueChangeIdsAbove, databaseId, ensureChangeLogSchema, lastAssignedChangeId, renewDatabaseId, snapshotStatement, syncCaptureTriggers } from './change-log.js';
+import {
+  acknowledgeUpTo,
+  CHANGES_TABLE,
+  continueChangeIdsAbove,
+  databaseId,
+  ensureChangeLogSchema,
+  isOthersSnapshot,
+  lastAssignedChangeId,
+  registerReader,
+  renewDatabaseId,
+  rewindReader,
+  snapshotOriginFor,
+  snapshotStatement,
+  syncCaptureTriggers,
+  tablesOfOtherReaders,
+  UNNAMED_SNAPSHOT_ORIGIN,
+} from './change-log.js';
 import { SqliteSetupError } from './config.js';
 import type { Db } from './database.js';
 import { Sleeper } from './sleeper.js';
@@ -63,14 +80,31 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
   const label = path.basename(opts.file);
   ensureChangeLogSchema(db);
   let tables = resolveTables(opts);
-  syncCaptureTriggers(db, tables);
+  const reader = ctx.readerId ?? 'default';
+  /** Other flows' captured tables keep their triggers: the file's triggers serve every reader of its log. */
+  const withOthers = (own: TableSchema[]): TableSchema[] => {
+    const names = new Set(own.map((t) => t.name));
+    const others: TableSchema[] = [];
+    for (const name of tablesOfOtherReaders(db, reader)) {
+      const t = names.has(name) ? undefined : schemas.get(name);
+      if (t && keyColumnOf(t).ok) (names.add(name), others.push(t));
+    }
+    return [...own, ...others];
+  };
+  db.transaction(() => {
+    registerReader(db, reader, parseCheckpoint(ctx.checkpoint), tables.map((t) => t.name));
+    syncCaptureTriggers(db, withOthers(tables));
+  }).immediate();
 
   let dbId = databaseId(db);
   let position = parseCheckpoint(ctx.checkpoint);
+  // Stable across restarts, so a snapshot cut short by a stop is still ours when capture resumes from its checkpoint.
+  const ownSnapshot = snapshotOriginFor(ctx.readerId ?? randomUUID());
   if (ctx.checkpoint === null) {
     // First capture for this flow: start from the records as they are (the initial sync), then stream.
+    // The reader is registered already, so another reader's deletes keep the snapshot for us.
     db.transaction(() => {
-      for (const t of tables) db.exec(snapshotStatement(t));
+      for (const t of tables) db.exec(snapshotStatement(t, ownSnapshot));
     }).immediate();
   }
   const pendingNotices: string[] = [];
@@ -78,7 +112,10 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     // The log is behind our checkpoint: the file was replaced or restored. Reusing ids would make new
     // changes look like ones already delivered, so take a fresh database id and start at the log's beginning.
     dbId = renewDatabaseId(db);
-    db.transaction(() => continueChangeIdsAbove(db, position)).immediate();
+    db.transaction(() => {
+      continueChangeIdsAbove(db, position);
+      rewindReader(db, reader, 0);
+    }).immediate();
     pendingNotices.push(
       `the change log of ${label} is behind the saved checkpoint (${position}); the database was probably restored or replaced — capturing from the start of its log`,
     );
@@ -86,7 +123,6 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
   }
 
   const readBatch = db.prepare(`SELECT id, tbl, pk, op, row_json, changed_at, origin FROM ${CHANGES_TABLE} WHERE id > ? ORDER BY id LIMIT ?`);
-  const deleteConsumed = db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= ?`);
   let captured = new Set(tables.map((t) => t.name));
   let jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
 
@@ -100,7 +136,7 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     try {
       // The inbox commits are relaxed: delete the source's rows only once they are on disk.
       await ctx.durable?.();
-      deleteConsumed.run(upTo);
+      acknowledgeUpTo(db, reader, upTo);
       deletedUpTo = upTo;
     } catch {
       // Busy, read-only, or not yet durable: the rows stay and are deleted in a later round.
@@ -131,14 +167,15 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
     tables = still;
     captured = new Set(tables.map((t) => t.name));
     jsonColumns = new Map(tables.map((t) => [t.name, jsonColumnsOf(t.columns)]));
-    triggersStale = syncCaptureTriggers(db, tables);
+    registerReader(db, reader, position, tables.map((t) => t.name));
+    triggersStale = syncCaptureTriggers(db, withOthers(tables));
   };
 
   const toBatch = (rows: ChangeRow[]): CapturedBatch => {
     const captureTime = Date.now();
     const changes: CapturedChange[] = [];
     for (const r of rows) {
-      if (!captured.has(r.tbl)) continue;
+      if (!captured.has(r.tbl) || isOthersSnapshot(r.origin, ownSnapshot)) continue;
       let fields: Record<string, unknown>;
       try {
         // Storage classes kept: an INTEGER beyond 2^53 and a whole REAL (1.0) stay exact (docs/values.md).
@@ -157,7 +194,8 @@ export async function startSqliteCapture(opts: SqliteCaptureOptions): Promise<Ca
         fields,
         sourceTime: Math.round(r.changed_at),
         captureTime,
-        origin: r.origin,
+        // The engine knows a snapshot by this one origin, whichever reader it was appended for.
+        origin: r.origin === ownSnapshot ? UNNAMED_SNAPSHOT_ORIGIN : r.origin,
         // The log id orders every change to this database, ours included (the writer reports the id
         // its write produced): an event below our write's id was made before our write landed, so
         // its values of the fields we wrote are older than ours, whatever the clocks say.

@@ -15,6 +15,8 @@ export const ORIGIN_TABLE = `${INTERNAL_PREFIX}origin`;
 export const META_TABLE = `${INTERNAL_PREFIX}meta`;
 /** Idempotency keys of inserts that had no match value, so a retry finds the row it made. */
 export const APPLIED_TABLE = `${INTERNAL_PREFIX}applied`;
+/** How far each reader (a flow's capture) has consumed the log: rows are deleted only below all of them. */
+export const READERS_TABLE = `${INTERNAL_PREFIX}readers`;
 
 /** Bump when the generated trigger SQL changes: installed triggers then differ and are replaced. */
 const TRIGGER_VERSION = 2;
@@ -36,9 +38,52 @@ CREATE TABLE IF NOT EXISTS ${CHANGES_TABLE} (
 CREATE TABLE IF NOT EXISTS ${ORIGIN_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ${APPLIED_TABLE} (idempotency_key TEXT PRIMARY KEY, tbl TEXT NOT NULL, pk TEXT NOT NULL, applied_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS ${READERS_TABLE} (reader TEXT PRIMARY KEY, position INTEGER NOT NULL, tables TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL);
 `;
 
-const SCHEMA_TABLES = [CHANGES_TABLE, ORIGIN_TABLE, META_TABLE, APPLIED_TABLE];
+const SCHEMA_TABLES = [CHANGES_TABLE, ORIGIN_TABLE, META_TABLE, APPLIED_TABLE, READERS_TABLE];
+
+/**
+ * Records that `reader` has consumed the log up to `position` and deletes the rows every reader has
+ * consumed. One file's log can be read by several flows; deleting up to one reader's position threw
+ * away changes another had not read yet.
+ */
+export function acknowledgeUpTo(db: Db, reader: string, position: number): void {
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO ${READERS_TABLE}(reader, position, updated_at) VALUES (?, ?, ${EPOCH_MS_NOW}) ON CONFLICT(reader) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
+    ).run(reader, position);
+    db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= (SELECT min(position) FROM ${READERS_TABLE})`).run();
+  }).immediate();
+}
+
+/**
+ * Registers a reader at `position` unless it is known, so rows it has not read are kept for it from
+ * now on, and records the tables it captures, so another reader's trigger setup keeps them.
+ */
+export function registerReader(db: Db, reader: string, position: number, tables: readonly string[]): void {
+  db.prepare(`INSERT OR IGNORE INTO ${READERS_TABLE}(reader, position, tables, updated_at) VALUES (?, ?, '[]', ${EPOCH_MS_NOW})`).run(reader, position);
+  db.prepare(`UPDATE ${READERS_TABLE} SET tables = ? WHERE reader = ?`).run(JSON.stringify([...tables]), reader);
+}
+
+/** Moves a reader back (its log was restored below its position), so other readers' deletes keep what it will read again. */
+export function rewindReader(db: Db, reader: string, position: number): void {
+  db.prepare(`UPDATE ${READERS_TABLE} SET position = ? WHERE reader = ?`).run(position, reader);
+}
+
+/** Tables the other readers of this file capture. */
+export function tablesOfOtherReaders(db: Db, reader: string): string[] {
+  const rows = db.prepare(`SELECT tables FROM ${READERS_TABLE} WHERE reader != ?`).pluck().all(reader) as string[];
+  const out = new Set<string>();
+  for (const r of rows) {
+    try {
+      for (const t of JSON.parse(r) as unknown[]) if (typeof t === 'string') out.add(t);
+    } catch {
+      // A damaged entry only costs that reader its triggers until it starts again and rewrites it.
+    }
+  }
+  return [...out];
+}
 
 /** Creates our bookkeeping tables when any is missing (checked first, so a normal start takes no write lock). */
 export function ensureChangeLogSchema(db: Db): void {
@@ -102,17 +147,36 @@ function rowJson(ref: string, columns: string[]): string {
   return `json_object(${columns.map((c) => `${quoteLiteral(c)}, ${jsonValue(ref, c)}`).join(', ')})`;
 }
 
+/** Origin of snapshot rows from before snapshots named their reader: taken by whoever reads them. */
+export const UNNAMED_SNAPSHOT_ORIGIN = 'snapshot';
+const SNAPSHOT_ORIGIN_PREFIX = 'snapshot:';
+
+/** The origin a snapshot appended for `readerId` carries in the shared log. */
+export function snapshotOriginFor(readerId: string): string {
+  return `${SNAPSHOT_ORIGIN_PREFIX}${readerId}`;
+}
+
+/**
+ * Whether a logged change is a snapshot another reader asked for. The log is one per file, and every
+ * flow capturing from the file reads all of it: without this, a second flow's first start re-delivered
+ * every row to the first flow (which had long applied them, and parked the same records again).
+ */
+export function isOthersSnapshot(origin: string, ownSnapshotOrigin: string): boolean {
+  return origin.startsWith(SNAPSHOT_ORIGIN_PREFIX) && origin !== ownSnapshotOrigin;
+}
+
 /**
  * Appends every existing row of `table` to the change log as an upsert: the initial snapshot a new
  * flow starts from. Run after the triggers exist, so a change made during the snapshot is either in
  * it or logged after it (with a higher id); replaying an older logged change first is harmless.
+ * `origin` names the reader the snapshot is for (snapshotOriginFor); other readers skip its rows.
  */
-export function snapshotStatement(table: TableSchema): string {
+export function snapshotStatement(table: TableSchema, origin: string = UNNAMED_SNAPSHOT_ORIGIN): string {
   const key = keyColumnOf(table);
   if (!key.ok) throw new Error(key.problem);
   const all = table.columns.map((c) => c.name);
   return `INSERT INTO ${CHANGES_TABLE}(tbl, pk, op, row_json, changed_at, origin)
-    SELECT ${quoteLiteral(table.name)}, CAST(s.${quoteIdent(key.column.name)} AS TEXT), 'snapshot', ${rowJson('s', all)}, ${EPOCH_MS_NOW}, 'snapshot'
+    SELECT ${quoteLiteral(table.name)}, CAST(s.${quoteIdent(key.column.name)} AS TEXT), 'snapshot', ${rowJson('s', all)}, ${EPOCH_MS_NOW}, ${quoteLiteral(origin)}
     FROM ${quoteIdent(table.name)} AS s ORDER BY s.${quoteIdent(key.column.name)}`;
 }
 
@@ -187,15 +251,30 @@ export function syncCaptureTriggers(db: Db, tables: TableSchema[]): boolean {
 }
 
 /**
- * Removes everything capture installed in the user's database — our triggers and bookkeeping tables —
- * when the flow is deleted, so the user's writes stop filling a change log nobody reads. One
- * IMMEDIATE transaction; returns what was removed.
+ * Removes what capture installed in the user's database for `reader` when its flow is deleted. When
+ * no other flow reads the file, that is everything — our triggers and bookkeeping tables — so the
+ * user's writes stop filling a change log nobody reads; otherwise only this reader's entry and the
+ * triggers of tables no other reader captures. One IMMEDIATE transaction; returns what was removed.
  */
-export function removeCaptureResources(db: Db): { triggers: number; tables: number } {
+export function removeCaptureResources(db: Db, reader?: string): { triggers: number; tables: number } {
   const names = (type: 'trigger' | 'table') =>
     db.prepare(`SELECT name FROM sqlite_schema WHERE type = ? AND substr(name, 1, ?) = ?`).pluck().all(type, INTERNAL_PREFIX.length, INTERNAL_PREFIX) as string[];
   let removed = { triggers: 0, tables: 0 };
   db.transaction(() => {
+    const hasReaders = names('table').includes(READERS_TABLE);
+    const others = reader !== undefined && hasReaders ? (db.prepare(`SELECT count(*) FROM ${READERS_TABLE} WHERE reader != ?`).pluck().get(reader) as number) : 0;
+    if (others > 0) {
+      const keep = new Set(tablesOfOtherReaders(db, reader!));
+      const triggers = (db.prepare(`SELECT name, tbl_name FROM sqlite_schema WHERE type = 'trigger' AND substr(name, 1, ?) = ?`).all(INTERNAL_PREFIX.length, INTERNAL_PREFIX) as Array<{ name: string; tbl_name: string }>).filter(
+        (t) => !keep.has(t.tbl_name),
+      );
+      for (const t of triggers) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(t.name)}`);
+      db.prepare(`DELETE FROM ${READERS_TABLE} WHERE reader = ?`).run(reader);
+      // Rows only this reader was waiting for go now.
+      db.prepare(`DELETE FROM ${CHANGES_TABLE} WHERE id <= (SELECT min(position) FROM ${READERS_TABLE})`).run();
+      removed = { triggers: triggers.length, tables: 0 };
+      return;
+    }
     const triggers = names('trigger');
     for (const t of triggers) db.exec(`DROP TRIGGER IF EXISTS ${quoteIdent(t)}`);
     const tables = names('table');

@@ -20,7 +20,7 @@ export const sqliteConnector: ConnectorDefinition<SqliteConfig> = {
     const config = parseSqliteConfig(ctx.config);
     const db = openUserDatabase(resolveDatabasePath(config.path, ctx.dataDir));
     try {
-      return removeCaptureResources(db);
+      return removeCaptureResources(db, `${ctx.flowId}:${ctx.systemId}`);
     } finally {
       db.close();
     }
