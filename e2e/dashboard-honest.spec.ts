@@ -116,14 +116,17 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
     await page.waitForTimeout(Math.max(0, replayedAt + 2_500 - Date.now()));
     expect(lagMs(await p99.textContent()), 'Live lag p99 after the replay').toBeLessThan(4_000);
 
-    // The Dashboard's lag chart, refreshed after the replay: its scale stays below the replay's age.
+    // The Dashboard's lag chart once the store holds the replay's 5-second bucket (written on the next
+    // flush): its scale stays below the replay's age.
+    await expect
+      .poll(async () => (await call<{ t: number }[]>(runtime.url, 'metrics.series', { flowId: 'demo', syncId: SYNC, direction: 'a-to-b', sinceMs: 60_000 })).some((pt) => pt.t > replayedAt), { timeout: 15_000 })
+      .toBe(true);
     await panel.getByRole('button', { name: 'Dashboard', exact: true }).click();
-    await page.waitForTimeout(Math.max(0, replayedAt + 5_500 - Date.now()));
-    const axis = await page.getByTestId('chart-lag').locator('text.chart__axis').allTextContents();
+    const lagChart = page.getByTestId('chart-lag');
+    await expect(lagChart.locator('path').first()).toHaveAttribute('d', /M/);
+    const axis = await lagChart.locator('text.chart__axis').allTextContents();
     const top = Math.max(...axis.map(lagMs).filter((v): v is number => v !== null));
     expect(top, `lag chart scale (${axis.join(', ')})`).toBeLessThan(5_000);
-    const legend = await page.getByTestId('chart-lag').locator('.chart__legend').filter({ hasText: `${A_TO_B} p99` }).locator('strong').textContent();
-    expect(lagMs(legend), 'Dashboard lag p99').toBeLessThan(4_000);
   } finally {
     crm.close();
     billing.close();
