@@ -132,3 +132,26 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
     billing.close();
   }
 });
+
+test('an edge idle for a minute: the Dashboard shows no lag and no rate, not its last bucket', async ({ page, runtime }) => {
+  test.setTimeout(60_000);
+  // The page's clock runs as usual until it is moved forward: a minute of idleness without waiting it out.
+  await page.clock.install();
+  await page.goto(runtime.url);
+  await expect(page.getByTestId('flow-state')).toHaveText('Running');
+  const panel = page.getByTestId('sync-panel');
+  await expect(panel.getByTestId('stat-a-to-b-lag-p99')).toHaveText(/\d/, { timeout: 15_000 });
+  await page.getByRole('button', { name: 'Stop flow' }).click();
+  await expect(page.getByTestId('flow-state')).toHaveText('Stopped');
+
+  await panel.getByRole('button', { name: 'Dashboard', exact: true }).click();
+  const lag = page.getByTestId('chart-lag').locator('.chart__legend').filter({ hasText: `${A_TO_B} p99` });
+  await expect(lag.locator('strong')).toHaveText(/\d/);
+  // Nothing is applied for a minute: the legend has no lag to report (it once kept the last bucket's).
+  await page.clock.fastForward(65_000);
+  await expect(lag).toContainText('—');
+  await expect(lag.locator('strong')).toHaveCount(0);
+  await expect(page.getByTestId('chart-events').locator('.chart__legend').filter({ hasText: A_TO_B }).locator('strong')).toHaveText('0');
+  // The line itself still shows the history in the window.
+  await expect(page.getByTestId('chart-lag').locator('path').first()).toHaveAttribute('d', /M/);
+});
