@@ -55,6 +55,13 @@ describe('edge metrics and alerts', () => {
     expect(found.map((b) => b.key)).toEqual(['s:lag', 's:errors']);
     expect(found[1]!.message).toContain('3 errors');
     expect(breaches('s', 'Edge', undefined, status(800, 4), recent, now)).toEqual([]);
+    // One of a thing reads as one: "1 change", not "1 changes".
+    const one = { 'a-to-b': [point(now - 10_000, { errors: 1, conflicts: 1 })] };
+    expect(breaches('s', 'Edge', { errorsPerMin: 0, conflictsPerMin: 0, dlqDepth: 0 }, status(10, 1), one, now).map((b) => b.message)).toEqual([
+      'Edge: 1 error in the last minute (alert above 0)',
+      'Edge: 1 conflict in the last minute (alert above 0)',
+      'Edge: 1 change in the DLQ (alert above 0)',
+    ]);
     const first = newBreaches(new Set(), found);
     expect(first.fresh).toHaveLength(2);
     const again = newBreaches(first.active, found);
