@@ -60,6 +60,10 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
     const email = (crm.prepare('SELECT email FROM contacts WHERE id = 3').get() as { email: string }).email;
     crm.prepare("UPDATE contacts SET phone = '(212) 999-0103' WHERE id = 3").run();
     const failedAt = Date.now();
+    // The simulator may not touch this contact from now on: a later edit of it would wait behind the
+    // parked change (per-record order) and, applied after the replay, count as real lag.
+    crm.exec(`CREATE TRIGGER e2e_freeze_u BEFORE UPDATE ON contacts WHEN OLD.id = 3 BEGIN SELECT RAISE(ABORT, 'frozen by the e2e spec'); END;
+              CREATE TRIGGER e2e_freeze_d BEFORE DELETE ON contacts WHEN OLD.id = 3 BEGIN SELECT RAISE(ABORT, 'frozen by the e2e spec'); END;`);
     const badge = page.getByTestId(`edge-dlq-${SYNC}`);
     await expect.poll(async () => Number((await badge.textContent())?.replace(/[^\d]/g, '')), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
 
@@ -67,7 +71,7 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
     const panel = page.getByTestId('sync-panel');
     await expect(panel.getByTestId('sync-health')).toHaveText('Healthy');
 
-    // The Dashboard counts the failure once per minute, as many as the runtime counted (it once showed 12).
+    // The Dashboard counts the one failure as 1 in the last minute, as the runtime counted it (it once showed 12).
     await panel.getByRole('button', { name: 'Dashboard', exact: true }).click();
     const errorsChart = page.getByTestId('chart-errors');
     await expect
@@ -75,11 +79,11 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
         async () => {
           const shown = await legendValue(errorsChart, A_TO_B);
           const counted = (await aToBErrors()) - errorsBefore;
-          return shown === counted && counted >= 1 ? 'the same' : `shows ${shown}, the runtime counted ${counted}`;
+          return `shows ${shown}, the runtime counted ${counted}`;
         },
-        { timeout: 15_000, message: 'errors in the last minute on the Dashboard = failures the runtime counted' },
+        { timeout: 15_000, message: 'errors in the last minute on the Dashboard' },
       )
-      .toBe('the same');
+      .toBe('shows 1, the runtime counted 1');
 
     // A negative threshold is refused next to its field, saying what to enter; nothing is saved.
     const alerts = page.getByRole('form', { name: /^Alert thresholds for / });
