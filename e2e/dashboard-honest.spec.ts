@@ -84,6 +84,9 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
         { timeout: 15_000, message: 'errors in the last minute on the Dashboard' },
       )
       .toBe('shows 1, the runtime counted 1');
+    // The line too: the chart's scale tops out at 1 (12 made it 20).
+    const errorScale = (await errorsChart.locator('text.chart__axis').allTextContents()).filter((t) => /^[\d.]+$/.test(t)).map(Number);
+    expect(Math.max(...errorScale), `errors chart scale (${errorScale.join(', ')})`).toBe(1);
 
     // A negative threshold is refused next to its field, saying what to enter; nothing is saved.
     const alerts = page.getByRole('form', { name: /^Alert thresholds for / });
