@@ -8,7 +8,8 @@ import { expect, test } from './fixtures/runtime.js';
  * a Billing rule while the simulator keeps the edge busy: the edge stays Healthy with the record
  * parked, the errors chart counts it once (not 12 times), a threshold that cannot be right is refused
  * saying what to enter, the alert names the systems and entities of the unnamed edge, and replaying the
- * old record does not show as lag.
+ * old record does not show as lag. Then an edge idle for a minute: the Dashboard's legend shows no
+ * lag rather than its last bucket's.
  */
 const SYNC = 'contacts-customers';
 const A_TO_B = 'Demo CRM → Demo Billing';
