@@ -52,7 +52,7 @@ describe('alerts notify with no window open', () => {
       await watcher.check();
       await watcher.check();
       watcher.stop();
-      expect(shown).toEqual([{ title: 'SyncCanvas — Orders', body: 'Orders: 1 changes in the DLQ (alert above 0)' }]);
+      expect(shown).toEqual([{ title: 'SyncCanvas — Orders', body: 'Orders: 1 change in the DLQ (alert above 0)' }]);
     } finally {
       await runtime.close({ drainMs: 0 });
     }

@@ -3,7 +3,7 @@ import { useStore } from 'zustand';
 import type { AlertThresholds, ApiTransport, DirectionKey, MetricPoint } from '../../shared/api/contract.js';
 import { errorMessage } from '../api/api-call-error.js';
 import { alertStore } from './alert-watch.js';
-import { BUCKET_MS, deriveSeries } from './edge-metrics.js';
+import { BUCKET_MS, currentValues, deriveSeries, type CurrentValues } from './edge-metrics.js';
 import { LineChart } from './LineChart.js';
 
 export interface DashboardEdge {
@@ -59,9 +59,9 @@ export function Dashboard({ client, flowId, edges, initialSyncId }: { client: Ap
   // A young workspace has less history than the window: show what there is (at least a minute).
   const first = Math.min(...Object.values(series).map((pts) => pts?.[0]?.t ?? Infinity));
   const t0 = Math.max(now - windowMs, Math.min(now - 60_000, first - BUCKET_MS));
-  const derived = edge.directions.map((d) => ({ d, s: deriveSeries(series[d.key] ?? []) }));
-  const lines = (pick: (s: ReturnType<typeof deriveSeries>) => (typeof derived)[number]['s']['lagP50'], suffix = '') =>
-    derived.map(({ d, s }) => ({ label: `${d.label}${suffix}`, color: COLORS[d.key][0], points: pick(s) }));
+  const derived = edge.directions.map((d) => ({ d, s: deriveSeries(series[d.key] ?? []), c: currentValues(series[d.key] ?? [], now) }));
+  const lines = (key: keyof CurrentValues & keyof ReturnType<typeof deriveSeries>) =>
+    derived.map(({ d, s, c }) => ({ label: d.label, color: COLORS[d.key][0], points: s[key], current: c[key] }));
 
   return (
     <div className="dashboard" data-testid="dashboard">
@@ -105,15 +105,15 @@ export function Dashboard({ client, flowId, edges, initialSyncId }: { client: Ap
           t0={t0}
           t1={now}
           testId="chart-lag"
-          lines={derived.flatMap(({ d, s }) => [
-            { label: `${d.label} p50`, color: COLORS[d.key][0], points: s.lagP50 },
-            { label: `${d.label} p99`, color: COLORS[d.key][1], points: s.lagP99, dashed: true },
+          lines={derived.flatMap(({ d, s, c }) => [
+            { label: `${d.label} p50`, color: COLORS[d.key][0], points: s.lagP50, current: c.lagP50 },
+            { label: `${d.label} p99`, color: COLORS[d.key][1], points: s.lagP99, dashed: true, current: c.lagP99 },
           ])}
         />
-        <LineChart title="Events per second" unit="" t0={t0} t1={now} testId="chart-events" lines={lines((s) => s.eventsPerSec)} />
-        <LineChart title="Errors per minute" unit="" t0={t0} t1={now} testId="chart-errors" lines={lines((s) => s.errorsPerMin)} />
-        <LineChart title="Conflicts per minute" unit="" t0={t0} t1={now} testId="chart-conflicts" lines={lines((s) => s.conflictsPerMin)} />
-        <LineChart title="DLQ depth" unit="" t0={t0} t1={now} testId="chart-dlq" lines={lines((s) => s.dlqDepth)} />
+        <LineChart title="Events per second" unit="" t0={t0} t1={now} testId="chart-events" lines={lines('eventsPerSec')} />
+        <LineChart title="Errors per minute" unit="" t0={t0} t1={now} testId="chart-errors" lines={lines('errorsPerMin')} />
+        <LineChart title="Conflicts per minute" unit="" t0={t0} t1={now} testId="chart-conflicts" lines={lines('conflictsPerMin')} />
+        <LineChart title="DLQ depth" unit="" t0={t0} t1={now} testId="chart-dlq" lines={lines('dlqDepth')} />
       </div>
       <AlertForm
         key={edge.id}

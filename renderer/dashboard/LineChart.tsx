@@ -5,6 +5,8 @@ export interface ChartLine {
   color: string;
   points: SeriesPoint[];
   dashed?: boolean;
+  /** The legend's value now, when the last point is not it (null: none); else the last point's. */
+  current?: number | null;
 }
 
 const BOX: ChartBox = { width: 360, height: 130, pad: { top: 8, right: 8, bottom: 18, left: 40 } };
@@ -19,7 +21,7 @@ const clock = (t: number, span: number) => new Date(t).toTimeString().slice(0, s
 /** A small multi-line time chart in plain SVG. */
 export function LineChart({ title, unit, lines, t0, t1, testId }: { title: string; unit: string; lines: ChartLine[]; t0: number; t1: number; testId?: string }) {
   const yMax = niceMax(maxOf(lines.map((l) => l.points)), unit === 'ms' ? 10 : 1);
-  const latest = lines.map((l) => [...l.points].reverse().find((p) => p.v !== null)?.v ?? null);
+  const latest = lines.map((l) => (l.current !== undefined ? l.current : ([...l.points].reverse().find((p) => p.v !== null)?.v ?? null)));
   const h = BOX.height - BOX.pad.bottom;
   return (
     <figure className="chart" data-testid={testId}>

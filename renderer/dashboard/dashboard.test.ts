@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MetricPoint, SyncStatus } from '../../shared/api/contract.js';
 import { linePath, niceMax } from './chart-geometry.js';
-import { breaches, deriveSeries, newBreaches } from './edge-metrics.js';
+import { breaches, currentValues, deriveSeries, newBreaches } from './edge-metrics.js';
 
 const point = (t: number, p: Partial<MetricPoint> = {}): MetricPoint => ({ t, events: 0, errors: 0, conflicts: 0, echoes: 0, lagP50: null, lagP99: null, dlqDepth: 0, ...p });
 const status = (p99: number, dlq: number): SyncStatus => ({
@@ -37,6 +37,17 @@ describe('edge metrics and alerts', () => {
     expect(later.errorsPerMin.map((p) => p.v)).toEqual([1, 3, 2]);
   });
 
+  it('legends say what holds now: an idle edge has no lag or rate, and only the last minute\'s errors', () => {
+    const pts = [point(0, { events: 5, errors: 1, conflicts: 1, lagP50: 20, lagP99: 89_000, dlqDepth: 2 }), point(30_000, { events: 10, errors: 2, lagP50: 30, lagP99: 50, dlqDepth: 2 })];
+    // Busy: the last bucket's lag and rate; errors and conflicts of the minute up to now.
+    expect(currentValues(pts, 35_000)).toEqual({ lagP50: 30, lagP99: 50, eventsPerSec: 2, errorsPerMin: 3, conflictsPerMin: 1, dlqDepth: 2 });
+    // Idle for a minute: the last bucket is history, not the present (it once stayed on show).
+    expect(currentValues(pts, 30_000 + 61_000)).toEqual({ lagP50: null, lagP99: null, eventsPerSec: 0, errorsPerMin: 0, conflictsPerMin: 0, dlqDepth: 2 });
+    // A bucket without applied changes (only an error) does not hide the lag measured just before it.
+    expect(currentValues([...pts, point(40_000, { errors: 1, dlqDepth: 3 })], 45_000)).toMatchObject({ lagP99: 50, eventsPerSec: 0, errorsPerMin: 4, dlqDepth: 3 });
+    expect(currentValues([], 0)).toEqual({ lagP50: null, lagP99: null, eventsPerSec: 0, errorsPerMin: 0, conflictsPerMin: 0, dlqDepth: 0 });
+  });
+
   it('reports each broken threshold once while it lasts', () => {
     const now = 100_000;
     const recent = { 'a-to-b': [point(now - 70_000, { errors: 50 }), point(now - 10_000, { errors: 3 })] };
@@ -44,6 +55,13 @@ describe('edge metrics and alerts', () => {
     expect(found.map((b) => b.key)).toEqual(['s:lag', 's:errors']);
     expect(found[1]!.message).toContain('3 errors');
     expect(breaches('s', 'Edge', undefined, status(800, 4), recent, now)).toEqual([]);
+    // One of a thing reads as one: "1 change", not "1 changes".
+    const one = { 'a-to-b': [point(now - 10_000, { errors: 1, conflicts: 1 })] };
+    expect(breaches('s', 'Edge', { errorsPerMin: 0, conflictsPerMin: 0, dlqDepth: 0 }, status(10, 1), one, now).map((b) => b.message)).toEqual([
+      'Edge: 1 error in the last minute (alert above 0)',
+      'Edge: 1 conflict in the last minute (alert above 0)',
+      'Edge: 1 change in the DLQ (alert above 0)',
+    ]);
     const first = newBreaches(new Set(), found);
     expect(first.fresh).toHaveLength(2);
     const again = newBreaches(first.active, found);

@@ -37,12 +37,17 @@ export function breaches(syncId: string, name: string, t: AlertThresholds | unde
   const lastMinute = (k: 'errors' | 'conflicts') =>
     Object.values(recent).reduce((n, pts) => n + (pts ?? []).filter((p) => p.t >= now - 60_000).reduce((m, p) => m + p[k], 0), 0);
   const errors = lastMinute('errors');
-  if (t.errorsPerMin !== undefined && errors > t.errorsPerMin) out.push({ key: `${syncId}:errors`, syncId, message: `${name}: ${errors} errors in the last minute (alert above ${t.errorsPerMin})` });
+  if (t.errorsPerMin !== undefined && errors > t.errorsPerMin) out.push({ key: `${syncId}:errors`, syncId, message: `${name}: ${count(errors, 'error')} in the last minute (alert above ${t.errorsPerMin})` });
   const conflicts = lastMinute('conflicts');
-  if (t.conflictsPerMin !== undefined && conflicts > t.conflictsPerMin) out.push({ key: `${syncId}:conflicts`, syncId, message: `${name}: ${conflicts} conflicts in the last minute (alert above ${t.conflictsPerMin})` });
+  if (t.conflictsPerMin !== undefined && conflicts > t.conflictsPerMin) out.push({ key: `${syncId}:conflicts`, syncId, message: `${name}: ${count(conflicts, 'conflict')} in the last minute (alert above ${t.conflictsPerMin})` });
   const depth = status.directions.reduce((n, d) => n + d.dlqDepth, 0);
-  if (t.dlqDepth !== undefined && depth > t.dlqDepth) out.push({ key: `${syncId}:dlq`, syncId, message: `${name}: ${depth} changes in the DLQ (alert above ${t.dlqDepth})` });
+  if (t.dlqDepth !== undefined && depth > t.dlqDepth) out.push({ key: `${syncId}:dlq`, syncId, message: `${name}: ${count(depth, 'change')} in the DLQ (alert above ${t.dlqDepth})` });
   return out;
+}
+
+/** "1 change", "3 changes": an alert about one parked record once read "1 changes". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Notify each breach once while it lasts; a breach that clears and comes back notifies again. */
