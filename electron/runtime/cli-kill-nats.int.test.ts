@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { startNatsServer, natsUrl } from './connectors/queue/test-support/nats-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
-import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as untilMs } from './test-support/synccanvas-process.js';
+import { exited, until as untilMs } from './test-support/synccanvas-process.js';
+import { createLoggedTable, queueRunWorkspace, writesOutOfOrder } from './test-support/queue-run-harness.js';
 
 /**
  * `synccanvas run` with NATS JetStream on either side of Postgres, while messages stream: the run is
@@ -22,8 +20,8 @@ import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as un
  */
 const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
 const db = usePostgres('natskill');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-natskill-'));
-const children: RuntimeProcess[] = [];
+const ws = queueRunWorkspace('natskill');
+const { work, writeFlow, run, dlqAndInbox } = ws;
 let broker: TestBroker;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
@@ -57,36 +55,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await source?.end();
   await target?.end();
   await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   await nc?.close();
   await broker?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  ws.remove();
 });
 
-function writeFlow(name: string, systems: Record<string, unknown>[], a: { system: string; entity: string }, b: { system: string; entity: string }, fields: { a: string; b: string }[], matchKey: { a: string; b: string }): string {
-  const file = path.join(work, `${name}.flow.json`);
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      schemaVersion: FLOW_SCHEMA_VERSION,
-      id: name,
-      name,
-      systems,
-      syncs: [{ id: 'contacts', a, b, direction: 'a-to-b', matchKey: { ...matchKey, normalize: 'exact' }, fields: fields.map((f) => ({ ...f, owner: 'a' })) }],
-    }),
-  );
-  return file;
-}
 
-const run = (flow: string, ws: string) => {
-  expect(fs.existsSync(path.join(REPO_ROOT, 'dist/runtime/cli.js')), 'run `npm run build` first').toBe(true);
-  const child = startSynccanvasRun(flow, path.join(work, ws));
-  children.push(child);
-  return child;
-};
 
 const BIG = 9_223_372_036_854_775_000n;
 
@@ -128,30 +105,8 @@ async function targetMatches(table: string, last: Map<string, number>): Promise<
   return null;
 }
 
-/** Per record, the target saw n strictly increasing: no write twice, none out of order. */
-async function writeLogInOrder(table: string): Promise<void> {
-  const bad = await target.query(
-    `SELECT email, n, prev FROM (SELECT email, n, lag(n) OVER (PARTITION BY email ORDER BY seq) AS prev FROM ${table}_log) t WHERE prev IS NOT NULL AND n <= prev LIMIT 5`,
-  );
-  expect(bad.rows, 'writes out of order or repeated').toEqual([]);
-}
 
-async function targetTable(table: string): Promise<void> {
-  await target.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, n bigint, big numeric)`);
-  await target.query(`CREATE TABLE ${table}_log (seq bigserial PRIMARY KEY, email text, n bigint)`);
-  await target.query(`CREATE FUNCTION ${table}_logw() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO ${table}_log (email, n) VALUES (NEW.email, NEW.n); RETURN NEW; END $$`);
-  await target.query(`CREATE TRIGGER ${table}_logt AFTER INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_logw()`);
-}
 
-async function dlqAndInbox(ws: string): Promise<{ dlq: { error_class: string; event_id: string }[]; pending: number }> {
-  const Database = (await import('better-sqlite3')).default;
-  const d = new Database(path.join(work, ws, 'workspace.db'), { readonly: true });
-  try {
-    return { dlq: d.prepare('SELECT error_class, event_id FROM dlq').all() as { error_class: string; event_id: string }[], pending: (d.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n };
-  } finally {
-    d.close();
-  }
-}
 
 /** Every message of the stream was committed (its event id is in the dedupe table): nothing skipped. */
 async function everySequenceCommitted(ws: string, stream: string): Promise<void> {
@@ -180,7 +135,7 @@ const fieldsQ2P = [
 
 describe('NATS JetStream → Postgres under synccanvas run', () => {
   it('SIGKILL of the run mid-stream and a poison message: target exact, no duplicate or out-of-order write, poison in the DLQ', async () => {
-    await targetTable('kill_customers');
+    await createLoggedTable(target, 'kill_customers');
     const flow = writeFlow('nats-to-pg-kill', [natsSystem('KILLQ', 'killq'), pgSystem('dst', targetDb)], { system: 'q', entity: 'contacts' }, { system: 'dst', entity: 'kill_customers' }, fieldsQ2P, { a: 'email', b: 'email' });
     let child = run(flow, 'ws-kill');
     const pub = publisher('killq', 40);
@@ -199,7 +154,7 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
     } catch (e) {
       throw new Error(`${(e as Error).message}: ${await targetMatches('kill_customers', pub.last)}; runtime said ${child.stderrText().slice(-1500)}`);
     }
-    await writeLogInOrder('kill_customers');
+    expect(await writesOutOfOrder(target, 'kill_customers'), 'writes out of order or repeated').toEqual([]);
     await everySequenceCommitted('ws-kill', 'KILLQ');
     child.kill('SIGTERM');
     expect(await exited(child), child.stderrText()).toBe(0);
@@ -211,7 +166,7 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
   }, 240_000);
 
   it('a broker restart mid-stream: the run resumes by itself, target exact, no duplicate or out-of-order write', async () => {
-    await targetTable('restart_customers');
+    await createLoggedTable(target, 'restart_customers');
     const flow = writeFlow('nats-to-pg-restart', [natsSystem('RESTQ', 'restq'), pgSystem('dst', targetDb)], { system: 'q', entity: 'contacts' }, { system: 'dst', entity: 'restart_customers' }, fieldsQ2P, { a: 'email', b: 'email' });
     const child = run(flow, 'ws-restart');
     const pub = publisher('restq', 30);
@@ -228,7 +183,7 @@ describe('NATS JetStream → Postgres under synccanvas run', () => {
     } catch (e) {
       throw new Error(`${(e as Error).message}: ${await targetMatches('restart_customers', pub.last)}; runtime said ${child.stderrText().slice(-1500)}`);
     }
-    await writeLogInOrder('restart_customers');
+    expect(await writesOutOfOrder(target, 'restart_customers'), 'writes out of order or repeated').toEqual([]);
     await everySequenceCommitted('ws-restart', 'RESTQ');
     child.kill('SIGTERM');
     expect(await exited(child), child.stderrText()).toBe(0);
@@ -287,8 +242,7 @@ describe('Postgres → NATS JetStream under synccanvas run', () => {
     child.kill('SIGKILL');
     await exited(child);
     // Killed exactly between the publish and the inbox commit: the restart publishes that batch again, with the same ids.
-    child = startSynccanvasRun(flow, path.join(work, 'ws-out'), { env: { [STEP_PAUSE_ENV]: 'apply:after-write:5000' } });
-    children.push(child);
+    child = run(flow, 'ws-out', { [STEP_PAUSE_ENV]: 'apply:after-write:5000' });
     await until('the runtime to pause after a publish', () => child.stderrText().includes('paused at apply:after-write'));
     child.kill('SIGKILL');
     await exited(child);

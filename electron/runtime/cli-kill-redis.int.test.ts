@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { redisUrl, startRedisServer } from './connectors/queue/test-support/redis-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
-import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as untilMs } from './test-support/synccanvas-process.js';
+import { exited, until as untilMs } from './test-support/synccanvas-process.js';
+import { createLoggedTable, queueRunWorkspace, writesOutOfOrder } from './test-support/queue-run-harness.js';
 
 /**
  * `synccanvas run` with Redis Streams on either side of Postgres while entries stream: the run is
@@ -21,8 +18,8 @@ import { exited, REPO_ROOT, startSynccanvasRun, type RuntimeProcess, until as un
  */
 const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
 const db = usePostgres('rediskill');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-rediskill-'));
-const children: RuntimeProcess[] = [];
+const ws = queueRunWorkspace('rediskill');
+const { writeFlow, run, dlqAndInbox } = ws;
 let broker: TestBroker;
 let redis: ReturnType<typeof createClient>;
 let source: pg.Client;
@@ -55,46 +52,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await source?.end();
   await target?.end();
   await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   await redis?.quit().catch(() => {});
   await broker?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
+  ws.remove();
 });
 
-function writeFlow(name: string, systems: Record<string, unknown>[], a: { system: string; entity: string }, b: { system: string; entity: string }, fields: { a: string; b: string }[], matchKey: { a: string; b: string }): string {
-  const file = path.join(work, `${name}.flow.json`);
-  fs.writeFileSync(file, JSON.stringify({ schemaVersion: FLOW_SCHEMA_VERSION, id: name, name, systems, syncs: [{ id: 'contacts', a, b, direction: 'a-to-b', matchKey: { ...matchKey, normalize: 'exact' }, fields: fields.map((f) => ({ ...f, owner: 'a' })) }] }));
-  return file;
-}
 
-const run = (flow: string, ws: string, env: Record<string, string> = {}) => {
-  expect(fs.existsSync(path.join(REPO_ROOT, 'dist/runtime/cli.js')), 'run `npm run build` first').toBe(true);
-  const child = startSynccanvasRun(flow, path.join(work, ws), { env });
-  children.push(child);
-  return child;
-};
 
 const BIG = 9_223_372_036_854_775_000n;
 
-async function dlqAndInbox(ws: string): Promise<{ dlq: { error_class: string; event_id: string }[]; pending: number }> {
-  const Database = (await import('better-sqlite3')).default;
-  const d = new Database(path.join(work, ws, 'workspace.db'), { readonly: true });
-  try {
-    return { dlq: d.prepare('SELECT error_class, event_id FROM dlq').all() as { error_class: string; event_id: string }[], pending: (d.prepare('SELECT count(*) AS n FROM inbox').get() as { n: number }).n };
-  } finally {
-    d.close();
-  }
-}
 
 describe('Redis Streams → Postgres under synccanvas run', () => {
   it('SIGKILL of the run, a Redis restart and a poison entry mid-stream: target exact, no duplicate or out-of-order write', async () => {
-    await target.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, n bigint, big numeric)');
-    await target.query('CREATE TABLE customers_log (seq bigserial PRIMARY KEY, email text, n bigint)');
-    await target.query(`CREATE FUNCTION customers_logw() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO customers_log (email, n) VALUES (NEW.email, NEW.n); RETURN NEW; END $$`);
-    await target.query('CREATE TRIGGER customers_logt AFTER INSERT OR UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION customers_logw()');
+    await createLoggedTable(target, 'customers');
     const flow = writeFlow('redis-to-pg', [redisSystem('in'), pgSystem('dst', targetDb)], { system: 'r', entity: 'contacts' }, { system: 'dst', entity: 'customers' }, [{ a: 'email', b: 'email' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'email' });
     let child = run(flow, 'ws-in');
     const last = new Map<string, number>();
@@ -145,8 +118,7 @@ describe('Redis Streams → Postgres under synccanvas run', () => {
     }
     // Every entry was acknowledged once committed (the poison one too).
     await until('every entry to be acknowledged', async () => ((await redis.xPending('in:contacts', 'synccanvas_redis-to-pg_r')) as { pending: number }).pending === 0);
-    const out = await target.query('SELECT email, n, prev FROM (SELECT email, n, lag(n) OVER (PARTITION BY email ORDER BY seq) AS prev FROM customers_log) t WHERE prev IS NOT NULL AND n <= prev LIMIT 5');
-    expect(out.rows, 'writes out of order or repeated').toEqual([]);
+    expect(await writesOutOfOrder(target, 'customers'), 'writes out of order or repeated').toEqual([]);
     child.kill('SIGTERM');
     expect(await exited(child), child.stderrText()).toBe(0);
     const { dlq, pending } = await dlqAndInbox('ws-in');
