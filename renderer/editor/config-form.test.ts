@@ -118,6 +118,9 @@ describe('broker-choice settings', () => {
     expect(formatsOf('redis-streams')).toEqual({ keyPrefix: 'text', group: 'text' });
     // AMQP cannot list queues without the management API: RabbitMQ keeps typed names.
     expect(formatsOf('rabbitmq')).toEqual({});
+    const rabbit = configFields(connectorCatalog().find((c) => c.kind === 'rabbitmq')?.configJsonSchema);
+    expect(rabbit.find((f) => f.name === 'queue')?.description).toMatch(/AMQP cannot list queues/);
+    expect(rabbit.find((f) => f.name === 'exchange')?.description).toMatch(/AMQP cannot list exchanges/);
   });
 
   it('offers the listed names containing the typed text, any case, without the one already typed', () => {
