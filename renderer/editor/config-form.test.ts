@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretRefSchema } from '../../shared/flow/schema.js';
-import { configFields, configValue, fieldText, humanize, parseFieldText, secretName, withConfigValue } from './config-form.js';
+import { connectorCatalog } from '../../electron/runtime/operations/connector-catalog.js';
+import { configFields, configValue, fieldText, humanize, offeredChoices, parseFieldText, secretName, withConfigValue } from './config-form.js';
 
 const sqliteSchema = {
   type: 'object',
@@ -100,5 +101,34 @@ describe('config form from a JSON schema', () => {
     ]);
     expect(parseFieldText(fields[0]!, '70000')).toEqual({ ok: false, message: 'Webhook: port must be between 0 and 65,535' });
     expect(withConfigValue({}, 'webhook.enabled', true)).toEqual({ webhook: { enabled: true } });
+  });
+});
+
+describe('broker-choice settings', () => {
+  // The schemas as the renderer receives them (connectors.list), so a lost tag in a connector's config fails here.
+  const formatsOf = (kind: string) =>
+    Object.fromEntries(
+      configFields(connectorCatalog().find((c) => c.kind === kind)?.configJsonSchema)
+        .filter((f) => f.format === 'broker-choice')
+        .map((f) => [f.name, f.kind]),
+    );
+
+  it('tags the names a broker can list: NATS stream and consumer, Redis key prefix and group', () => {
+    expect(formatsOf('nats')).toEqual({ stream: 'text', consumer: 'text' });
+    expect(formatsOf('redis-streams')).toEqual({ keyPrefix: 'text', group: 'text' });
+    // AMQP cannot list queues without the management API: RabbitMQ keeps typed names.
+    expect(formatsOf('rabbitmq')).toEqual({});
+    const rabbit = configFields(connectorCatalog().find((c) => c.kind === 'rabbitmq')?.configJsonSchema);
+    expect(rabbit.find((f) => f.name === 'queue')?.description).toMatch(/AMQP cannot list queues/);
+    expect(rabbit.find((f) => f.name === 'exchange')?.description).toMatch(/AMQP cannot list exchanges/);
+  });
+
+  it('offers the listed names containing the typed text, any case, without the one already typed', () => {
+    const listed = ['ORDERS-eu_2', 'AUDIT', 'orders_archive', 'Ünïcode'];
+    expect(offeredChoices(listed, '')).toEqual(listed);
+    expect(offeredChoices(listed, ' orders ')).toEqual(['ORDERS-eu_2', 'orders_archive']);
+    expect(offeredChoices(listed, 'AUDIT')).toEqual([]);
+    expect(offeredChoices(listed, 'ünï')).toEqual(['Ünïcode']);
+    expect(offeredChoices(listed, 'nothing')).toEqual([]);
   });
 });

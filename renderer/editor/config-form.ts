@@ -16,7 +16,10 @@ export interface ConfigField {
   /** The allowed range of a number (from the schema's minimum/maximum), checked as the user types. */
   minimum: number | null;
   maximum: number | null;
-  /** "file-path": a path on the runtime's machine, edited with a file picker. */
+  /**
+   * "file-path": a path on the runtime's machine, edited with a file picker. "broker-choice": a name
+   * the system itself holds (a stream, a consumer group), typed or picked from the list it gives.
+   */
   format: string | null;
 }
 
@@ -144,6 +147,12 @@ export function parseFieldText(field: ConfigField, text: string): ParsedField {
     default:
       return { ok: true, value: text };
   }
+}
+
+/** The listed names to offer under a typed text: those containing it (any case), the typed one itself left out. */
+export function offeredChoices(listed: string[], typed: string): string[] {
+  const t = typed.trim().toLowerCase();
+  return listed.filter((name) => name.toLowerCase() !== t && name.toLowerCase().includes(t));
 }
 
 /** The allowed range in words: "between 10 and 60,000", "at least 1", "at most 64"; empty without one. */

@@ -1,13 +1,13 @@
 import { useEffect, useId, useState } from 'react';
 import type { ValidationIssue } from '../../shared/flow/validate.js';
 import type { ApiOutputs, PreloadApi } from '../../shared/api/contract.js';
-import { fieldText, parseFieldText, rangeText, type ConfigField } from '../editor/config-form.js';
+import { fieldText, offeredChoices, parseFieldText, rangeText, type ConfigField } from '../editor/config-form.js';
 import { useApp } from '../state/store-context.js';
 import { FilePickerDialog } from './FilePickerDialog.js';
 import { IssueList } from './IssueList.js';
 
 /** One generated settings control; keeps the typed text until it parses, then stores the value. */
-export function ConfigInput({ field, value, issues, onChange }: { field: ConfigField; value: unknown; issues: ValidationIssue[]; onChange(value: unknown): void }) {
+export function ConfigInput({ field, value, issues, listChoices, onChange }: { field: ConfigField; value: unknown; issues: ValidationIssue[]; listChoices?: (() => Promise<string[]>) | undefined; onChange(value: unknown): void }) {
   const id = useId();
   const [text, setText] = useState(() => fieldText(field, value));
   const [error, setError] = useState<string | null>(null);
@@ -51,6 +51,8 @@ export function ConfigInput({ field, value, issues, onChange }: { field: ConfigF
     );
   } else if (field.kind === 'json') {
     control = <textarea id={id} className="input input--code" rows={4} value={text} onChange={(e) => commit(e.target.value)} aria-invalid={invalid} aria-describedby={describedBy} spellCheck={false} placeholder={field.defaultValue !== undefined ? JSON.stringify(field.defaultValue) : undefined} />;
+  } else if (field.format === 'broker-choice' && listChoices) {
+    control = <ChoiceControl id={id} field={field} text={text} invalid={invalid} describedBy={describedBy} placeholder={placeholder} listChoices={listChoices} onText={commit} />;
   } else if (field.format === 'file-path') {
     control = <FilePathControl id={id} field={field} text={text} invalid={invalid} describedBy={describedBy} placeholder={placeholder} onText={commit} />;
   } else {
@@ -150,6 +152,45 @@ function FilePathControl({ id, field, text, invalid, describedBy, placeholder, o
           }}
         />
       )}
+    </>
+  );
+}
+
+/** A name the system holds (stream, consumer, group): typed, or picked from what "List" asked the system for. */
+function ChoiceControl({ id, field, text, invalid, describedBy, placeholder, listChoices, onText }: { id: string; field: ConfigField; text: string; invalid: boolean; describedBy: string; placeholder: string | undefined; listChoices(): Promise<string[]>; onText(text: string): void }) {
+  const [state, setState] = useState<{ state: 'idle' } | { state: 'loading' } | { state: 'ok'; names: string[] } | { state: 'error'; message: string }>({ state: 'idle' });
+  const list = async () => {
+    setState({ state: 'loading' });
+    try {
+      setState({ state: 'ok', names: await listChoices() });
+    } catch (e) {
+      setState({ state: 'error', message: (e as Error).message });
+    }
+  };
+  const offered = state.state === 'ok' ? offeredChoices(state.names, text) : [];
+  return (
+    <>
+      <div className="secret-row">
+        <input id={id} className="input" type="text" value={text} onChange={(e) => onText(e.target.value)} placeholder={placeholder} aria-invalid={invalid} aria-describedby={`${describedBy} ${id}-choices`} aria-required={field.required} spellCheck={false} />
+        <button type="button" className="button button--secondary" onClick={() => void list()} disabled={state.state === 'loading'} aria-label={`List ${field.label.toLowerCase()} names`}>
+          {state.state === 'loading' ? 'Listing…' : 'List'}
+        </button>
+      </div>
+      <div id={`${id}-choices`} data-testid="choices">
+        {state.state === 'error' && <p className="issue-list__item">{state.message}</p>}
+        {state.state === 'ok' && state.names.length === 0 && <p className="form-row__hint">The system has none yet; type a name (SyncCanvas creates it on first start where it can).</p>}
+        {offered.length > 0 && (
+          <ul className="choice-list" aria-label={`${field.label} names`}>
+            {offered.map((name) => (
+              <li key={name}>
+                <button type="button" className="button button--secondary button--small" onClick={() => onText(name)}>
+                  {name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
     </>
   );
 }

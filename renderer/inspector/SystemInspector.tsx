@@ -15,6 +15,7 @@ export function SystemInspector({ system }: { system: SystemNode }) {
   const removeElements = useApp((s) => s.removeElements);
   const testSystem = useApp((s) => s.testSystem);
   const discover = useApp((s) => s.discover);
+  const listChoices = useApp((s) => s.listChoices);
   const test = useApp((s) => s.tests[system.id]);
   const entities = useApp((s) => s.entities[system.id]);
   const issues = useDraftIssues().systems[system.id] ?? [];
@@ -37,6 +38,7 @@ export function SystemInspector({ system }: { system: SystemNode }) {
       field={field}
       value={configValue(system.config, field.name)}
       issues={issuesAt(issues, `config.${field.name}`)}
+      listChoices={field.format === 'broker-choice' ? () => listChoices(system.id, field.name) : undefined}
       onChange={(value) => updateSystem(system.id, { config: withConfigValue(system.config, field.name, value) }, `config.${field.name}`)}
     />
   );

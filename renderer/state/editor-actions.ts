@@ -72,6 +72,8 @@ export interface EditorState {
   resolveFilePath(path: string): Promise<ApiOutputs['files.resolve'] | null>;
   /** Any REST API's builder: one sample GET with the system's draft settings; rejects with what went wrong. */
   restSample(systemId: string, path: string): Promise<ApiOutputs['connectors.restSample']>;
+  /** The names the system offers for a `broker-choice` setting (streams, consumers, groups); rejects with the runtime's message. */
+  listChoices(systemId: string, field: string): Promise<string[]>;
 }
 
 /** Only the part of the app state the editor actions read besides their own. */
@@ -425,6 +427,12 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
       const system = systemOf(systemId);
       if (!system) throw new Error('the system is no longer in the flow');
       return api.call('connectors.restSample', { system, path });
+    },
+
+    async listChoices(systemId, field) {
+      const system = systemOf(systemId);
+      if (!system) throw new Error('the system is no longer in the flow');
+      return (await api.call('connectors.choicesDraft', { system, field })).choices;
     },
 
     async resolveFilePath(path) {

@@ -59,6 +59,8 @@ export const ApiInputs = {
   // Editor additions: test/discover a system of a draft (unsaved) flow; the system is validated with the connector's schema.
   'connectors.testDraft': z.object({ system: z.unknown() }),
   'connectors.discoverDraft': z.object({ system: z.unknown() }),
+  /** The names a (draft) system offers for one of its settings tagged `format: 'broker-choice'`: streams, consumers, groups. */
+  'connectors.choicesDraft': z.object({ system: z.unknown(), field: z.string().min(1).max(100) }),
   /** Suggested classes for an AI feed's source fields, from their names and sample values read from the (draft) system. */
   'ai.suggestClasses': z.object({ system: z.unknown(), entity: z.string().min(1), fields: z.array(z.string().min(1)).min(1).max(500) }),
   'secrets.set': z.object({ name: z.string().min(1).max(200), value: z.string().min(1).max(100_000) }),
@@ -293,6 +295,7 @@ export interface ApiOutputs {
   'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nullable: boolean; primaryKey: boolean }[] }[] };
   'connectors.testDraft': ApiOutputs['connectors.test'];
   'connectors.discoverDraft': ApiOutputs['connectors.discover'];
+  'connectors.choicesDraft': { choices: string[] };
   /** Per asked field, in order: a suggestion and why, or null when neither the name nor the samples say anything. */
   'ai.suggestClasses': { samples: number; suggestions: ({ class: FieldClass; reason: string } | null)[] };
   'secrets.set': { ok: true };

@@ -54,6 +54,7 @@ export const METHOD_ACCESS: Record<ApiMethod, MethodAccess> = {
   'connectors.discover': read('editor'),
   'connectors.testDraft': read('editor'),
   'connectors.discoverDraft': read('editor'),
+  'connectors.choicesDraft': read('editor'),
   'files.browse': read('editor'),
   'files.resolve': read('editor'),
   'connectors.restSample': read('editor'),

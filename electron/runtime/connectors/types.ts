@@ -232,6 +232,12 @@ export interface Connector {
    * without it stores values as they are (JSON bodies).
    */
   storedForms?(entity: string, rows: Record<string, unknown>[]): Promise<Record<string, StoredForm>[]>;
+  /**
+   * The names the system offers for a config field tagged `format: 'broker-choice'` (streams,
+   * consumers, groups), for the form to pick from; rejects with the system's own words when it
+   * cannot be reached. Optional: only connectors with such fields have it.
+   */
+  choices?(field: string): Promise<string[]>;
   close(): Promise<void>;
 }
 

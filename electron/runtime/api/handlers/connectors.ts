@@ -6,7 +6,7 @@ import { ApiError } from '../handlers.js';
 import { suggestClass } from '../../../../shared/ai/suggest-class.js';
 import type { HandlerContext, HandlerGroup } from './context.js';
 
-type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft' | 'connectors.restSample' | 'ai.suggestClasses';
+type ConnectorMethods = 'connectors.list' | 'connectors.test' | 'connectors.discover' | 'connectors.testDraft' | 'connectors.discoverDraft' | 'connectors.choicesDraft' | 'connectors.restSample' | 'ai.suggestClasses';
 
 /** The installed connectors, and testing and discovering a system of a saved or a draft flow. */
 export function connectorHandlers({ workspace, supervisor }: HandlerContext): HandlerGroup<ConnectorMethods> {
@@ -69,6 +69,20 @@ export function connectorHandlers({ workspace, supervisor }: HandlerContext): Ha
           throw new ApiError('unavailable', `could not list the entities: ${(e as Error).message}`);
         }
         return entitiesForApi(entities);
+      } finally {
+        await opened.connector.close().catch(() => undefined);
+      }
+    },
+    'connectors.choicesDraft': async ({ system, field }) => {
+      const opened = await workspace.openDraftSystem(system);
+      try {
+        const { connector } = opened;
+        if (!connector.choices) throw new ApiError('bad_request', `this kind of system has no list to pick "${field}" from; type the name`);
+        try {
+          return { choices: await withTimeout(connector.choices(field), DISCOVER_TIMEOUT_MS, 'the system') };
+        } catch (e) {
+          throw new ApiError('unavailable', `could not list the choices for "${field}": ${(e as Error).message}`);
+        }
       } finally {
         await opened.connector.close().catch(() => undefined);
       }

@@ -17,7 +17,7 @@ export const NatsConfigSchema = QueueMappingSchema.extend({
     .refine((s) => s.split(',').every((u) => /^(nats|tls):\/\/[^\s/]+$/.test(u.trim()) || /^[^\s/:]+:\d+$/.test(u.trim())), 'server URLs such as nats://127.0.0.1:4222, comma-separated'),
   /** With the `password` secret; or leave empty and set the `token` secret, or neither. */
   user: z.string().optional(),
-  stream: natsName.default('SYNCCANVAS'),
+  stream: natsName.default('SYNCCANVAS').meta({ format: 'broker-choice' }),
   subjectPrefix: z
     .string()
     .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens such as "synccanvas" or "acme.crm", no wildcards')
@@ -25,7 +25,7 @@ export const NatsConfigSchema = QueueMappingSchema.extend({
   /** What the source consumes; defaults to `<subjectPrefix>.>`. May use wildcards. */
   filterSubject: z.string().regex(/^[^\s]+$/, 'a subject such as "orders.>"').optional(),
   /** The durable consumer SyncCanvas reads with; defaults to `synccanvas_<flow id>_<system id>`. */
-  consumer: natsName.optional(),
+  consumer: natsName.optional().meta({ format: 'broker-choice' }),
   /** Create the stream (subjects `<subjectPrefix>.>`, file storage) when it does not exist. */
   createStream: z.boolean().default(true),
   /** The stream's Nats-Msg-Id window for a stream SyncCanvas creates; a re-send within it is dropped by the server. */

@@ -4,6 +4,7 @@ import { NatsClient } from './client.js';
 import { NatsConfigSchema, type NatsConfig } from './config.js';
 import { startNatsCapture } from './capture.js';
 import { testNatsConnection } from './connection-test.js';
+import { natsChoices } from './choices.js';
 import { defaultConsumer } from './stream-setup.js';
 import { NatsWriter } from './writer.js';
 
@@ -45,6 +46,7 @@ export const natsConnector: ConnectorDefinition<NatsConfig> = {
           cctx,
         ),
       write: (name, ops, origin) => writer.write(entity(name), ops, origin),
+      choices: (field) => natsChoices(client, config, field),
       close: () => client.close(),
     };
     return connector;

@@ -15,9 +15,10 @@ export const RabbitMqConfigSchema = QueueMappingSchema.extend({
     .default('amqp://127.0.0.1:5672'),
   user: z.string().default('guest'),
   vhost: z.string().default('/'),
-  exchange: amqpName.default('synccanvas'),
+  // AMQP cannot list exchanges or queues (only the management plugin's HTTP API can): the form says so where the others have "List".
+  exchange: amqpName.default('synccanvas').meta({ description: 'Typed, not listed: AMQP cannot list exchanges. Test connection checks that it exists.' }),
   /** The queue the source reads; defaults to `synccanvas.<flow id>.<system id>`. Discovery checks names typed here. */
-  queue: amqpName.optional(),
+  queue: amqpName.optional().meta({ description: 'Typed, not listed: AMQP cannot list queues. Test connection checks that it exists. Default: synccanvas.<flow id>.<system id>.' }),
   /** Declare the exchange (topic, durable) and the queue (durable), and bind them. */
   createQueue: z.boolean().default(true),
 });

@@ -14,11 +14,11 @@ export const RedisStreamsConfigSchema = QueueMappingSchema.extend({
     .default('redis://127.0.0.1:6379'),
   /** ACL user; the password is the `password` secret. */
   user: z.string().optional(),
-  keyPrefix: keyPart.default('synccanvas'),
+  keyPrefix: keyPart.default('synccanvas').meta({ format: 'broker-choice' }),
   /** The entry field holding the JSON body. */
   bodyField: keyPart.default('data'),
   /** The consumer group SyncCanvas reads with; defaults to `synccanvas_<flow id>_<system id>`. */
-  group: keyPart.optional(),
+  group: keyPart.optional().meta({ format: 'broker-choice' }),
   /**
    * How long the sink remembers a written change's id (one small key per change) to refuse a
    * re-send after a crash; longer than any outage the runtime may be down for.

@@ -4,6 +4,7 @@ import { closeClient, redisClient } from './client.js';
 import { defaultGroup, RedisStreamsConfigSchema, type RedisStreamsConfig } from './config.js';
 import { startRedisCapture } from './capture.js';
 import { testRedisConnection } from './connection-test.js';
+import { redisChoices } from './choices.js';
 import { writeRedisStreams } from './writer.js';
 
 /** Redis Streams: a stream per entity, read with a consumer group, written with guarded XADDs. */
@@ -42,6 +43,7 @@ export const redisStreamsConnector: ConnectorDefinition<RedisStreamsConfig> = {
           cctx,
         ),
       write: (name, ops, origin) => writeRedisStreams(client, config, entity(name), ops, origin),
+      choices: (field) => redisChoices(client, config, field),
       close: () => closeClient(client),
     };
     return connector;
