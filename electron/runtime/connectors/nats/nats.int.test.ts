@@ -183,8 +183,10 @@ describe('NATS JetStream sink', () => {
     }
     // After the restart the same writes go through (the client reconnects by itself).
     await until('the writer to recover', async () => (await c.write('contacts', [op('y', 1), op('z', 2)], 'o')).every((r) => r.ok), 30_000);
-    const info = await jsm.streams.info('SNK2');
-    expect(info.state.messages).toBe(2);
+    // The test's own connection reconnects on its own schedule: ask until it answers, then count.
+    let messages: number | null = null;
+    await until('the test connection to answer again', async () => (messages = (await jsm.streams.info('SNK2').catch(() => null))?.state.messages ?? null) !== null, 30_000);
+    expect(messages).toBe(2);
   });
 });
 
