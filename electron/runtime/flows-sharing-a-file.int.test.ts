@@ -141,11 +141,14 @@ describe('two flows on one SQLite file', () => {
       await runtime.api['flows.save']({ flow: mine });
       const said =
         'Customers "people" is also written by the flow "Demo: CRM and Billing". Each flow would take the other\'s writes for a person\'s changes, and neither flow\'s owners would decide: the two could overwrite each other. Sync this table in one flow only: delete one of the two flows, or point this sync at another table.';
-      const pre = await runtime.api['preflight.run']({ flowId: 'mine' });
-      expect(pre.ok).toBe(false);
-      expect(pre.edges[0]!.checks.find((c) => c.id === 'other-flows')).toEqual({ id: 'other-flows', label: 'No other flow syncs these tables', ok: false, detail: said });
-
+      // The demo is stopped: preflight names it and passes this check; once it runs, preflight fails.
+      let pre = await runtime.api['preflight.run']({ flowId: 'mine' });
+      expect(pre.edges[0]!.checks.find((c) => c.id === 'other-flows')).toEqual({ id: 'other-flows', label: 'No other flow syncs these tables', ok: true, detail: `${said} That flow is stopped; starting it while this one runs will be refused.` });
       await runtime.api['flows.start']({ flowId: 'demo' });
+      pre = await runtime.api['preflight.run']({ flowId: 'mine' });
+      expect(pre.ok).toBe(false);
+      expect(pre.edges[0]!.checks.find((c) => c.id === 'other-flows')).toEqual({ id: 'other-flows', label: 'No other flow syncs these tables', ok: false, detail: `${said} Stop that flow first: both cannot run at once.` });
+
       await expect(runtime.api['flows.start']({ flowId: 'mine' })).rejects.toThrow(`flow "CRM and Support" cannot start: ${said}`);
       expect((await runtime.api['status.get']({ flowId: 'mine' }))[0]!.running).toBe(false);
       expect(count(path.join(dir, 'support.db'), 'SELECT count(*) FROM writes')).toBe(0);

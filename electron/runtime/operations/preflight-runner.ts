@@ -127,10 +127,19 @@ export async function runPreflight(
       preview.set(sync.id, { error: (e as Error).message });
     }
   }
-  const otherFlows = new Map<string, string[]>();
+  // Only a running flow on the same tables blocks go-live (starting is refused while it runs); a
+  // stopped one is named in the check's detail, so the user knows not to run both.
+  const otherFlows = new Map<string, { running: string[]; stopped: string[] }>();
   if (deps.dataDir !== undefined) {
-    const others = deps.store.flows.list().map((f) => f.flow);
-    for (const found of placesInOtherFlows(flow, others, deps.dataDir)) otherFlows.set(found.syncId, [...(otherFlows.get(found.syncId) ?? []), found.message]);
+    const stored = deps.store.flows.list().filter((f) => f.flow.id !== flow.id);
+    for (const running of [true, false]) {
+      const others = stored.filter((f) => f.running === running).map((f) => f.flow);
+      for (const found of placesInOtherFlows(flow, others, deps.dataDir)) {
+        const entry = otherFlows.get(found.syncId) ?? { running: [], stopped: [] };
+        (running ? entry.running : entry.stopped).push(found.message);
+        otherFlows.set(found.syncId, entry);
+      }
+    }
   }
   const edges = preflightEdges(flow, {
     ...(deps.dataDir !== undefined ? { otherFlows } : {}),

@@ -33,8 +33,8 @@ export interface PreflightFacts {
    * so preflight never says ready while the preview lists such rows. Absent: not previewed.
    */
   preview?: ReadonlyMap<string, { invalid: { direction: string; record: string; reason: string }[]; read: number } | { error: string }>;
-  /** Per sync id, tables it shares unsafely with other flows of the workspace, in plain words (placesInOtherFlows). Absent: not checked. */
-  otherFlows?: ReadonlyMap<string, string[]>;
+  /** Per sync id, tables it shares unsafely with other flows of the workspace, in plain words (placesInOtherFlows): running flows block go-live, stopped ones are named. Absent: not checked. */
+  otherFlows?: ReadonlyMap<string, { running: string[]; stopped: string[] }>;
 }
 
 const fmtMs = (ms: number) => (ms >= 3_600_000 ? `${Number((ms / 3_600_000).toFixed(1))} h` : ms >= 1000 ? `${Number((ms / 1000).toFixed(1))} s` : `${ms} ms`);
@@ -136,10 +136,11 @@ function loopPrevention(flow: FlowDocument, sync: SyncEdge): PreflightCheck {
   };
 }
 
-function otherFlows(sync: SyncEdge, found: ReadonlyMap<string, string[]>): PreflightCheck {
+function otherFlows(sync: SyncEdge, found: ReadonlyMap<string, { running: string[]; stopped: string[] }>): PreflightCheck {
   const label = 'No other flow syncs these tables';
-  const messages = found.get(sync.id) ?? [];
-  if (messages.length > 0) return { id: 'other-flows', label, ok: false, detail: messages.join(' ') };
+  const { running, stopped } = found.get(sync.id) ?? { running: [], stopped: [] };
+  if (running.length > 0) return { id: 'other-flows', label, ok: false, detail: `${running.join(' ')} Stop that flow first: both cannot run at once.` };
+  if (stopped.length > 0) return { id: 'other-flows', label, ok: true, detail: `${stopped.join(' ')} That flow is stopped; starting it while this one runs will be refused.` };
   return { id: 'other-flows', label, ok: true, detail: 'no other flow of this workspace writes into these tables or reads what this edge writes' };
 }
 
