@@ -1,11 +1,12 @@
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapturedBatch, CaptureContext, Connector, WriteOp } from '../types.js';
+import type { Connector, WriteOp } from '../types.js';
 import { startNatsServer, natsUrl } from '../queue/test-support/nats-server.js';
 import type { TestBroker } from '../queue/test-support/broker.js';
 import { natsConnector } from './definition.js';
 import { NatsConfigSchema } from './config.js';
+import { captureSink, until } from '../queue/test-support/capture-sink.js';
 
 /**
  * The NATS JetStream connector against a real nats-server (-js) on 127.0.0.1: values arrive exact,
@@ -39,41 +40,7 @@ function connector(stream: string, extra: Record<string, unknown> = {}, systemId
 }
 
 /** A sink standing in for the inbox; `gate` holds commits as a slow inbox would. */
-function sink() {
-  const batches: CapturedBatch[] = [];
-  const problems: string[] = [];
-  let gate: Promise<void> | null = null;
-  let open = () => {};
-  const abort = new AbortController();
-  const ctx: CaptureContext = {
-    entities: ['contacts'],
-    checkpoint: null,
-    signal: abort.signal,
-    sink: async (b) => {
-      if (gate) await gate;
-      batches.push(b);
-    },
-    durable: async () => {},
-    reportAvailability: (p) => void (p && problems.push(p.message)),
-  };
-  return {
-    ctx,
-    batches,
-    problems,
-    hold: () => (gate = new Promise<void>((r) => (open = r))),
-    release: () => { gate = null; open(); },
-    get changes() { return batches.flatMap((b) => b.changes); },
-    get rejected() { return batches.flatMap((b) => b.rejected ?? []); },
-  };
-}
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const sink = captureSink;
 
 const envelope = (id: string, record: string, op = 'upsert') => `{"id":"${id}","entity":"contacts","op":"${op}","record":${record},"occurredAt":"2026-01-02T03:04:05.123Z"}`;
 

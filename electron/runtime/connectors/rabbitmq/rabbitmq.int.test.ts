@@ -1,10 +1,11 @@
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapturedBatch, CaptureContext, Connector, WriteOp } from '../types.js';
+import type { Connector, WriteOp } from '../types.js';
 import { amqpUrl, startRabbitMq } from '../queue/test-support/rabbitmq-server.js';
 import type { TestBroker } from '../queue/test-support/broker.js';
 import { rabbitMqConnector } from './definition.js';
 import { RabbitMqConfigSchema } from './config.js';
+import { captureSink, until as untilHolds } from '../queue/test-support/capture-sink.js';
 
 /**
  * The RabbitMQ connector against a real rabbitmq-server on 127.0.0.1 (one per file: it boots in
@@ -40,39 +41,8 @@ function connector(name: string, systemId = 'm'): Connector {
   return c;
 }
 
-function sink() {
-  const batches: CapturedBatch[] = [];
-  const problems: string[] = [];
-  let gate: Promise<void> | null = null;
-  let open = () => {};
-  const ctx: CaptureContext = {
-    entities: ['contacts'],
-    checkpoint: null,
-    signal: new AbortController().signal,
-    sink: async (b) => {
-      if (gate) await gate;
-      batches.push(b);
-    },
-    durable: async () => {},
-    reportAvailability: (p) => void (p && problems.push(p.message)),
-  };
-  return {
-    ctx,
-    problems,
-    hold: () => (gate = new Promise<void>((r) => (open = r))),
-    release: () => { gate = null; open(); },
-    get changes() { return batches.flatMap((b) => b.changes); },
-    get rejected() { return batches.flatMap((b) => b.rejected ?? []); },
-  };
-}
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => {
-  const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const sink = captureSink;
+const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => untilHolds(what, cond, ms);
 
 const envelope = (record: string) => Buffer.from(`{"entity":"contacts","op":"upsert","record":${record},"occurredAt":"2026-01-02T03:04:05.123Z"}`);
 const depth = async (queue: string) => {

@@ -1,10 +1,11 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapturedBatch, CaptureContext, Connector, WriteOp } from '../types.js';
+import type { Connector, WriteOp } from '../types.js';
 import { redisUrl, startRedisServer } from '../queue/test-support/redis-server.js';
 import type { TestBroker } from '../queue/test-support/broker.js';
 import { redisStreamsConnector } from './definition.js';
 import { RedisStreamsConfigSchema } from './config.js';
+import { captureSink, until } from '../queue/test-support/capture-sink.js';
 
 /**
  * The Redis Streams connector against a real redis-server on 127.0.0.1: values arrive exact, XACK
@@ -38,39 +39,7 @@ function connector(prefix: string, systemId = 'r'): Connector {
   return c;
 }
 
-function sink() {
-  const batches: CapturedBatch[] = [];
-  const problems: string[] = [];
-  let gate: Promise<void> | null = null;
-  let open = () => {};
-  const ctx: CaptureContext = {
-    entities: ['contacts'],
-    checkpoint: null,
-    signal: new AbortController().signal,
-    sink: async (b) => {
-      if (gate) await gate;
-      batches.push(b);
-    },
-    durable: async () => {},
-    reportAvailability: (p) => void (p && problems.push(p.message)),
-  };
-  return {
-    ctx,
-    problems,
-    hold: () => (gate = new Promise<void>((r) => (open = r))),
-    release: () => { gate = null; open(); },
-    get changes() { return batches.flatMap((b) => b.changes); },
-    get rejected() { return batches.flatMap((b) => b.rejected ?? []); },
-  };
-}
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 15_000) => {
-  const end = Date.now() + ms;
-  while (!(await Promise.resolve().then(cond).catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const sink = captureSink;
 
 const envelope = (record: string, op = 'upsert') => `{"entity":"contacts","op":"${op}","record":${record},"occurredAt":"2026-01-02T03:04:05.123Z"}`;
 const pending = async (key: string, group: string) => ((await redis.xPending(key, group)) as { pending: number }).pending;
