@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Locator } from '@playwright/test';
+import { freezeDemoContact } from './fixtures/freeze-demo-contact.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -58,13 +59,10 @@ test('one failed record: Healthy with it parked, counted once, named alerts, ref
     const errorsBefore = await aToBErrors();
     billing.exec(`CREATE TRIGGER phone_rule BEFORE UPDATE OF phone_number ON customers WHEN NEW.phone_number LIKE '%999%'
                     BEGIN SELECT RAISE(ABORT, 'phone_number is not a number we can call'); END;`);
+    freezeDemoContact(crm, 3);
     const email = (crm.prepare('SELECT email FROM contacts WHERE id = 3').get() as { email: string }).email;
     crm.prepare("UPDATE contacts SET phone = '(212) 999-0103' WHERE id = 3").run();
     const failedAt = Date.now();
-    // The simulator may not touch this contact from now on: a later edit of it would wait behind the
-    // parked change (per-record order) and, applied after the replay, count as real lag.
-    crm.exec(`CREATE TRIGGER e2e_freeze_u BEFORE UPDATE ON contacts WHEN OLD.id = 3 BEGIN SELECT RAISE(ABORT, 'frozen by the e2e spec'); END;
-              CREATE TRIGGER e2e_freeze_d BEFORE DELETE ON contacts WHEN OLD.id = 3 BEGIN SELECT RAISE(ABORT, 'frozen by the e2e spec'); END;`);
     const badge = page.getByTestId(`edge-dlq-${SYNC}`);
     await expect.poll(async () => Number((await badge.textContent())?.replace(/[^\d]/g, '')), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { freezeDemoContact } from './fixtures/freeze-demo-contact.js';
 import { expect, test } from './fixtures/runtime.js';
 
 /**
@@ -19,6 +20,7 @@ test('a failed change in plain words, fixed with the edit form', async ({ page, 
     await expect(page.getByTestId('flow-state')).toHaveText('Running');
     billing.exec(`CREATE TRIGGER phone_rule BEFORE UPDATE OF phone_number ON customers WHEN NEW.phone_number LIKE '%999%'
                     BEGIN SELECT RAISE(ABORT, 'phone_number is not a number we can call'); END;`);
+    freezeDemoContact(crm, 3);
     const person = crm.prepare('SELECT id, first_name, last_name, email FROM contacts WHERE id = 3').get() as { id: number; first_name: string; last_name: string; email: string };
     crm.prepare("UPDATE contacts SET phone = '(212) 999-0199' WHERE id = 3").run();
 
@@ -83,6 +85,7 @@ test('an entry whose record was fixed at its source since: said so, and replay s
     await expect(page.getByTestId('flow-state')).toHaveText('Running');
     billing.exec(`CREATE TRIGGER phone_rule BEFORE UPDATE OF phone_number ON customers WHEN NEW.phone_number LIKE '%999%'
                     BEGIN SELECT RAISE(ABORT, 'phone_number is not a number we can call'); END;`);
+    freezeDemoContact(crm, 4);
     const before = crm.prepare('SELECT phone, email FROM contacts WHERE id = 4').get() as { phone: string; email: string };
     crm.prepare("UPDATE contacts SET phone = '(212) 999-0104' WHERE id = 4").run();
     const badge = page.getByTestId('edge-dlq-contacts-customers');
