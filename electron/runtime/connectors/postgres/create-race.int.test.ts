@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { WriteOp } from '../types.js';
+import { PostgresConnector } from './connector.js';
+import { usePostgres } from './test-support/use-postgres.js';
+
+/**
+ * Creating a record the engine's match did not find, in a table whose match column has no unique
+ * index: a record with that value created meanwhile (by the application, or by another SyncCanvas
+ * writer) must not end up twice. Counted in Postgres itself.
+ */
+const db = usePostgres('create_race');
+const ORIGIN = 'synccanvas:flow-race';
+let seq = 0;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function connector(): PostgresConnector {
+  const c = new PostgresConnector({ config: db().config, password: db().password, flowId: `flow-race${++seq}`, systemId: 'billing' });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+async function table(ddl: string): Promise<string> {
+  const name = `race${++seq}`;
+  await db().admin.query(ddl.replaceAll('$T', name));
+  return name;
+}
+
+const create = (email: string, name: string, normalize: 'exact' | 'lowercase-trim' = 'lowercase-trim'): WriteOp => ({
+  kind: 'upsert',
+  key: null,
+  match: { field: 'email', value: email, normalize },
+  fields: { email, name },
+  idempotencyKey: `create-${email}-${name}`,
+  sourceTime: Date.now(),
+});
+
+/** Match values held by more than one row, compared as the flow compares them. */
+async function duplicates(t: string, expr = 'lower(btrim(email))'): Promise<number> {
+  const r = await db().admin.query(`SELECT count(*)::int AS n FROM (SELECT ${expr} FROM ${t} GROUP BY 1 HAVING count(*) > 1) d`);
+  return r.rows[0].n as number;
+}
+
+describe('creating by match value without a unique index', () => {
+  test('a record created since the engine looked (another spelling of the value) is not created again: retried for a new match', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text)');
+    const c = connector();
+    await db().admin.query(`INSERT INTO ${t} (email, name) VALUES ('  Ann@Example.COM ', 'Ann, typed in by hand')`);
+    const [late, fresh] = await c.write(t, [create('ann@example.com', 'Ann'), create('bob@example.com', 'Bob')], ORIGIN);
+    expect(late).toEqual({ ok: false, error: expect.objectContaining({ errorClass: 'transient', message: expect.stringContaining('was created after this change was matched') }) });
+    expect(fresh).toMatchObject({ ok: true, created: true });
+    const r = await db().admin.query(
+      `SELECT count(*)::int AS n, bool_and(name IS NOT DISTINCT FROM 'Ann, typed in by hand') AS untouched FROM ${t} WHERE lower(btrim(email)) = 'ann@example.com'`,
+    );
+    expect(r.rows[0]).toEqual({ n: 1, untouched: true });
+    expect(await duplicates(t)).toBe(0);
+  });
+
+  test('exact matching compares exactly: another spelling is another record', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text)');
+    await db().admin.query(`INSERT INTO ${t} (email, name) VALUES ('Ann@Example.com', 'Ann'), ('cy@example.com', 'Cy')`);
+    const [other, same] = await connector().write(t, [create('ann@example.com', 'Ann 2', 'exact'), create('cy@example.com', 'Cy 2', 'exact')], ORIGIN);
+    expect(other).toMatchObject({ ok: true, created: true });
+    expect(same).toMatchObject({ ok: false, error: { errorClass: 'transient' } });
+    expect(await duplicates(t, 'email')).toBe(0);
+  });
+
+  test('two values equal under case-insensitive matching in one batch: one record, the other retried', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text)');
+    const results = await connector().write(t, [create('dee@example.com', 'Dee'), create('DEE@example.com ', 'Dee again')], ORIGIN);
+    expect(results[0]).toMatchObject({ ok: true, created: true });
+    expect(results[1]).toMatchObject({ ok: false, error: { errorClass: 'transient', message: expect.stringContaining('another write in this batch') } });
+    expect(await duplicates(t)).toBe(0);
+  });
+
+  test('two writers (two flows, or two runtimes) creating the same values at once make each record once', async () => {
+    // Repeatable read by default must not hide the row the other writer committed while we waited.
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text)');
+    await db().admin.query(`ALTER ROLE CURRENT_USER SET default_transaction_isolation = 'repeatable read'`);
+    cleanups.push(async () => void (await db().admin.query('ALTER ROLE CURRENT_USER RESET default_transaction_isolation')));
+    const values = Array.from({ length: 300 }, (_, i) => `p${i}@example.com`);
+    for (let round = 0; round < 3; round++) {
+      const [a, b] = [connector(), connector()];
+      const emails = values.map((v) => `r${round}.${v}`);
+      // Opposite orders: the locks are taken sorted, so they cannot deadlock.
+      const [ra, rb] = await Promise.all([
+        a.write(t, emails.map((e) => create(e, 'from A')), `${ORIGIN}-a${round}`),
+        b.write(t, [...emails].reverse().map((e) => create(e.toUpperCase(), 'from B')), `${ORIGIN}-b${round}`),
+      ]);
+      const created = [...ra, ...rb].filter((r) => r.ok).length;
+      expect(created, `round ${round}`).toBe(emails.length);
+      expect([...ra, ...rb].filter((r) => !r.ok).every((r) => !r.ok && r.error.errorClass === 'transient')).toBe(true);
+    }
+    expect(await duplicates(t)).toBe(0);
+    expect((await db().admin.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n).toBe(900);
+  });
+});
