@@ -70,11 +70,40 @@ function newRecord(op: UpsertOp, matchField: string): Record<string, unknown> {
 }
 
 /**
- * Advisory lock space of match values being created (the first key of the two-key form): every
- * SyncCanvas writer creating a record with a value in a table takes the same lock, so two never
- * create it twice. "SyCM".
+ * Advisory lock space of match values being created (the first key of the two-key form; the next
+ * number is that of whole match columns): every SyncCanvas writer creating a record with a value in
+ * a table takes the same lock, so two never create it twice. "SyCM".
  */
 const MATCH_LOCK_SPACE = 0x5379434d;
+
+/**
+ * Beyond this many values a batch locks the whole (table, column) instead: every lock takes a slot
+ * of the server's shared lock table (max_locks_per_transaction × connections), and a batch of
+ * 1,000 creates must not exhaust it.
+ */
+const MATCH_LOCKS_PER_BATCH = 64;
+
+/**
+ * Locks the match values a transaction is about to create, for its duration: the (table, column) in
+ * shared mode, then each value (its case-insensitive form, so writers matching exactly and
+ * case-insensitively meet) in a fixed order, so two writers cannot deadlock; or, for a large batch,
+ * the (table, column) alone in exclusive mode. The statement that checks and inserts comes after, so
+ * it sees whatever a writer that held a lock first committed.
+ */
+async function lockMatchValues(client: pg.Client, table: TableInfo, matchColumn: ColumnInfo, values: string[]): Promise<void> {
+  const scope = `${table.oid}:${matchColumn.name}`;
+  if (values.length > MATCH_LOCKS_PER_BATCH) {
+    await client.query({ text: `SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE + 1}, hashtext($1))`, values: [scope] });
+    return;
+  }
+  await client.query({
+    // Append runs its branches in order: the shared lock is held before any value lock is asked for.
+    text:
+      `SELECT count(*) FROM (SELECT pg_advisory_xact_lock_shared(${MATCH_LOCK_SPACE + 1}, hashtext($1)) ` +
+      `UNION ALL SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE}, k) FROM (SELECT DISTINCT hashtext($1 || ':' || lower(btrim(v))) AS k FROM unnest($2::text[]) AS v ORDER BY k) AS s) AS l`,
+    values: [scope, values],
+  });
+}
 
 /** The engine's case-insensitive form of a match value (engine/values.ts normalizeMatch). */
 const lowerTrim = (text: string): string => text.trim().toLowerCase();
@@ -700,13 +729,7 @@ export class PostgresWriter {
       if (!g) groups.set(sig, (g = []));
       g.push([i, op, fields]);
     }
-    if (locks.length > 0) {
-      // In one order (sorted), so two writers locking overlapping values cannot deadlock.
-      await client.query({
-        text: `SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE}, k) FROM (SELECT DISTINCT hashtext($1 || lower(btrim(v))) AS k FROM unnest($2::text[]) AS v ORDER BY k) AS s`,
-        values: [`${table.oid}:${matchColumn.name}:`, locks],
-      });
-    }
+    if (locks.length > 0) await lockMatchValues(client, table, matchColumn, locks);
     for (const group of groups.values()) {
       const [, firstOp, firstFields] = group[0]!;
       const guarded = !createIsRaceFree(table, firstOp);
