@@ -95,6 +95,8 @@ export interface FlowSummary {
   name: string;
   running: boolean;
   updatedAt: number;
+  /** Why this build cannot open the stored flow (saved by a newer SyncCanvas); absent when it can. */
+  problem?: string;
 }
 
 export interface LagStats {
