@@ -358,6 +358,7 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
       io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
       if (fs.existsSync(path.join(workspace, DATA_KEY_FILE))) io.out(`warning: customer data is sealed with a key kept in this workspace (${DATA_KEY_FILE}), which protects a copied database but not a copied folder: see docs/security.md`);
       printStatus(io, statuses, new Map(flows.map((f) => [f.id, f.name])));
+      for (const f of flows) if (f.problem) io.out(`${f.name} (${f.id}): ${f.problem}`);
     }
     return EXIT.ok;
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { dispatchApiCall } from './api/dispatch.js';
+import { EXIT, main } from './cli.js';
 import { openRuntime } from './runtime.js';
 import { MemorySecretStore } from './secrets/memory-store.js';
 
@@ -38,5 +39,8 @@ describe('a stored flow saved by a newer SyncCanvas', () => {
     } finally {
       await runtime.close({ drainMs: 0 });
     }
+    const out: string[] = [];
+    expect(await main(['status', '--workspace', path.join(dir, 'ws')], { out: (l) => out.push(l), err: () => undefined })).toBe(EXIT.ok);
+    expect(out).toContain(`CRM to the assistant (feed): schemaVersion: this flow was saved by a newer SyncCanvas (format ${FLOW_SCHEMA_VERSION + 1}); this build reads formats up to ${FLOW_SCHEMA_VERSION}: update the app to open it`);
   });
 });
