@@ -75,6 +75,31 @@ describe('creating by match value without a unique index', () => {
     expect(await duplicates(t)).toBe(0);
   });
 
+  test('a unique index on lower(email) alone: creates check for the value themselves (ON CONFLICT cannot name that index)', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text); CREATE UNIQUE INDEX ON $T (lower(email))');
+    await db().admin.query(`INSERT INTO ${t} (email, name) VALUES ('ann@example.com', 'Ann')`);
+    const [fresh, same, other] = await connector().write(t, [create('bob@example.com', 'Bob', 'exact'), create('ann@example.com', 'Ann 2', 'exact'), create('cy@example.com', 'Cy')], ORIGIN);
+    expect(fresh).toMatchObject({ ok: true, created: true });
+    expect(same).toMatchObject({ ok: false, error: { errorClass: 'transient', message: expect.stringContaining('was created after this change was matched') } });
+    expect(other).toMatchObject({ ok: true, created: true });
+    expect(await duplicates(t)).toBe(0);
+  });
+
+  test('applied one by one after a bad value, the creates hold one lock, not one per value', async () => {
+    const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text, age int)');
+    // What our own backend holds in advisory locks at each insert, written down by the insert itself.
+    await db().admin.query(`
+      CREATE TABLE ${t}_locks (n int);
+      CREATE FUNCTION ${t}_count_locks() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        INSERT INTO ${t}_locks SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid(); RETURN NULL; END $$;
+      CREATE TRIGGER count_locks AFTER INSERT ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${t}_count_locks();`);
+    const ops = Array.from({ length: 120 }, (_, i) => ({ ...create(`p${i}@example.com`, `P${i}`), fields: { email: `p${i}@example.com`, name: `P${i}`, age: i === 7 ? 'seven' : i } }) as WriteOp);
+    const results = await connector().write(t, ops, ORIGIN);
+    expect(results[7]).toMatchObject({ ok: false, error: { errorClass: 'validation' } });
+    expect(results.filter((r) => r.ok)).toHaveLength(119);
+    expect((await db().admin.query(`SELECT max(n)::int AS most, count(*)::int AS inserts FROM ${t}_locks`)).rows[0]).toEqual({ most: 1, inserts: 119 });
+  });
+
   test('two writers (two flows, or two runtimes) creating the same values at once make each record once', async () => {
     // Repeatable read by default must not hide the row the other writer committed while we waited.
     const t = await table('CREATE TABLE $T (id bigserial PRIMARY KEY, email text, name text)');

@@ -87,12 +87,14 @@ const MATCH_LOCKS_PER_BATCH = 64;
  * Locks the match values a transaction is about to create, for its duration: the (table, column) in
  * shared mode, then each value (its case-insensitive form, so writers matching exactly and
  * case-insensitively meet) in a fixed order, so two writers cannot deadlock; or, for a large batch,
- * the (table, column) alone in exclusive mode. The statement that checks and inserts comes after, so
- * it sees whatever a writer that held a lock first committed.
+ * the (table, column) alone in exclusive mode (`wholeColumn`: also when ops are applied one by one in
+ * one transaction, whose value locks would add up; taking the same lock again adds none). The
+ * statement that checks and inserts comes after, so it sees whatever a writer that held a lock first
+ * committed.
  */
-async function lockMatchValues(client: pg.Client, table: TableInfo, matchColumn: ColumnInfo, values: string[]): Promise<void> {
+async function lockMatchValues(client: pg.Client, table: TableInfo, matchColumn: ColumnInfo, values: string[], wholeColumn: boolean): Promise<void> {
   const scope = `${table.oid}:${matchColumn.name}`;
-  if (values.length > MATCH_LOCKS_PER_BATCH) {
+  if (wholeColumn || values.length > MATCH_LOCKS_PER_BATCH) {
     await client.query({ text: `SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE + 1}, hashtext($1))`, values: [scope] });
     return;
   }
@@ -108,9 +110,12 @@ async function lockMatchValues(client: pg.Client, table: TableInfo, matchColumn:
 /** The engine's case-insensitive form of a match value (engine/values.ts normalizeMatch). */
 const lowerTrim = (text: string): string => text.trim().toLowerCase();
 
-/** True when the table's own unique index stops a second record with this op's match value. */
+/**
+ * True when the insert can be `ON CONFLICT (col)` on the table's own unique index and that index
+ * compares as the op matches (exactly): then it stops a second record by itself.
+ */
 function createIsRaceFree(table: TableInfo, op: UpsertOp): boolean {
-  return op.match!.normalize === 'exact' && matchUniqueness(table, op.match!.field).exact;
+  return op.match!.normalize === 'exact' && matchUniqueness(table, op.match!.field).index;
 }
 
 /** Creates with equal signatures insert the same columns and update the same ones on a match-field conflict. */
@@ -310,7 +315,7 @@ export class PostgresWriter {
           await client.query('SAVEPOINT sc_op');
           try {
             const current = await this.table(client, entity);
-            const one = await this.apply(client, current, [[i, op]]);
+            const one = await this.apply(client, current, [[i, op]], { oneByOne: true });
             results.push(one[0] as WriteResult);
             await client.query('RELEASE SAVEPOINT sc_op');
           } catch (err) {
@@ -412,7 +417,7 @@ export class PostgresWriter {
     return base;
   }
 
-  private async apply(client: pg.Client, table: TableInfo, ops: ReadonlyArray<readonly [number, WriteOp]>): Promise<WriteResult[]> {
+  private async apply(client: pg.Client, table: TableInfo, ops: ReadonlyArray<readonly [number, WriteOp]>, mode: { oneByOne?: boolean } = {}): Promise<WriteResult[]> {
     const key = keyColumns(table);
     const outcomes: Outcomes = new Map();
     const deletes: Array<readonly [number, DeleteOp]> = [];
@@ -434,7 +439,7 @@ export class PostgresWriter {
       else fresh.push([i, op]);
     }
     if (fresh.length > 0) await this.insertFresh(client, table, key, fresh, outcomes);
-    for (const [field, group] of byMatchField(created)) await this.insertNew(client, table, key, column(table, field), group, outcomes);
+    for (const [field, group] of byMatchField(created)) await this.insertNew(client, table, key, column(table, field), group, outcomes, mode.oneByOne === true);
     if (keyed.length > 0) await this.upsertKeyed(client, table, key, keyed, outcomes);
     if (existing.length > 0) await this.updateExisting(client, table, key, existing, outcomes);
     if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
@@ -700,8 +705,9 @@ export class PostgresWriter {
    * takes no lock (the application itself) can still slip a row in while our insert runs: only a
    * unique index closes that, which preflight asks for.
    */
-  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
-    const uniqueOnMatch = matchUniqueness(table, matchColumn.name).exact;
+  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes, oneByOne: boolean): Promise<void> {
+    // ON CONFLICT names a unique index on the column itself (one on lower(col) cannot be named so).
+    const uniqueOnMatch = matchUniqueness(table, matchColumn.name).index;
     const matchShape = shapeOf(matchColumn);
     const groups = new Map<string, Array<readonly [number, UpsertOp, Record<string, unknown>]>>();
     const taken = new Set<string>();
@@ -729,7 +735,7 @@ export class PostgresWriter {
       if (!g) groups.set(sig, (g = []));
       g.push([i, op, fields]);
     }
-    if (locks.length > 0) await lockMatchValues(client, table, matchColumn, locks);
+    if (locks.length > 0) await lockMatchValues(client, table, matchColumn, locks, oneByOne);
     for (const group of groups.values()) {
       const [, firstOp, firstFields] = group[0]!;
       const guarded = !createIsRaceFree(table, firstOp);
