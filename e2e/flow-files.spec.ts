@@ -45,7 +45,7 @@ test('a flow file with a workspace flow’s id asks before replacing it; export 
   await expect(page.locator('.react-flow__node')).toHaveCount(2);
   await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
   const flows = await api<{ id: string; name: string }[]>(page, runtime, 'flows.list', {});
-  // (The empty "Untitled flow" made by New flow is saved too, as any new flow is.)
+  // (The empty "Untitled flow" made by New flow is not saved: nothing was added to it.)
   expect(flows.map((f) => f.name)).toEqual(expect.arrayContaining(['Customers — Q3 plan (copy)', original.flow.name]));
   expect(flows.filter((f) => f.id === 'demo')).toHaveLength(1);
   expect((await api<{ flow: unknown }>(page, runtime, 'flows.get', { flowId: 'demo' })).flow).toEqual(original.flow);
@@ -54,4 +54,34 @@ test('a flow file with a workspace flow’s id asks before replacing it; export 
   await page.getByTestId('open-flow-file').setInputFiles(file);
   await ask.getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('flow-name')).toHaveValue('Customers — Q3 plan (copy)');
+});
+
+test('a new flow is saved once it gets a name or a system, so the flows list does not fill with empty drafts', async ({ page, runtime }) => {
+  await page.goto(runtime.url);
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  const names = async () => (await api<{ name: string }[]>(page, runtime, 'flows.list', {})).map((f) => f.name).sort();
+  const before = await names();
+
+  await page.getByRole('button', { name: 'New flow' }).click();
+  await expect(page.getByTestId('save-status')).toHaveText('Saved once you add a system or name it');
+  await page.waitForTimeout(2500); // well past the autosave delay
+  expect(await names()).toEqual(before);
+  // Left for another flow untouched: gone, nothing saved.
+  await page.locator('#flow-select').selectOption('demo');
+  await expect(page.locator('.react-flow__node')).toHaveCount(2);
+  await expect(page.locator('#flow-select option')).toHaveCount(before.length);
+  expect(await names()).toEqual(before);
+
+  // Named: saved under that name.
+  await page.getByRole('button', { name: 'New flow' }).click();
+  await page.getByTestId('flow-name').fill('Orders to billing');
+  await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
+  expect(await names()).toEqual([...before, 'Orders to billing'].sort());
+
+  // A system dropped on the canvas of another new flow: saved too.
+  await page.getByRole('button', { name: 'New flow' }).click();
+  await page.getByTestId('palette-sqlite').dragTo(page.getByTestId('canvas-drop-zone'), { targetPosition: { x: 300, y: 260 } });
+  await expect(page.locator('.react-flow__node')).toHaveCount(1);
+  await expect(page.getByTestId('save-status')).toHaveText('All changes saved');
+  expect(await names()).toEqual([...before, 'Orders to billing', 'Untitled flow'].sort());
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { FlowDocumentSchema } from '../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema } from '../../shared/flow/schema.js';
 import { startEmbeddedServer } from '../../electron/runtime/connectors/postgres/test-support/embedded-server.js';
 import type { Connector, WriteOp, WriteResult } from '../../electron/runtime/connectors/types.js';
 import { WebhookConfigSchema } from '../../electron/runtime/connectors/webhook/config.js';
@@ -164,7 +164,7 @@ async function ours(pool: pg.Pool, concurrency: number, requests: number, latenc
   const store = Store.open(join(dir, 'workspace.db'));
   const port = await freePort();
   const flow = FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'bench',
     name: 'Webhook bench',
     systems: [

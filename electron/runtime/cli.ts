@@ -10,6 +10,7 @@ import { ROLES, type Role } from '../../shared/api/roles.js';
 import { formatIssues, parseFlowText } from '../../shared/flow/validate.js';
 import { ApiError } from './api/handlers.js';
 import { isLoopbackHost, startHttpServer } from './api/http-server.js';
+import { lineWriter } from './closed-output.js';
 import { writeRuntimeEndpoint } from './api/runtime-endpoint.js';
 import { openSystem, SystemSetupError, type OpenedSystem } from './connectors/system-connections.js';
 import { DEFAULT_MAX_INBOX_ROWS } from './engine/flow-engine.js';
@@ -79,7 +80,12 @@ interface Io {
   secretInput?: (prompt: string) => Promise<string>;
 }
 
-const defaultIo: Io = { out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`), secretInput: (prompt) => readSecretValue(prompt) };
+let processIo: Io | undefined;
+/** Made on first use, so importing the CLI (tests do) adds no listeners to this process's streams. */
+function defaultIo(): Io {
+  processIo ??= { out: lineWriter(process.stdout), err: lineWriter(process.stderr), secretInput: (prompt) => readSecretValue(prompt) };
+  return processIo;
+}
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -352,6 +358,7 @@ async function cmdStatus(argv: string[], io: Io): Promise<number> {
       io.out(`workspace ${workspace}: ${holder !== null ? `runtime running (pid ${holder})` : 'no runtime running'}`);
       if (fs.existsSync(path.join(workspace, DATA_KEY_FILE))) io.out(`warning: customer data is sealed with a key kept in this workspace (${DATA_KEY_FILE}), which protects a copied database but not a copied folder: see docs/security.md`);
       printStatus(io, statuses, new Map(flows.map((f) => [f.id, f.name])));
+      for (const f of flows) if (f.problem) io.out(`${f.name} (${f.id}): ${f.problem}`);
     }
     return EXIT.ok;
   });
@@ -827,7 +834,7 @@ function checkSecretName(name: string): string {
 }
 
 /** The CLI entry: returns the exit code (bin/synccanvas.mjs sets it). */
-export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -1,7 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useRef, type ChangeEvent } from 'react';
 import { commandFor, SHORTCUT_LABEL, type EditorCommand } from '../editor/shortcuts.js';
-import { isDirty, redoable, undoable } from '../state/editor-actions.js';
+import { isDirty, isUntouchedNewFlow, redoable, undoable } from '../state/editor-actions.js';
 import { useApp, useAppStore } from '../state/store-context.js';
 import { runCommand, type CommandContext } from './editor-commands.js';
 import { ToolIcon, type ToolIconName } from './ToolIcons.js';
@@ -27,6 +27,7 @@ export const CanvasToolbar = memo(function CanvasToolbar() {
   const saveState = useApp((s) => s.saveState);
   const hasSelection = useApp((s) => s.selectedSystemIds.length > 0 || s.selectedSystemId !== null);
   const neverSaved = useApp((s) => s.savedJson === null);
+  const untouchedNew = useApp(isUntouchedNewFlow);
 
   const ctx: CommandContext = useMemo(
     () => ({ store, fitView: () => void fitView({ padding: 0.25, maxZoom: 1.1, duration: 200 }), openFile: () => fileInput.current?.click() }),
@@ -77,8 +78,10 @@ export const CanvasToolbar = memo(function CanvasToolbar() {
       : saveState.state === 'error'
         ? saveState.message
         : dirty
-          ? neverSaved
-            ? 'Not saved yet'
+          ? untouchedNew
+            ? 'Saved once you add a system or name it'
+            : neverSaved
+              ? 'Not saved yet'
             : 'Unsaved changes'
           : 'All changes saved';
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowStatus, SyncStatus } from '../../shared/api/contract.js';
-import { FlowDocumentSchema, type FlowDocument } from '../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema, type FlowDocument } from '../../shared/flow/schema.js';
 import { offsetEdgePath } from './edge-path.js';
 import { buildFlowGraph, captureHealth, handleSides } from './flow-graph.js';
 
 function flow(): FlowDocument {
   const fields = [{ a: 'email', b: 'email', owner: 'a' }];
   return FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'demo',
     name: 'Demo',
     systems: [

@@ -1,3 +1,4 @@
+import type { FieldUniqueness } from '../../shared/flow/match-uniqueness.js';
 import type { Direction, FieldMapping, FieldOwner } from '../../shared/flow/schema.js';
 
 export interface DiscoveredField {
@@ -5,6 +6,8 @@ export interface DiscoveredField {
   type: string;
   nullable: boolean;
   primaryKey: boolean;
+  /** What the system keeps unique about the field, where its connector can tell (the match-key warning). */
+  unique?: FieldUniqueness;
 }
 
 /** Words that name the same thing in different systems; compared after normalising. */

@@ -65,8 +65,8 @@ export function AppHeader() {
           <select id="flow-select" className="select" value={selectedFlowId ?? ''} onChange={(e) => void selectFlow(e.target.value)}>
             {selectedFlowId && !summary && <option value={selectedFlowId}>{draftName} (not saved)</option>}
             {flows.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
+              <option key={f.id} value={f.id} title={f.problem}>
+                {f.problem ? `${f.name} (${f.problem.includes("newer SyncCanvas") ? "needs a newer SyncCanvas" : "cannot be opened"})` : f.name}
               </option>
             ))}
           </select>

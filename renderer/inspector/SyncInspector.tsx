@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { ConflictPolicy, DeletePolicy, Direction, FieldMapping, Latency, SyncEdge } from '../../shared/flow/schema.js';
 import type { ValidationIssue } from '../../shared/flow/validate.js';
+import { matchUniquenessGaps, type UniquenessGap } from '../../shared/flow/match-uniqueness.js';
 import { autoMapFields, suggestMatchKey, type DiscoveredField } from '../editor/auto-map.js';
 import { duplicatePair } from '../editor/connect-rules.js';
 import { CRON_PRESETS, describeCron } from '../editor/cron-helper.js';
@@ -117,6 +118,7 @@ export function SyncInspector({ sync }: { sync: SyncEdge }) {
           <input type="checkbox" className="checkbox" checked={sync.matchKey.normalize === 'lowercase-trim'} onChange={(e) => update({ matchKey: { ...sync.matchKey, normalize: e.target.checked ? 'lowercase-trim' : 'exact' } })} />
           Ignore case and surrounding spaces (e.g. emails)
         </label>
+        <MatchUniqueWarning gaps={matchUniquenessGaps(sync, { a: aName, b: bName }, { a: fieldsA, b: fieldsB }).gaps} />
       </fieldset>
 
       <fieldset className="form-section">
@@ -316,6 +318,27 @@ function PolicyEditors({ sync, aName, bName, onChange }: { sync: SyncEdge; aName
         </select>
       </div>
     </>
+  );
+}
+
+/** Match fields a target does not keep unique as the edge matches: named with the statement to run (preflight warns too). */
+function MatchUniqueWarning({ gaps }: { gaps: UniquenessGap[] }) {
+  if (gaps.length === 0) return null;
+  return (
+    <div className="alert alert--warning" role="status" data-testid="match-unique-warning">
+      <span className="alert__text">
+        <strong>A record could be created twice.</strong>
+        <ul>
+          {gaps.map((g) => (
+            <li key={g.side}>
+              {g.problem}:
+              <br />
+              <code className="match-unique-sql">{g.sql}</code>
+            </li>
+          ))}
+        </ul>
+      </span>
+    </div>
   );
 }
 

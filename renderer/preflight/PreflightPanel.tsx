@@ -88,9 +88,9 @@ export function PreflightPanel({
           <h3>{edge.name}</h3>
           <ul className="preflight-checks">
             {edge.checks.map((c) => (
-              <li key={c.id} className={c.ok ? 'preflight-check preflight-check--ok' : 'preflight-check preflight-check--fail'} data-testid={`preflight-${c.id}`}>
-                <span className="preflight-check__mark" aria-label={c.ok ? 'passes' : 'fails'}>
-                  {c.ok ? '✓' : '✗'}
+              <li key={c.id} className={`preflight-check preflight-check--${!c.ok ? 'fail' : c.warn ? 'warn' : 'ok'}`} data-testid={`preflight-${c.id}`}>
+                <span className="preflight-check__mark" aria-label={!c.ok ? 'fails' : c.warn ? 'passes with a warning' : 'passes'}>
+                  {!c.ok ? '✗' : c.warn ? '!' : '✓'}
                 </span>
                 <span>
                   <strong>{c.label}</strong>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closeOperations, opsStore } from '../ops/ops-store.js';
 import type { ApiInput, ApiMethod, ApiOutputs, ApiTransport, FlowStatus, FlowSummary } from '../../shared/api/contract.js';
-import { FlowDocumentSchema, type FlowDocument } from '../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema, type FlowDocument } from '../../shared/flow/schema.js';
 import { dispatchApiCall } from '../../electron/runtime/api/dispatch.js';
 import { ApiError, type ApiHandlers } from '../../electron/runtime/api/handlers.js';
 import { ApiCallError, apiCallErrorFrom } from '../api/api-call-error.js';
@@ -9,7 +9,7 @@ import { createAppStore, selectedFlowStatus } from './app-store.js';
 
 function doc(id: string, syncIds: string[]): FlowDocument {
   return FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id,
     name: `Flow ${id}`,
     systems: [

@@ -138,7 +138,7 @@ export function createAppStore(api: ApiTransport, now: () => number = Date.now):
       },
 
       async selectFlow(flowId) {
-        set({ selectedFlowId: flowId, flow: null, history: null, savedJson: null, flowError: null, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], actionError: null, panelTab: 'live', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [] });
+        set({ selectedFlowId: flowId, flow: null, history: null, savedJson: null, newDraftJson: null, flowError: null, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], actionError: null, panelTab: 'live', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [] });
         try {
           const { flow } = await api.call('flows.get', { flowId });
           if (get().selectedFlowId !== flowId) return;

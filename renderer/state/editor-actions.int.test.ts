@@ -146,6 +146,39 @@ describe('editor actions', () => {
     expect(flow.systems[0]!.position).toEqual({ x: 100, y: 100 });
   });
 
+  it('an empty new flow is saved only once the user adds a system or names it', async () => {
+    const store = await readyStore();
+    const s = () => store.getState();
+    const names = async () => (await api.call('flows.list', {})).map((f) => f.name);
+    const stop = startAutosave(store, 10);
+    try {
+      s().newFlow();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await names()).not.toContain('Untitled flow');
+      // Another new flow, and back to a saved one: still nothing saved.
+      s().newFlow();
+      await s().selectFlow('demo');
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await names()).filter((n) => n.startsWith('Untitled flow'))).toEqual([]);
+
+      // Named: saved under that name.
+      s().newFlow();
+      s().renameFlow('Orders to billing');
+      await expect.poll(() => isDirty(s()), { timeout: 5000 }).toBe(false);
+      expect(await names()).toContain('Orders to billing');
+
+      // A system added: saved, and undoing back to empty saves that too (the flow exists now).
+      s().newFlow();
+      const id = s().selectedFlowId!;
+      s().addSystem('sqlite', { x: 0, y: 0 });
+      await expect.poll(async () => (await api.call('flows.list', {})).some((f) => f.id === id), { timeout: 5000 }).toBe(true);
+      s().undo();
+      await expect.poll(async () => (await api.call('flows.get', { flowId: id })).flow.systems.length, { timeout: 5000 }).toBe(0);
+    } finally {
+      stop();
+    }
+  });
+
   it('a flow file with the id of a workspace flow opens only when the user chooses replace or copy', async () => {
     const store = await readyStore();
     const s = () => store.getState();

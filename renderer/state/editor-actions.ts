@@ -19,6 +19,11 @@ export interface EditorState {
   history: History<FlowDocument> | null;
   /** JSON of the flow as last saved to the workspace; null while it has never been saved. */
   savedJson: string | null;
+  /**
+   * JSON of the empty flow New flow made, while that draft has never been saved: autosave waits until
+   * it differs (a system added, a name given), so the flows list does not fill with empty drafts.
+   */
+  newDraftJson: string | null;
   connectors: ConnectorKindInfo[];
   selectedSystemId: string | null;
   /** Systems selected on the canvas (for copy, delete). */
@@ -90,6 +95,7 @@ type Set<S> = (partial: Partial<S> | ((s: S) => Partial<S>)) => void;
 export const initialEditorState = {
   history: null,
   savedJson: null,
+  newDraftJson: null,
   connectors: [],
   selectedSystemId: null,
   selectedSystemIds: [],
@@ -115,6 +121,11 @@ function jsonOf(flow: FlowDocument): string {
   return json;
 }
 
+/** A flow just made by New flow and not touched since (or undone back to that): nothing worth saving yet. */
+export function isUntouchedNewFlow(s: Pick<EditorState, 'history' | 'savedJson' | 'newDraftJson'>): boolean {
+  return s.history !== null && s.savedJson === null && s.newDraftJson !== null && jsonOf(s.history.present) === s.newDraftJson;
+}
+
 /** Whether the draft differs from what is saved in the workspace. */
 export function isDirty(s: Pick<EditorState, 'history' | 'savedJson'>): boolean {
   return s.history !== null && jsonOf(s.history.present) !== s.savedJson;
@@ -135,7 +146,7 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
   const draft = (): FlowDocument | null => get().history?.present ?? null;
   const replaceDraft = (flow: FlowDocument, savedJson: string | null) => {
     const history = startHistory(flow);
-    set_({ history, flow, savedJson, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [], untouchedSyncIds: [] });
+    set_({ history, flow, savedJson, newDraftJson: null, selectedFlowId: flow.id, selectedSyncId: null, selectedSystemId: null, selectedSystemIds: [], panelTab: 'settings', entities: {}, tests: {}, saveState: { state: 'idle' }, saveIssues: [], untouchedSyncIds: [] });
   };
   const systemOf = (id: string) => draft()?.systems.find((s) => s.id === id) ?? null;
 
@@ -143,7 +154,9 @@ export function editorActions<S extends HostState>(set: Set<S>, get: () => S, ap
     newFlow(name = 'Untitled flow') {
       const taken = get().flows.map((f) => f.id);
       const unique = edits.uniqueName(name, get().flows.map((f) => f.name));
-      replaceDraft(edits.newFlowDocument(unique, taken), null);
+      const flow = edits.newFlowDocument(unique, taken);
+      replaceDraft(flow, null);
+      set_({ newDraftJson: jsonOf(flow) });
     },
 
     renameFlow(name) {

@@ -84,9 +84,9 @@ describe('AI feed contract', () => {
 
 describe('flow document', () => {
   it('keeps classes and the AI feed, and refuses a two-way AI feed with what to fix', async () => {
-    const { FlowDocumentSchema } = await import('../flow/schema.js');
+    const { FlowDocumentSchema, FLOW_SCHEMA_VERSION } = await import('../flow/schema.js');
     const doc = (direction: string) => ({
-      schemaVersion: 2,
+      schemaVersion: FLOW_SCHEMA_VERSION,
       id: 'f',
       name: 'F',
       systems: [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FieldClass, FlowDocument } from '../flow/schema.js';
 import type { ValidationIssue } from '../flow/validate.js';
+import type { FieldUniqueness } from '../flow/match-uniqueness.js';
 import type { ErrorClass } from '../errors.js';
 
 /**
@@ -94,6 +95,8 @@ export interface FlowSummary {
   name: string;
   running: boolean;
   updatedAt: number;
+  /** Why this build cannot open the stored flow (saved by a newer SyncCanvas); absent when it can. */
+  problem?: string;
 }
 
 export interface LagStats {
@@ -292,7 +295,7 @@ export interface ApiOutputs {
   'matching.report': MatchingReport;
   'connectors.list': ConnectorKindInfo[];
   'connectors.test': { ok: boolean; message: string; checks: { name: string; ok: boolean; message: string }[] };
-  'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nullable: boolean; primaryKey: boolean }[] }[] };
+  'connectors.discover': { entities: { name: string; keyField: string; fields: { name: string; type: string; nativeType?: string; nullable: boolean; primaryKey: boolean; unique?: FieldUniqueness }[] }[] };
   'connectors.testDraft': ApiOutputs['connectors.test'];
   'connectors.discoverDraft': ApiOutputs['connectors.discover'];
   'connectors.choicesDraft': { choices: string[] };
@@ -351,12 +354,14 @@ export interface HistoryPreviewResult {
   wrote: 0;
 }
 
-export type PreflightCheckId = 'ownership' | 'match-keys' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean' | 'ai-feed' | 'other-flows';
+export type PreflightCheckId = 'ownership' | 'match-keys' | 'match-unique' | 'secrets' | 'connections' | 'dlq' | 'loop-prevention' | 'tombstone-ttl' | 'value-fidelity' | 'preview-clean' | 'ai-feed' | 'other-flows';
 
 export interface PreflightCheck {
   id: PreflightCheckId;
   label: string;
   ok: boolean;
+  /** Passes, but names a risk the user should remove (the detail says how); never blocks go-live. */
+  warn?: boolean;
   /** What was found and, when it fails, what to fix. */
   detail: string;
 }

@@ -82,6 +82,64 @@ describe('flow migration v1 → v2 (pure step)', () => {
   });
 });
 
+/** A document saved by a v2 build after AI feeds arrived: the policy, classes and masking in it. */
+function v2AiFeedDoc(): Record<string, unknown> {
+  return {
+    schemaVersion: 2,
+    id: 'feed',
+    name: 'CRM to the assistant',
+    systems: [
+      { id: 'crm', name: 'CRM', kind: 'postgres' },
+      { id: 'ai', name: 'AI feed', kind: 'jsonl-folder' },
+    ],
+    syncs: [
+      {
+        id: 'crm-ai',
+        a: { system: 'crm', entity: 'contacts' },
+        b: { system: 'ai', entity: 'contacts' },
+        direction: 'a-to-b',
+        matchKey: { a: 'email', b: 'email' },
+        aiFeed: { contract: { type: 'object', required: ['email'] } },
+        fields: [
+          { a: 'email', b: 'email', owner: 'a', class: 'email', toB: [{ type: 'token', keyRef: 'ai/token-key', keyId: 'k1' }] },
+          { a: 'notes', b: 'notes', owner: 'a', class: 'free-text', toB: [{ type: 'scan', action: 'block' }] },
+        ],
+      },
+    ],
+  };
+}
+
+describe('flow migration v2 → v3 (AI feeds get their own format)', () => {
+  it('reads a v2 document as before: the AI feed, classes and masking are kept, the version becomes 3', () => {
+    const r = parseFlowText(JSON.stringify(v2AiFeedDoc()));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.migratedFrom).toBe(2);
+    expect(r.flow.schemaVersion).toBe(3);
+    const sync = r.flow.syncs[0]!;
+    expect(sync.aiFeed).toEqual({ contract: { type: 'object', required: ['email'] } });
+    expect(sync.fields.map((f) => [f.class, f.toB])).toEqual([
+      ['email', [{ type: 'token', keyRef: 'ai/token-key', keyId: 'k1', normalize: 'lowercase-trim' }]],
+      ['free-text', [{ type: 'scan', action: 'block', kinds: ['email', 'phone', 'payment-card', 'iban', 'national-id'] }]],
+    ]);
+  });
+
+  it('changes nothing but the version, and not its input', () => {
+    const input = v2AiFeedDoc();
+    const before = structuredClone(input);
+    expect(FLOW_MIGRATIONS[2]!(input)).toEqual({ ...before, schemaVersion: 3 });
+    expect(input).toEqual(before);
+  });
+
+  it('a document saved by this build says format 3, which a build that reads up to 2 refuses instead of dropping the AI feed', () => {
+    const r = parseFlowText(JSON.stringify(v2AiFeedDoc()));
+    if (!r.ok) throw new Error('not ok');
+    const saved = JSON.parse(JSON.stringify(r.flow)) as { schemaVersion: number };
+    // Builds of format 2 refuse any schemaVersion above 2 (migrate.ts of that era: "newer SyncCanvas").
+    expect(saved.schemaVersion).toBeGreaterThan(2);
+  });
+});
+
 describe('migrateFlowDocument', () => {
   it('leaves a current document untouched', () => {
     const current = { ...v1Doc(), schemaVersion: FLOW_SCHEMA_VERSION, syncs: [] };

@@ -40,7 +40,16 @@ function v1ToV2(doc: Json): Json {
   };
 }
 
-export const FLOW_MIGRATIONS: Readonly<Record<number, Step>> = { 1: v1ToV2 };
+/**
+ * v3 marks the AI-feed fields (`class`, `aiFeed`, the masking transforms), optional fields that
+ * builds of v2 dropped in silence (or refused, for a transform). A v2 document means the same in v3;
+ * builds from before AI feeds wrote none of them, and later v2 builds wrote them with today's meaning.
+ */
+function v2ToV3(doc: Json): Json {
+  return { ...doc, schemaVersion: 3 };
+}
+
+export const FLOW_MIGRATIONS: Readonly<Record<number, Step>> = { 1: v1ToV2, 2: v2ToV3 };
 
 export class FlowVersionError extends Error {}
 
@@ -55,7 +64,7 @@ export function migrateFlowDocument(input: unknown): unknown {
   let version: number = declared;
   if (version > FLOW_SCHEMA_VERSION) {
     throw new FlowVersionError(
-      `this flow was written by a newer SyncCanvas (schemaVersion ${version}); this build reads up to ${FLOW_SCHEMA_VERSION}: update SyncCanvas to open it`,
+      `this flow was saved by a newer SyncCanvas (format ${version}); this build reads formats up to ${FLOW_SCHEMA_VERSION}: update the app to open it`,
     );
   }
   while (version < FLOW_SCHEMA_VERSION) {

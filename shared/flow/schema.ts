@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
-/** The flow document format version this build writes. Older documents are migrated on read. */
-export const FLOW_SCHEMA_VERSION = 2;
+/**
+ * The flow document format version this build writes. Older documents are migrated on read; a newer
+ * one is refused (shared/flow/migrate.ts). zod drops keys it does not know, so any change an older
+ * build would misread needs a new version and a migration step: a build from before AI feeds read an
+ * AI feed as a plain sync and saved it back without its policy. format-fingerprint.test.ts fails on a
+ * format change that kept the version.
+ * 1 prototype · 2 direction words, owners by side · 3 AI feeds (`class`, `aiFeed`, masking transforms)
+ */
+export const FLOW_SCHEMA_VERSION = 3;
 
 const id = z
   .string()

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FlowDocumentSchema } from './schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema } from './schema.js';
 import { tablesInTwoSyncs } from './tables-in-two-syncs.js';
 
 const flow = (syncs: { id: string; a: [string, string]; b: [string, string]; enabled?: boolean }[]) =>
   FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'f',
     name: 'F',
     systems: ['crm', 'billing', 'support'].map((id) => ({ id, name: id.toUpperCase(), kind: 'sqlite' })),

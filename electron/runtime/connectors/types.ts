@@ -15,6 +15,13 @@ export interface FieldInfo {
   primaryKey: boolean;
   /** The only values the system accepts (an allowed-values rule it declares, e.g. a CHECK … IN list), when known. */
   allowedValues?: string[];
+  /**
+   * Whether the system itself refuses a second record with an equal value (a unique index or key),
+   * exactly and case-insensitively, when the connector can tell; `fix` holds the statement that adds
+   * each. A record matched by this field and not found is created; only the system can make that
+   * safe against a record created by someone else at the same moment (preflight warns).
+   */
+  unique?: { exact: boolean; caseInsensitive: boolean; fix: { exact: string; caseInsensitive: string } };
 }
 
 export interface EntityInfo {

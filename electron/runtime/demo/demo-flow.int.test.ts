@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FLOW_SCHEMA_VERSION } from '../../../shared/flow/schema.js';
 import { parseFlowDocument } from '../../../shared/flow/validate.js';
 import { sqliteConnector } from '../connectors/sqlite/definition.js';
 import { DEMO_FLOW } from './demo-flow.js';
@@ -14,11 +15,11 @@ afterEach(() => {
 });
 
 describe('demo flow', () => {
-  it('is a valid schemaVersion 2 flow document, also after a JSON round trip', () => {
+  it('is a valid flow document of the current format, also after a JSON round trip', () => {
     const parsed = parseFlowDocument(JSON.parse(JSON.stringify(DEMO_FLOW)));
     expect(parsed).toMatchObject({ ok: true });
     expect(parsed.ok && parsed.flow).toEqual(DEMO_FLOW);
-    expect(DEMO_FLOW.schemaVersion).toBe(2);
+    expect(DEMO_FLOW.schemaVersion).toBe(FLOW_SCHEMA_VERSION);
     const sync = DEMO_FLOW.syncs[0]!;
     expect(sync).toMatchObject({
       direction: 'both',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FlowDocumentSchema, type SyncEdge } from '../../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema, type SyncEdge } from '../../../shared/flow/schema.js';
 import { buildRoutes, readyTime, routesKey, tombstoneTtlMs } from './routes.js';
 import { testFlow } from './test-support/flows.js';
 
@@ -17,7 +17,7 @@ function flow() {
     enabled,
   });
   return FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'f1',
     name: 'Routes',
     systems: [

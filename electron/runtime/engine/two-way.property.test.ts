@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FlowDocumentSchema, type FlowDocument } from '../../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema, type FlowDocument } from '../../../shared/flow/schema.js';
 import type { EntityInfo } from '../connectors/types.js';
 import { openStoreDatabase } from '../store/database.js';
 import { Store } from '../store/store.js';
@@ -27,7 +27,7 @@ type Side = 'a' | 'b';
 
 function flow(): FlowDocument {
   return FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'f2',
     name: 'Two-way',
     systems: [

@@ -87,4 +87,36 @@ describe('preflightEdges', () => {
     expect(check(facts({ systems: systems(['number', 'REAL']) }))).toMatchObject({ ok: true, detail: expect.stringContaining('go to the DLQ') });
     expect(check(facts())).toMatchObject({ ok: true, detail: expect.stringContaining('could not be read') });
   });
+
+  it('warns, without blocking go-live, when the target does not keep the match value unique the way the edge matches, with the SQL to add', () => {
+    const fix = { exact: 'CREATE UNIQUE INDEX CONCURRENTLY ON "public"."customers" ("contact_email");', caseInsensitive: 'CREATE UNIQUE INDEX CONCURRENTLY ON "public"."customers" (lower(btrim("contact_email")));' };
+    const withUnique = (unique: { exact: boolean; caseInsensitive: boolean } | undefined) =>
+      facts({
+        systems: new Map([
+          ['crm', probe()],
+          ['billing', probe({ kind: 'postgres', entities: [{ name: 'customers', keyField: 'id', fields: [{ name: 'contact_email', type: 'string', nullable: true, primaryKey: false, ...(unique ? { unique: { ...unique, fix } } : {}) }] }] })],
+        ]),
+      });
+    const check = (flow: FlowDocument, f: PreflightFacts) => preflightEdges(flow, f)[0]!.checks.find((c) => c.id === 'match-unique');
+    const edge = preflightEdges(testFlow(), withUnique({ exact: true, caseInsensitive: false }))[0]!;
+    // The test flow matches emails ignoring case: a plain unique index does not cover that.
+    expect(edge.ok).toBe(true);
+    expect(edge.checks.find((c) => c.id === 'match-unique')).toEqual({
+      id: 'match-unique',
+      label: 'Match values are unique where records are created',
+      ok: true,
+      warn: true,
+      detail:
+        'Billing does not keep customers.contact_email unique ignoring case, as this edge matches, so a record someone creates there while SyncCanvas creates one with the same contact_email can exist twice. ' +
+        `Add a unique index (it fails while duplicates exist: merge them first): ${fix.caseInsensitive}`,
+    });
+    const exact = testFlow({ matchKey: { a: 'email', b: 'contact_email', normalize: 'exact' } });
+    expect(check(exact, withUnique({ exact: true, caseInsensitive: false }))).toEqual({ id: 'match-unique', label: expect.any(String), ok: true, detail: 'Billing keeps customers.contact_email unique, so a record is never created there twice' });
+    expect(check(exact, withUnique({ exact: false, caseInsensitive: false }))).toMatchObject({ warn: true, detail: expect.stringContaining(`merge them first): ${fix.exact}`) });
+    expect(check(testFlow(), withUnique({ exact: true, caseInsensitive: true }))).toMatchObject({ detail: expect.stringContaining('keeps customers.contact_email unique (ignoring case') });
+    expect(check(testFlow(), withUnique({ exact: true, caseInsensitive: true }))).not.toHaveProperty('warn');
+    // Records are created only in the target of a one-way edge; a system that cannot tell is not checked.
+    expect(check(testFlow({ direction: 'b-to-a', fields: [{ a: 'email', b: 'contact_email', owner: 'b', toA: [], toB: [], required: false }] }), withUnique({ exact: false, caseInsensitive: false }))).toBeUndefined();
+    expect(check(testFlow(), withUnique(undefined))).toBeUndefined();
+  });
 });

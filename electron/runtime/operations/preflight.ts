@@ -6,6 +6,7 @@ import { contractProblems } from '../../../shared/ai/contract.js';
 import { feedProblems } from '../../../shared/ai/feed-policy.js';
 import { tombstoneTtlMs } from '../engine/routes.js';
 import { conversionOf } from '../../../shared/values/conversions.js';
+import { matchUniquenessGaps } from '../../../shared/flow/match-uniqueness.js';
 import { directionsOf, targetSide } from '../engine/sides.js';
 
 /** What preflight found out about one system by talking to it. */
@@ -185,6 +186,24 @@ function valueFidelity(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
   return { id: 'value-fidelity', label, ok: true, detail: `all ${checked} mapped fields convert exactly` };
 }
 
+/**
+ * Whether the systems records are created in keep the match value unique (a unique index): without
+ * one, a record someone creates there at the moment SyncCanvas creates the same one can exist twice.
+ * Our own writers never duplicate (the Postgres writer locks the value and inserts only where none
+ * holds it), so this warns with the statement to run instead of blocking go-live. Only connectors
+ * that can tell (Postgres) report it; for others the check is left out.
+ */
+function matchUnique(flow: FlowDocument, sync: SyncEdge, facts: PreflightFacts): PreflightCheck | null {
+  const label = 'Match values are unique where records are created';
+  const name = (side: 'a' | 'b') => flow.systems.find((s) => s.id === sync[side].system)?.name ?? sync[side].system;
+  const fields = (side: 'a' | 'b') => facts.systems.get(sync[side].system)?.entities?.find((e) => e.name === sync[side].entity)?.fields;
+  const { checked, gaps } = matchUniquenessGaps(sync, { a: name('a'), b: name('b') }, { a: fields('a'), b: fields('b') });
+  if (checked.length === 0) return null;
+  if (gaps.length > 0) return { id: 'match-unique', label, ok: true, warn: true, detail: gaps.map((g) => g.message).join(' ') };
+  const how = sync.matchKey.normalize === 'lowercase-trim' ? ' (ignoring case, as this edge matches)' : '';
+  return { id: 'match-unique', label, ok: true, detail: `${checked.map((t) => `${name(t)} keeps ${sync[t].entity}.${sync.matchKey[t]} unique${how}`).join('; ')}, so a record is never created there twice` };
+}
+
 /** An AI feed (docs/ai-feeds.md): every field classified, every sensitive one masked, the contract valid, token keys set. */
 function aiFeed(sync: SyncEdge, facts: PreflightFacts): PreflightCheck | null {
   if (!sync.aiFeed) return null;
@@ -222,7 +241,7 @@ function previewClean(sync: SyncEdge, facts: PreflightFacts): PreflightCheck {
 /** The go-live checklist of every edge of a flow, from facts gathered by talking to its systems. */
 export function preflightEdges(flow: FlowDocument, facts: PreflightFacts): PreflightEdge[] {
   return flow.syncs.map((sync) => {
-    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts), ...(facts.preview ? [previewClean(sync, facts)] : [])];
+    const checks = [ownership(flow, sync), matchKeys(sync, facts.matching.get(sync.id)), ...[matchUnique(flow, sync, facts)].filter((c) => c !== null), secrets(flow, sync, facts), connections(flow, sync, facts), dlq(sync, facts), loopPrevention(flow, sync), tombstones(sync, facts), valueFidelity(sync, facts), ...(facts.preview ? [previewClean(sync, facts)] : [])];
     if (facts.otherFlows) checks.push(otherFlows(sync, facts.otherFlows));
     const feed = aiFeed(sync, facts);
     if (feed) checks.push(feed);

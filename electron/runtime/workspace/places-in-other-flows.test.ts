@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FlowDocumentSchema, type FlowDocument } from '../../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema, type FlowDocument } from '../../../shared/flow/schema.js';
 import { placesInOtherFlows } from './places-in-other-flows.js';
 import { systemPlace } from './system-place.js';
 
 type System = { id: string; name: string; kind: string; config: Record<string, unknown> };
 const flow = (id: string, systems: System[], syncs: { id: string; a: [string, string]; b: [string, string]; direction?: 'a-to-b' | 'b-to-a' | 'both' }[]): FlowDocument =>
   FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id,
     name: id === 'demo' ? 'Demo: CRM ↔ Billing' : `Flow ${id}`,
     systems,

@@ -8,6 +8,7 @@ import { loadDataKey, weakKeyNotice } from '../secrets/data-key.js';
 import { createSecretChain } from '../secrets/default-chain.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { Store } from '../store/store.js';
+import { UnreadableFlowError } from '../store/flows.js';
 import { acquireWorkspaceLock } from '../workspace-lock.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -86,7 +87,13 @@ export class Workspace {
 
   /** A stored flow, or not_found saying so. */
   flow(flowId: string): FlowDocument {
-    const stored = this.store.flows.get(flowId);
+    let stored: ReturnType<Store['flows']['get']>;
+    try {
+      stored = this.store.flows.get(flowId);
+    } catch (e) {
+      if (e instanceof UnreadableFlowError) throw new ApiError('conflict', e.message);
+      throw e;
+    }
     if (!stored) throw new ApiError('not_found', `there is no flow "${flowId}" in this workspace`);
     return stored.flow;
   }

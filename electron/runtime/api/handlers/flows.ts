@@ -21,11 +21,19 @@ export function flowHandlers(ctx: HandlerContext): HandlerGroup<FlowMethods> {
   const { store, log } = workspace;
   const preflight = (flow: FlowDocument) => runPreflight(flow, { store, secrets: workspace.secrets, withSystems: supervisor.withFlowSystems, now: Date.now(), dataDir: workspace.dataDir });
   return {
-    'flows.list': async () => store.flows.list().map((f) => ({ id: f.flow.id, name: f.flow.name, running: supervisor.isRunning(f.flow.id), updatedAt: f.updatedAt })),
+    'flows.list': async () => [
+      ...store.flows.list().map((f) => ({ id: f.flow.id, name: f.flow.name, running: supervisor.isRunning(f.flow.id), updatedAt: f.updatedAt })),
+      ...store.flows.unreadable().map((f) => ({ id: f.id, name: f.name, running: false, updatedAt: f.updatedAt, problem: f.problem })),
+    ],
     'flows.get': async ({ flowId }) => ({ flow: workspace.flow(flowId) }),
     'flows.save': async ({ flow }) => {
       const parsed = parseFlowDocument(flow);
       if (!parsed.ok) return { ok: false, issues: parsed.issues };
+      // Never over a flow this build cannot read (a newer format): that would drop what it cannot see.
+      const unreadable = store.flows.unreadable().find((f) => f.id === parsed.flow.id);
+      if (unreadable) {
+        return { ok: false, issues: [{ path: 'id', message: `the workspace holds a flow "${unreadable.id}" that this build cannot read (${unreadable.problem}); saving would replace it: give this flow another id, or update the app` }] };
+      }
       // A running flow picks up the new version by restarting around the save.
       await supervisor.restartAround(parsed.flow.id, () => store.flows.save(parsed.flow, Date.now()));
       return { ok: true, flow: parsed.flow };

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { EntityInfo, FieldInfo } from '../types.js';
+import { fieldUniqueness } from './match-uniqueness.js';
 import { entityName } from './names.js';
 import { fieldTypeFor } from './type-mapping.js';
 
@@ -32,6 +33,8 @@ export interface TableInfo {
   identityIndex: string[] | null;
   /** Unique indexes (no predicate, no expression) other than the primary key. */
   uniqueIndexes: string[][];
+  /** Columns with a unique index on `lower(col)` or `lower(btrim(col))` alone (no predicate): unique case-insensitively. */
+  lowerUniqueColumns: string[];
 }
 
 const IDENT: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -64,12 +67,13 @@ export async function readTables(client: pg.ClientBase, schemas: string[], onlyE
       ORDER BY a.attrelid, a.attnum`,
     [oids],
   );
-  const indexes = await client.query<{ indrelid: number; cols: string[]; indisprimary: boolean; indisreplident: boolean }>(
+  const indexes = await client.query<{ indrelid: number; cols: string[]; indisprimary: boolean; indisreplident: boolean; expr: string | null }>(
     `SELECT i.indrelid, i.indisprimary, i.indisreplident,
             array(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS cols
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS cols,
+            CASE WHEN i.indexprs IS NOT NULL THEN CASE WHEN i.indnatts = 1 THEN pg_get_indexdef(i.indexrelid, 1, true) ELSE '' END END AS expr
        FROM pg_index i
-      WHERE i.indrelid = ANY($1::oid[]) AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid
+      WHERE i.indrelid = ANY($1::oid[]) AND i.indisunique AND i.indpred IS NULL AND i.indisvalid
       ORDER BY i.indrelid, i.indexrelid`,
     [oids],
   );
@@ -85,6 +89,7 @@ export async function readTables(client: pg.ClientBase, schemas: string[], onlyE
       primaryKey: [],
       identityIndex: null,
       uniqueIndexes: [],
+      lowerUniqueColumns: [],
     });
   }
   for (const c of columns.rows) {
@@ -103,11 +108,29 @@ export async function readTables(client: pg.ClientBase, schemas: string[], onlyE
   for (const i of indexes.rows) {
     const t = byOid.get(i.indrelid);
     if (!t) continue;
+    if (i.expr !== null) {
+      const lowered = loweredColumn(i.expr);
+      if (lowered !== null) t.lowerUniqueColumns.push(lowered);
+      continue;
+    }
     if (i.indisprimary) t.primaryKey = i.cols;
     else t.uniqueIndexes.push(i.cols);
     if (i.indisreplident) t.identityIndex = i.cols;
   }
   return [...byOid.values()];
+}
+
+/**
+ * The column of an index expression `lower(col)` or `lower(btrim(col))` (as pg_get_indexdef prints
+ * it: a cast to text, a quoted name), or null for any other expression.
+ */
+export function loweredColumn(expr: string): string | null {
+  const m = /^lower\((?:btrim\((.+)\)|(.+))\)$/.exec(expr.trim());
+  const inner = (m?.[1] ?? m?.[2])?.replace(/::(text|character varying)$/, '').replace(/^\((.+)\)$/, '$1');
+  if (inner === undefined) return null;
+  if (/^[a-z_][a-z0-9_$]*$/.test(inner)) return inner;
+  const quoted = /^"((?:[^"]|"")+)"$/.exec(inner);
+  return quoted ? quoted[1]!.replace(/""/g, '"') : null;
 }
 
 /**
@@ -155,6 +178,7 @@ export function toEntityInfo(table: TableInfo): EntityInfo {
     nativeType: c.nativeType,
     nullable: c.nullable,
     primaryKey: table.primaryKey.includes(c.name),
+    unique: fieldUniqueness(table, c.name),
   }));
   return {
     name: table.entity,

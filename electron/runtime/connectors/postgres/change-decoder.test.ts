@@ -13,6 +13,7 @@ const table: TableInfo = {
   primaryKey: ['id'],
   identityIndex: null,
   uniqueIndexes: [],
+  lowerUniqueColumns: [],
 };
 
 const relation = {

@@ -5,6 +5,7 @@ import { decodeKey, encodeKey, keyColumns, readTables, type ColumnInfo, type Tab
 import { querySessionConfig, type PostgresConfig } from './config.js';
 import { classifyPgError, describePgError, isTransientPgError } from './errors.js';
 import { lsnVersion } from './lsn.js';
+import { matchUniqueness } from './match-uniqueness.js';
 import { qualifiedTable, quoteIdent, writeOriginName } from './names.js';
 import { showValue } from '../../values/exact.js';
 import { NotJsonError } from '../../values/lossless-json.js';
@@ -66,6 +67,55 @@ function newRecord(op: UpsertOp, matchField: string): Record<string, unknown> {
   const fields: Record<string, unknown> = { ...op.insertOnly, ...op.fields };
   if (!(matchField in fields)) fields[matchField] = op.match!.value;
   return fields;
+}
+
+/**
+ * Advisory lock space of match values being created (the first key of the two-key form; the next
+ * number is that of whole match columns): every SyncCanvas writer creating a record with a value in
+ * a table takes the same lock, so two never create it twice. "SyCM".
+ */
+const MATCH_LOCK_SPACE = 0x5379434d;
+
+/**
+ * Beyond this many values a batch locks the whole (table, column) instead: every lock takes a slot
+ * of the server's shared lock table (max_locks_per_transaction × connections), and a batch of
+ * 1,000 creates must not exhaust it.
+ */
+const MATCH_LOCKS_PER_BATCH = 64;
+
+/**
+ * Locks the match values a transaction is about to create, for its duration: the (table, column) in
+ * shared mode, then each value (its case-insensitive form, so writers matching exactly and
+ * case-insensitively meet) in a fixed order, so two writers cannot deadlock; or, for a large batch,
+ * the (table, column) alone in exclusive mode (`wholeColumn`: also when ops are applied one by one in
+ * one transaction, whose value locks would add up; taking the same lock again adds none). The
+ * statement that checks and inserts comes after, so it sees whatever a writer that held a lock first
+ * committed.
+ */
+async function lockMatchValues(client: pg.Client, table: TableInfo, matchColumn: ColumnInfo, values: string[], wholeColumn: boolean): Promise<void> {
+  const scope = `${table.oid}:${matchColumn.name}`;
+  if (wholeColumn || values.length > MATCH_LOCKS_PER_BATCH) {
+    await client.query({ text: `SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE + 1}, hashtext($1))`, values: [scope] });
+    return;
+  }
+  await client.query({
+    // Append runs its branches in order: the shared lock is held before any value lock is asked for.
+    text:
+      `SELECT count(*) FROM (SELECT pg_advisory_xact_lock_shared(${MATCH_LOCK_SPACE + 1}, hashtext($1)) ` +
+      `UNION ALL SELECT pg_advisory_xact_lock(${MATCH_LOCK_SPACE}, k) FROM (SELECT DISTINCT hashtext($1 || ':' || lower(btrim(v))) AS k FROM unnest($2::text[]) AS v ORDER BY k) AS s) AS l`,
+    values: [scope, values],
+  });
+}
+
+/** The engine's case-insensitive form of a match value (engine/values.ts normalizeMatch). */
+const lowerTrim = (text: string): string => text.trim().toLowerCase();
+
+/**
+ * True when the insert can be `ON CONFLICT (col)` on the table's own unique index and that index
+ * compares as the op matches (exactly): then it stops a second record by itself.
+ */
+function createIsRaceFree(table: TableInfo, op: UpsertOp): boolean {
+  return op.match!.normalize === 'exact' && matchUniqueness(table, op.match!.field).index;
 }
 
 /** Creates with equal signatures insert the same columns and update the same ones on a match-field conflict. */
@@ -265,7 +315,7 @@ export class PostgresWriter {
           await client.query('SAVEPOINT sc_op');
           try {
             const current = await this.table(client, entity);
-            const one = await this.apply(client, current, [[i, op]]);
+            const one = await this.apply(client, current, [[i, op]], { oneByOne: true });
             results.push(one[0] as WriteResult);
             await client.query('RELEASE SAVEPOINT sc_op');
           } catch (err) {
@@ -294,6 +344,8 @@ export class PostgresWriter {
     let signature: string | null = null;
     for (const op of ops) {
       if (op.kind !== 'upsert' || (op.key === null && !op.match)) return false;
+      // A create the table's own unique index cannot protect takes a lock first: two statements.
+      if (op.key === null && !createIsRaceFree(table, op)) return false;
       const sig = op.key === null ? `c${op.match!.field}\u0002${createSignature(newRecord(op, op.match!.field), op)}` : `${op.ifMissing === 'skip' ? 'u' : 'i'}${this.signatureOf(op)}`;
       if (signature !== null && sig !== signature) return false;
       signature = sig;
@@ -318,7 +370,9 @@ export class PostgresWriter {
   }
 
   private async inTransaction<T>(client: pg.Client, body: () => Promise<T>): Promise<T> {
-    await client.query('BEGIN');
+    // Each statement sees what committed before it started, whatever the server's default: a create
+    // that waited for the match value's lock must see the row the lock holder just committed.
+    await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
     try {
       const out = await body();
       await client.query('COMMIT');
@@ -363,7 +417,7 @@ export class PostgresWriter {
     return base;
   }
 
-  private async apply(client: pg.Client, table: TableInfo, ops: ReadonlyArray<readonly [number, WriteOp]>): Promise<WriteResult[]> {
+  private async apply(client: pg.Client, table: TableInfo, ops: ReadonlyArray<readonly [number, WriteOp]>, mode: { oneByOne?: boolean } = {}): Promise<WriteResult[]> {
     const key = keyColumns(table);
     const outcomes: Outcomes = new Map();
     const deletes: Array<readonly [number, DeleteOp]> = [];
@@ -385,7 +439,7 @@ export class PostgresWriter {
       else fresh.push([i, op]);
     }
     if (fresh.length > 0) await this.insertFresh(client, table, key, fresh, outcomes);
-    for (const [field, group] of byMatchField(created)) await this.insertNew(client, table, key, column(table, field), group, outcomes);
+    for (const [field, group] of byMatchField(created)) await this.insertNew(client, table, key, column(table, field), group, outcomes, mode.oneByOne === true);
     if (keyed.length > 0) await this.upsertKeyed(client, table, key, keyed, outcomes);
     if (existing.length > 0) await this.updateExisting(client, table, key, existing, outcomes);
     if (deletes.length > 0) await this.deleteKeyed(client, table, key, deletes, outcomes);
@@ -642,14 +696,22 @@ export class PostgresWriter {
 
   /**
    * Creates the records the engine's match did not find (it matches; this writer does not look
-   * again), one statement per column set. With a unique index on the match field, a record created
-   * since the engine looked is updated instead of duplicated.
+   * again), one statement per column set. A record created since the engine looked must not be
+   * created twice. With a unique index on the match field and exact matching, the index sees to it:
+   * the insert becomes an update of that record. Otherwise (no such index, or case-insensitive
+   * matching) the statement runs in a transaction that first takes a lock per match value (every
+   * SyncCanvas writer of this table takes the same one) and inserts only where no row holds the
+   * value; a record found then is left to the engine, which matches again on the retry. A writer that
+   * takes no lock (the application itself) can still slip a row in while our insert runs: only a
+   * unique index closes that, which preflight asks for.
    */
-  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes): Promise<void> {
-    const uniqueOnMatch = table.uniqueIndexes.some((u) => u.length === 1 && u[0] === matchColumn.name) || (table.primaryKey.length === 1 && table.primaryKey[0] === matchColumn.name);
+  private async insertNew(client: pg.Client, table: TableInfo, key: string[], matchColumn: ColumnInfo, ops: Array<readonly [number, UpsertOp]>, outcomes: Outcomes, oneByOne: boolean): Promise<void> {
+    // ON CONFLICT names a unique index on the column itself (one on lower(col) cannot be named so).
+    const uniqueOnMatch = matchUniqueness(table, matchColumn.name).index;
     const matchShape = shapeOf(matchColumn);
     const groups = new Map<string, Array<readonly [number, UpsertOp, Record<string, unknown>]>>();
     const taken = new Set<string>();
+    const locks: string[] = [];
     for (const [i, op] of ops) {
       const fields = newRecord(op, matchColumn.name);
       const m = encodeForColumn(fields[matchColumn.name], matchShape);
@@ -657,20 +719,26 @@ export class PostgresWriter {
         outcomes.set(i, { ok: false, error: syncError('validation', `the match field ${matchColumn.name} has no value, so the record can neither be found nor created: map a value to it`) });
         continue;
       }
-      if (taken.has(m)) {
+      // Two creates equal under the matching rule (Ann@x.io, ann@x.io) would be two records.
+      const same = op.match!.normalize === 'lowercase-trim' ? `l${lowerTrim(m)}` : `e${m}`;
+      if (taken.has(same)) {
         // The engine decides one change per record per batch, so this is not expected; creating a
         // second row, or guessing which one this is, would be worse than trying again.
         outcomes.set(i, { ok: false, error: syncError('transient', `another write in this batch creates the ${table.entity} record with ${matchColumn.name} = ${JSON.stringify(m)}: retried after it`) });
         continue;
       }
-      taken.add(m);
-      const sig = createSignature(fields, op);
+      taken.add(same);
+      const guarded = !createIsRaceFree(table, op);
+      if (guarded) locks.push(m);
+      const sig = `${guarded ? op.match!.normalize : 'free'}\u0003${createSignature(fields, op)}`;
       let g = groups.get(sig);
       if (!g) groups.set(sig, (g = []));
       g.push([i, op, fields]);
     }
+    if (locks.length > 0) await lockMatchValues(client, table, matchColumn, locks, oneByOne);
     for (const group of groups.values()) {
       const [, firstOp, firstFields] = group[0]!;
+      const guarded = !createIsRaceFree(table, firstOp);
       const guard = this.guardValue(table, firstOp);
       const cols = Object.keys(firstFields).map((n) => column(table, n));
       if (guard && !cols.includes(guard.column)) cols.push(guard.column);
@@ -684,12 +752,21 @@ export class PostgresWriter {
         .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`);
       // With a unique index on the match field a record created meanwhile is updated, not duplicated.
       const conflict = uniqueOnMatch ? ` ON CONFLICT (${quoteIdent(matchColumn.name)}) DO UPDATE SET ${updates.join(', ')}` : '';
+      const m = cols.indexOf(matchColumn);
+      const lower = firstOp.match!.normalize === 'lowercase-trim';
+      // Found as the engine's match finds (connector findByField): the same comparison, the same normalized value.
+      const held =
+        `${qualifiedTable(table.entity)} AS e WHERE ` +
+        (lower ? `lower(btrim(e.${quoteIdent(matchColumn.name)}::text)) = u.n` : `e.${quoteIdent(matchColumn.name)} = u.c${m}::${matchColumn.nativeType}`);
+      const inputs = guarded && lower ? [...arrays, arrays[m]!.map((v) => (v === null ? null : lowerTrim(v)))] : arrays;
+      const aliases = [...cols.map((_, j) => `c${j}`), ...(inputs.length > arrays.length ? ['n'] : [])];
       const res = await client.query({
         text:
           `INSERT INTO ${qualifiedTable(table.entity)} AS t (${cols.map((c) => quoteIdent(c.name)).join(', ')}) ` +
-          `SELECT ${cols.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ')} FROM unnest(${cols.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${cols.map((_, j) => `c${j}`).join(', ')})${conflict} ` +
+          `SELECT ${cols.map((c, j) => `u.c${j}::${c.nativeType}`).join(', ')} FROM unnest(${inputs.map((_, j) => `$${j + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})` +
+          `${guarded ? ` WHERE NOT EXISTS (SELECT 1 FROM ${held})` : ''}${conflict} ` +
           `RETURNING ${key.map((k) => `t.${quoteIdent(k)}::text`).join(', ')}, t.${quoteIdent(matchColumn.name)}::text, (t.xmax = 0), ${WRITE_POSITION}`,
-        values: arrays,
+        values: inputs,
         rowMode: 'array',
       });
       const matchTexts = arrays[cols.indexOf(matchColumn)]!;
@@ -698,6 +775,12 @@ export class PostgresWriter {
       for (const r of res.rows as unknown[][]) byMatch.set(String(r[key.length]), r);
       group.forEach(([i], n) => {
         const row = byMatch.get(printed[n] as string);
+        if (!row && guarded) {
+          // A record with this value appeared after the engine looked: it matches again on the retry
+          // (and links it, or reports the duplicate), instead of this writer guessing.
+          outcomes.set(i, { ok: false, error: syncError('transient', `a ${table.entity} record with ${matchColumn.name} = ${JSON.stringify(printed[n])} was created after this change was matched: matched again on the retry, not created twice`) });
+          return;
+        }
         if (!row) {
           outcomes.set(i, { ok: false, error: syncError('permanent', `inserting into ${table.entity} returned no row for ${matchColumn.name} = ${JSON.stringify(printed[n])}`) });
           return;

@@ -1,11 +1,11 @@
 import type { FlowDocument, SyncEdge } from '../../../../shared/flow/schema.js';
-import { FlowDocumentSchema } from '../../../../shared/flow/schema.js';
+import { FLOW_SCHEMA_VERSION, FlowDocumentSchema } from '../../../../shared/flow/schema.js';
 import type { EntityInfo } from '../../connectors/types.js';
 
 /** A CRM contacts → billing customers flow for engine tests; `patch` adjusts the one sync. */
 export function testFlow(patch: Partial<SyncEdge> = {}): FlowDocument {
   return FlowDocumentSchema.parse({
-    schemaVersion: 2,
+    schemaVersion: FLOW_SCHEMA_VERSION,
     id: 'f1',
     name: 'Test flow',
     systems: [
