@@ -14,6 +14,7 @@ import { BUCKET_MS } from './metrics-recorder.js';
 import type { PlannedChange } from './planned-change.js';
 import { patchShadow } from './shadow-patch.js';
 import { directionsOf, sourceSide, targetSide } from './sides.js';
+import { capturedEntities, targetShadowNeeded } from './target-shadow-need.js';
 
 /** What one settled change adds up to, collected while its batch commits. */
 interface Tally {
@@ -34,6 +35,8 @@ interface Tally {
 export class BatchSettler {
   readonly history = new AppliedHistory();
   private lastMetricsFlush = 0;
+  /** The entities some route of the flow captures, as of this batch (targetShadowNeeded()). */
+  private captured: ReadonlySet<string> = new Set();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -42,6 +45,7 @@ export class BatchSettler {
     const { ctx } = this;
     const now = ctx.clock.now();
     const tally: Tally = { deltas: new Map(), metricEvents: [], done: [], settled: 0 };
+    this.captured = capturedEntities(ctx.syncs.values());
     prefetchWritten(ctx, plan.planned);
     ctx.store.transaction(() => {
       for (const row of plan.orphaned) {
@@ -223,8 +227,12 @@ export class BatchSettler {
     const op = decision.op as Extract<NonNullable<typeof decision.op>, { kind: 'upsert' }>;
     const patch = result.created && op.insertOnly ? { ...op.insertOnly, ...decision.targetShadowPatch } : decision.targetShadowPatch;
     if (patch) {
-      const prev = store.shadows.get(flowId, p.targetSystem, p.targetEntity, targetKey) ?? { fields: {} };
-      store.shadows.put(flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev, patch, event.sourceTime, !ctx.taggingSystems.has(p.targetSystem), result.version));
+      const prev = store.shadows.get(flowId, p.targetSystem, p.targetEntity, targetKey);
+      // A shadow that exists is kept exact even where nothing needs it any more (the flow was
+      // two-way before): a stale one would make decide() skip values the target no longer holds.
+      if (prev !== null || targetShadowNeeded(sync, direction, this.captured)) {
+        store.shadows.put(flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev ?? { fields: {} }, patch, event.sourceTime, !ctx.taggingSystems.has(p.targetSystem), result.version));
+      }
     }
     if (anyTombstones) store.tombstones.remove(flowId, p.targetSystem, p.targetEntity, targetKey);
   }
