@@ -126,6 +126,9 @@ export class ShadowRepo {
     // What the database holds now (the cache is written through): a large value it already holds
     // is not written again. Unknown (evicted), every large value is written and strays removed.
     const before = scope.get(key);
+    // The very object the database holds (shadows are immutable): a decision that keeps what it
+    // knew (stale, tombstoned, an echo by version) rewrites nothing.
+    if (before === shadow) return;
     let stored: RecordShadow = shadow;
     let apart: Set<string> | null = null;
     for (const name in shadow.fields) {
