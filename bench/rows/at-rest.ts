@@ -8,7 +8,7 @@ import { Store } from '../../electron/runtime/store/store.js';
 import type { BenchOptions, BenchRow } from '../types.js';
 
 /**
- * What sealing customer values at rest (AES-256-GCM at the SQLite boundary) costs per change: the
+ * What sealing customer values at rest (sc2: AES-256-CTR + HMAC-SHA-256 at the SQLite boundary) costs per change: the
  * store work of one applied change (queue it in the inbox, read it back, write both records'
  * shadows, record it in the edge history, remove it), batched 100 per transaction like the engine,
  * on a workspace file with and without a data key. Shadow reads hit the in-memory cache, which

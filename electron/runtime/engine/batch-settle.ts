@@ -1,6 +1,7 @@
 import type { DirectionKey } from '../../../shared/api/contract.js';
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { ErrorClass, SyncError } from '../../../shared/errors.js';
+import type { SyncEdge } from '../../../shared/flow/schema.js';
 import type { EdgeCounterDelta } from '../store/counters.js';
 import { emptyDelta } from '../store/counters.js';
 import type { RecordShadow } from '../store/shadows.js';
@@ -14,10 +15,12 @@ import { BUCKET_MS } from './metrics-recorder.js';
 import type { PlannedChange } from './planned-change.js';
 import { patchShadow } from './shadow-patch.js';
 import { directionsOf, sourceSide, targetSide } from './sides.js';
+import { capturedEntities, targetShadowNeeded } from './target-shadow-need.js';
 
 /** What one settled change adds up to, collected while its batch commits. */
 interface Tally {
-  deltas: Map<string, EdgeCounterDelta>;
+  /** Per sync, per direction (looked up by the sync object: no key string built per change). */
+  deltas: Map<SyncEdge, Partial<Record<DirectionKey, EdgeCounterDelta>>>;
   /** Live-metric updates, applied only once the transaction is in. */
   metricEvents: (() => void)[];
   /** Settled inbox rows, deleted with one statement at the end of the transaction. */
@@ -34,6 +37,10 @@ interface Tally {
 export class BatchSettler {
   readonly history = new AppliedHistory();
   private lastMetricsFlush = 0;
+  /** The entities some route of the flow captures, as of this batch (targetShadowNeeded()). */
+  private captured: ReadonlySet<string> = new Set();
+  /** targetShadowNeeded() per sync, for this batch (a one-way sync has one direction). */
+  private readonly shadowNeeded = new Map<SyncEdge, boolean>();
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -42,6 +49,8 @@ export class BatchSettler {
     const { ctx } = this;
     const now = ctx.clock.now();
     const tally: Tally = { deltas: new Map(), metricEvents: [], done: [], settled: 0 };
+    this.captured = capturedEntities(ctx.syncs.values());
+    this.shadowNeeded.clear();
     prefetchWritten(ctx, plan.planned);
     ctx.store.transaction(() => {
       for (const row of plan.orphaned) {
@@ -51,9 +60,8 @@ export class BatchSettler {
       }
       for (const p of plan.planned) this.settleOne(p, plan.anyTombstones, now, tally);
       ctx.store.inbox.removeMany(tally.done);
-      for (const [k, d] of tally.deltas) {
-        const [syncId, direction] = k.split('|') as [string, string];
-        ctx.store.counters.add(ctx.flowId, syncId, direction, d);
+      for (const [sync, byDirection] of tally.deltas) {
+        for (const [direction, d] of Object.entries(byDirection)) ctx.store.counters.add(ctx.flowId, sync.id, direction, d);
       }
       this.history.trim();
       for (const f of tally.metricEvents) f();
@@ -223,8 +231,14 @@ export class BatchSettler {
     const op = decision.op as Extract<NonNullable<typeof decision.op>, { kind: 'upsert' }>;
     const patch = result.created && op.insertOnly ? { ...op.insertOnly, ...decision.targetShadowPatch } : decision.targetShadowPatch;
     if (patch) {
-      const prev = store.shadows.get(flowId, p.targetSystem, p.targetEntity, targetKey) ?? { fields: {} };
-      store.shadows.put(flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev, patch, event.sourceTime, !ctx.taggingSystems.has(p.targetSystem), result.version));
+      const prev = store.shadows.get(flowId, p.targetSystem, p.targetEntity, targetKey);
+      // A shadow that exists is kept exact even where nothing needs it any more (the flow was
+      // two-way before): a stale one would make decide() skip values the target no longer holds.
+      let needed = this.shadowNeeded.get(sync);
+      if (needed === undefined) this.shadowNeeded.set(sync, (needed = targetShadowNeeded(sync, direction, this.captured)));
+      if (prev !== null || needed) {
+        store.shadows.put(flowId, p.targetSystem, p.targetEntity, targetKey, patchShadow(prev ?? { fields: {} }, patch, event.sourceTime, !ctx.taggingSystems.has(p.targetSystem), result.version));
+      }
     }
     if (anyTombstones) store.tombstones.remove(flowId, p.targetSystem, p.targetEntity, targetKey);
   }
@@ -252,9 +266,9 @@ export class BatchSettler {
   }
 
   private delta(tally: Tally, p: PlannedChange): EdgeCounterDelta {
-    const k = `${p.route.sync.id}|${p.route.direction}`;
-    let d = tally.deltas.get(k);
-    if (!d) tally.deltas.set(k, (d = emptyDelta()));
-    return d;
+    const { sync, direction } = p.route;
+    let byDirection = tally.deltas.get(sync);
+    if (!byDirection) tally.deltas.set(sync, (byDirection = {}));
+    return (byDirection[direction] ??= emptyDelta());
   }
 }

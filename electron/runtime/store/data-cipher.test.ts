@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../../shared/events.js';
-import { DataCipher, DataKeyMissingError, SEALED_PREFIX } from './data-cipher.js';
+import { DataCipher, DataKeyMissingError, GCM_SEALED_PREFIX, SEALED_PREFIX } from './data-cipher.js';
 import { Store } from './store.js';
 
 /** Awkward values in their lossless tagged form (docs/values.md): each must come back exactly. */
@@ -100,5 +100,118 @@ describe('customer values sealed at rest', () => {
     } finally {
       plain.close();
     }
+  });
+});
+
+describe('the sc2 construction (docs/security.md)', () => {
+  const ctx = 'shadows\u0000f\u0000crm\u0000contacts\u00001';
+  const keyed = (k: Buffer = key): DataCipher => {
+    const c = new DataCipher();
+    c.setKey(k);
+    return c;
+  };
+  const rawOf = (sealed: string): Buffer => Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
+  const stored = (raw: Buffer): string => SEALED_PREFIX + raw.toString('base64');
+
+  /** The construction as docs/security.md states it, with Node's stock HMAC and AES-CTR. */
+  function openByTheBook(sealed: string, context: string, k: Buffer = key): string {
+    const okm = Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'synccanvas data-cipher sc2: aes-256-ctr key (32 bytes) then hmac-sha256 key (32 bytes)', 64));
+    const raw = rawOf(sealed);
+    const body = raw.subarray(0, raw.length - 16);
+    const c = Buffer.from(context, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(c.length);
+    const tag = createHmac('sha256', okm.subarray(32)).update(body).update(c).update(len).digest().subarray(0, 16);
+    expect(tag.equals(raw.subarray(raw.length - 16))).toBe(true);
+    const offset = body.readUInt32BE(12);
+    const stream = createCipheriv('aes-256-ctr', okm.subarray(0, 32), Buffer.concat([body.subarray(0, 12), Buffer.alloc(4)])).update(Buffer.alloc(offset + body.length - 16));
+    const pt = Buffer.from(body.subarray(16));
+    for (let i = 0; i < pt.length; i++) pt[i]! ^= stream[offset + i]!;
+    return pt.toString('utf8');
+  }
+
+  it('seals as documented: AES-256-CTR at a recorded offset of a shared keystream, HMAC-SHA-256 over nonce, offset, ciphertext and context', () => {
+    const c = keyed();
+    const values = ['{"a":1}', JSON.stringify(AWKWARD), 'é'.repeat(5000), '', 'x'.repeat(70_000), '👩‍👩‍👧'.repeat(100)];
+    for (const v of values) {
+      const sealed = c.seal(v, ctx);
+      expect(sealed.startsWith(SEALED_PREFIX)).toBe(true);
+      expect(openByTheBook(sealed, ctx)).toBe(v);
+      expect(c.open(sealed, ctx)).toBe(v);
+      // Another process with the same key (nothing of this one's keystream in memory) reads it too.
+      expect(keyed().open(sealed, ctx)).toBe(v);
+    }
+  });
+
+  it('never hands out the same keystream bytes twice, across keystream refills', () => {
+    const c = keyed();
+    const used = new Map<string, [number, number][]>();
+    for (let i = 0; i < 3000; i++) {
+      const v = `{"n":${i},"pad":"${'z'.repeat(i % 97)}"}`;
+      const raw = rawOf(c.seal(v, ctx));
+      const nonce = raw.subarray(0, 12).toString('hex');
+      const from = raw.readUInt32BE(12);
+      let ranges = used.get(nonce);
+      if (!ranges) used.set(nonce, (ranges = []));
+      ranges.push([from, from + raw.length - 32]);
+    }
+    for (const [nonce, ranges] of used) {
+      ranges.sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < ranges.length; i++) if (ranges[i]![0] < ranges[i - 1]![1]) expect.fail(`keystream ${nonce}: ${ranges[i - 1]!.join('-')} and ${ranges[i]!.join('-')} overlap`);
+    }
+    // 3,000 values of ~70 bytes fill more than three 64 KiB keystreams.
+    expect(used.size).toBeGreaterThan(3);
+  });
+
+  it('refuses a value that was changed anywhere, moved to another context, or cut short', () => {
+    const c = keyed();
+    const sealed = c.seal(JSON.stringify(AWKWARD), ctx);
+    const raw = rawOf(sealed);
+    for (const at of [0, 11, 12, 15, 16, 40, raw.length - 17, raw.length - 16, raw.length - 1]) {
+      const bad = Buffer.from(raw);
+      bad[at]! ^= 0x01;
+      expect(() => c.open(stored(bad), ctx), `byte ${at}`).toThrow(/could not be opened: it was sealed with another data key, or changed on disk/);
+      expect(() => keyed().open(stored(bad), ctx), `byte ${at}`).toThrow(/could not be opened/);
+    }
+    expect(() => c.open(sealed, `${ctx}2`)).toThrow(/could not be opened/);
+    expect(() => c.open(sealed, ctx.slice(0, -1))).toThrow(/could not be opened/);
+    expect(() => c.open(stored(raw.subarray(0, 31)), ctx)).toThrow(/is truncated/);
+    expect(() => c.open(stored(Buffer.concat([raw.subarray(0, 16), raw.subarray(17)])), ctx)).toThrow(/could not be opened/);
+    expect(() => keyed(randomBytes(32)).open(sealed, ctx)).toThrow(/another data key/);
+  });
+
+  it('a new key starts a new keystream: nothing sealed after it opens under the old key', () => {
+    const c = keyed();
+    c.seal('warm the keystream up', ctx);
+    const next = randomBytes(32);
+    c.setKey(next);
+    const sealed = c.seal('{"after":true}', ctx);
+    expect(keyed(next).open(sealed, ctx)).toBe('{"after":true}');
+    expect(() => keyed(key).open(sealed, ctx)).toThrow(/another data key/);
+    expect(openByTheBook(sealed, ctx, next)).toBe('{"after":true}');
+  });
+
+  it('still opens values sealed with AES-256-GCM (sc1:), and refuses them changed or moved', () => {
+    const gcm = (plain: string, context: string): string => {
+      const iv = randomBytes(12);
+      const g = createCipheriv('aes-256-gcm', key, iv);
+      g.setAAD(Buffer.from(context, 'utf8'));
+      const body = Buffer.concat([g.update(plain, 'utf8'), g.final()]);
+      return GCM_SEALED_PREFIX + Buffer.concat([iv, g.getAuthTag(), body]).toString('base64');
+    };
+    const old = gcm(JSON.stringify(AWKWARD), ctx);
+    expect(JSON.parse(keyed().open(old, ctx))).toStrictEqual(AWKWARD);
+    expect(() => keyed().open(old, `${ctx}2`)).toThrow(/could not be opened/);
+    const raw = Buffer.from(old.slice(4), 'base64');
+    raw[raw.length - 1]! ^= 1;
+    expect(() => keyed().open(GCM_SEALED_PREFIX + raw.toString('base64'), ctx)).toThrow(/could not be opened/);
+    expect(() => new DataCipher().open(old, ctx)).toThrow(DataKeyMissingError);
+
+    // A workspace whose only sealed values are sc1 still counts as holding sealed data, and its
+    // shadows read back.
+    const shadow = { fields: { email: { v: 'a@x', t: 1, by: 'self' as const } } };
+    store.db.prepare('INSERT INTO shadows (flow_id, system, entity, key, state) VALUES (?, ?, ?, ?, ?)').run('f', 'crm', 'contacts', '1', gcm(JSON.stringify(shadow), ctx));
+    expect(store.hasSealedData()).toBe(true);
+    expect(store.shadows.get('f', 'crm', 'contacts', '1')).toStrictEqual(shadow);
   });
 });

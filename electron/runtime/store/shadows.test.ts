@@ -103,3 +103,39 @@ describe('ShadowRepo: large values stored apart', () => {
     expect(apartRows()).toEqual([]);
   });
 });
+
+describe('ShadowRepo: unchanged shadows are not rewritten', () => {
+  const changes = () => (store.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+
+  it('skips a put of the very shadow the store holds, and writes anything else', () => {
+    const shadow = shadowOf({ email: 'a@example.com' });
+    store.transaction(() => store.shadows.put('f', 'pg', 'contacts', '1', shadow));
+    let n = changes();
+    // What decide() hands back for a stale or tombstoned change: the shadow it was given.
+    store.transaction(() => store.shadows.put('f', 'pg', 'contacts', '1', store.shadows.get('f', 'pg', 'contacts', '1')!));
+    expect(changes()).toBe(n);
+    // The same content in a new object is written (only the identical object is known to be stored).
+    store.transaction(() => store.shadows.put('f', 'pg', 'contacts', '1', shadowOf({ email: 'a@example.com' })));
+    expect(changes()).toBe(++n);
+
+    // A put rolled back leaves the database without it: putting it again writes it.
+    const next = shadowOf({ email: 'b@example.com' }, 2);
+    expect(() =>
+      store.transaction(() => {
+        store.shadows.put('f', 'pg', 'contacts', '1', next);
+        throw new Error('batch failed');
+      }),
+    ).toThrow('batch failed');
+    n = changes();
+    store.transaction(() => store.shadows.put('f', 'pg', 'contacts', '1', next));
+    expect(changes()).toBe(n + 1);
+    store.shadows.cache.clear();
+    expect(store.shadows.get('f', 'pg', 'contacts', '1')).toStrictEqual(next);
+
+    // Removed, then the old object put back: written again.
+    store.transaction(() => store.shadows.remove('f', 'pg', 'contacts', '1'));
+    store.transaction(() => store.shadows.put('f', 'pg', 'contacts', '1', next));
+    store.shadows.cache.clear();
+    expect(store.shadows.get('f', 'pg', 'contacts', '1')).toStrictEqual(next);
+  });
+});

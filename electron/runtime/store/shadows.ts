@@ -2,6 +2,7 @@ import type { Db } from './database.js';
 import { TxCache } from './tx-cache.js';
 import type { DataCipher } from './data-cipher.js';
 import { exactText } from '../values/exact.js';
+import { decodeShadow, encodeShadow } from './shadow-codec.js';
 
 /** Associated data of a sealed shadow: the record it belongs to, so it cannot be moved to another. */
 const contextOf = (flowId: string, system: string, entity: string, key: string): string => `shadows\u0000${flowId}\u0000${system}\u0000${entity}\u0000${key}`;
@@ -100,7 +101,7 @@ export class ShadowRepo {
       const found = new Map<string, RecordShadow>();
       const apart: string[] = [];
       for (const [k, state] of this.manyStmt.all(flowId, system, entity, JSON.stringify(missing)) as [string, string][]) {
-        const shadow = JSON.parse(this.cipher.open(state, contextOf(flowId, system, entity, k))) as RecordShadow;
+        const shadow = decodeShadow(this.cipher.open(state, contextOf(flowId, system, entity, k)));
         found.set(k, shadow);
         if (hasApart(shadow)) apart.push(k);
       }
@@ -115,7 +116,7 @@ export class ShadowRepo {
     const cached = scope.get(key);
     if (cached !== undefined) return cached;
     const row = this.getStmt.get(flowId, system, entity, key) as { state: string } | undefined;
-    const v = row ? (JSON.parse(this.cipher.open(row.state, contextOf(flowId, system, entity, key))) as RecordShadow) : null;
+    const v = row ? decodeShadow(this.cipher.open(row.state, contextOf(flowId, system, entity, key))) : null;
     if (v && hasApart(v)) this.join(flowId, system, entity, new Map([[key, v]]), this.valuesStmt.all(flowId, system, entity, key) as [string, string, string][]);
     scope.fill(key, v);
     return v;
@@ -126,6 +127,9 @@ export class ShadowRepo {
     // What the database holds now (the cache is written through): a large value it already holds
     // is not written again. Unknown (evicted), every large value is written and strays removed.
     const before = scope.get(key);
+    // The very object the database holds (shadows are immutable): a decision that keeps what it
+    // knew (stale, tombstoned, an echo by version) rewrites nothing.
+    if (before === shadow) return;
     let stored: RecordShadow = shadow;
     let apart: Set<string> | null = null;
     for (const name in shadow.fields) {
@@ -144,7 +148,7 @@ export class ShadowRepo {
     } else if (before !== null) {
       for (const name in before.fields) if (isLarge(before.fields[name]!.v) && !apart?.has(name)) this.deleteValueStmt.run(flowId, system, entity, key, name);
     }
-    this.putStmt.run(flowId, system, entity, key, this.cipher.seal(JSON.stringify(stored), contextOf(flowId, system, entity, key)));
+    this.putStmt.run(flowId, system, entity, key, this.cipher.seal(encodeShadow(stored), contextOf(flowId, system, entity, key)));
     scope.set(key, shadow);
   }
 

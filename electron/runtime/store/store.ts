@@ -21,7 +21,7 @@ import { FeedTokenRepo } from './feed-tokens.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
 import { SeenDeliveryRepo } from './seen-deliveries.js';
-import { DataCipher, SEALED_PREFIX } from './data-cipher.js';
+import { DataCipher, SEALED_PREFIXES } from './data-cipher.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
 export class Store {
@@ -79,12 +79,11 @@ export class Store {
 
   /** Whether any customer value is stored sealed (a new data key would leave it unreadable). */
   hasSealedData(): boolean {
-    const sealed = `${SEALED_PREFIX}%`;
-    return (
-      this.db
-        .prepare('SELECT 1 FROM shadows WHERE state LIKE ? UNION ALL SELECT 1 FROM shadow_values WHERE value LIKE ? UNION ALL SELECT 1 FROM dlq WHERE event LIKE ? UNION ALL SELECT 1 FROM edge_history WHERE event LIKE ? UNION ALL SELECT 1 FROM inbox WHERE fields LIKE ? LIMIT 1')
-        .get(sealed, sealed, sealed, sealed, sealed) !== undefined
-    );
+    const stmt = this.db.prepare('SELECT 1 FROM shadows WHERE state LIKE ? UNION ALL SELECT 1 FROM shadow_values WHERE value LIKE ? UNION ALL SELECT 1 FROM dlq WHERE event LIKE ? UNION ALL SELECT 1 FROM edge_history WHERE event LIKE ? UNION ALL SELECT 1 FROM inbox WHERE fields LIKE ? LIMIT 1');
+    return SEALED_PREFIXES.some((prefix) => {
+      const sealed = `${prefix}%`;
+      return stmt.get(sealed, sealed, sealed, sealed, sealed) !== undefined;
+    });
   }
 
   private barrier: DurabilityBarrier | null = null;
