@@ -135,6 +135,26 @@ describe('NATS JetStream sink', () => {
     expect(JSON.parse(third!.string())).toMatchObject({ op: 'delete', record: { id: 'd' } });
   });
 
+  it('reads each PubAck of a pipelined batch: a message the stream refuses is a record error, the rest are stored in order; a subject no stream takes pauses', async () => {
+    // A stream made by hand that takes at most 200 bytes a message (JetStream's err_code 10054 beyond that).
+    await jsm.streams.add({ name: 'SNK3', subjects: ['snk3.>'], max_msg_size: 200 });
+    const c = connector('SNK3', { createStream: false });
+    const ops = Array.from({ length: 300 }, (_, i) => op(`k${i % 7}`, i));
+    ops[150] = op('big', { $dec: '9'.repeat(300) });
+    const results = await c.write('contacts', ops, 'o');
+    expect(results[150]).toMatchObject({ ok: false, error: { errorClass: 'permanent', message: expect.stringMatching(/publishing contacts big to snk3\.contacts\.big: .*maximum/) } });
+    expect(results.filter((r) => r.ok)).toHaveLength(299);
+    expect((await jsm.streams.info('SNK3')).state.messages).toBe(299);
+    const ns: number[] = [];
+    for (let seq = 1; seq <= 299; seq++) ns.push((JSON.parse((await jsm.streams.getMessage('SNK3', { seq }))!.string()) as { record: { n: number } }).record.n);
+    expect(ns).toEqual(Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 150));
+
+    // The stream's subjects no longer cover ours: the server answers each publish "no responders".
+    await jsm.streams.update('SNK3', { subjects: ['elsewhere.>'], max_msg_size: 200 });
+    const lost = await c.write('contacts', [op('x', 1), op('y', 2)], 'o');
+    expect(lost).toEqual([0, 1].map(() => ({ ok: false, error: expect.objectContaining({ errorClass: 'unavailable', message: expect.stringMatching(/no JetStream stream takes this subject/) }) })));
+  });
+
   it('refuses a value with no exact JSON form by field, and reports an unreachable server as unavailable, not a record error', async () => {
     const c = connector('SNK2');
     const [bad] = await c.write('contacts', [op('x', Number.NaN)], 'o');
