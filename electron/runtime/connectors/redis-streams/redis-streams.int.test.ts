@@ -118,6 +118,28 @@ describe('Redis Streams sink', () => {
     expect(JSON.parse(entries[2]!.message.data!)).toMatchObject({ op: 'delete', record: { id: 'c' } });
   });
 
+  it('a large write goes out in guarded chunks: a re-send after a partial write appends only what is missing, in order', async () => {
+    const c = connector('snk3');
+    const ops = Array.from({ length: 1200 }, (_, i) => op(`k${i}`, i));
+    // An earlier attempt got the first 700 in before the run died (more than one chunk, and half of the next).
+    expect((await c.write('contacts', ops.slice(0, 700), 'o')).every((r) => r.ok)).toBe(true);
+    const again = await c.write('contacts', ops, 'o');
+    expect(again).toEqual(ops.map((o) => ({ ok: true, key: o.kind === 'upsert' ? o.key : '' })));
+    const entries = (await redis.xRange('snk3:contacts', '-', '+')) ?? [];
+    expect(entries.map((e) => (JSON.parse(e.message.data!) as { record: { n: number } }).record.n)).toEqual(ops.map((_, i) => i));
+
+    // A key that is not a stream: every change of the write is unavailable, and none is remembered as sent.
+    await redis.set('snk4:contacts', 'not a stream');
+    const c4 = connector('snk4');
+    const refused = await c4.write('contacts', ops.slice(0, 3), 'o');
+    expect(refused.map((r) => !r.ok && r.error.errorClass)).toEqual(['unavailable', 'unavailable', 'unavailable']);
+    expect(refused[0]).toMatchObject({ error: { message: expect.stringMatching(/appending 3 contacts changes \(k0 … k2\) to snk4:contacts: WRONGTYPE/) } });
+    expect(await redis.keys('snk4:sent:*')).toEqual([]);
+    await redis.del('snk4:contacts');
+    expect((await c4.write('contacts', ops.slice(0, 3), 'o')).every((r) => r.ok)).toBe(true);
+    expect(await redis.xLen('snk4:contacts')).toBe(3);
+  });
+
   it('a Redis that cannot be reached is unavailable (not a record error); writes go through after it restarts', async () => {
     const c = connector('snk2');
     expect((await c.write('contacts', [op('w', 0)], 'o'))[0]).toMatchObject({ ok: true });
