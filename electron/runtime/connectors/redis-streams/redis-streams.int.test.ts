@@ -164,9 +164,33 @@ describe('Redis Streams connection test', () => {
     expect(ok.checks.find((x) => x.name === 'streams')!.message).toMatch(/src1:contacts \(121 entries; groups: synccanvas_f_r 0 pending\)/);
     const bad = redisStreamsConnector.create({ config: RedisStreamsConfigSchema.parse({ url: 'redis://127.0.0.1:1', entities }), secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
     made.push(bad);
+    const t0 = Date.now();
     const res = await bad.testConnection();
     expect(res.ok).toBe(false);
-    expect(res.message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*check the URL/);
+    expect(res.message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: cannot connect: connect ECONNREFUSED.*check the URL/);
+    // A refused connection is known at once: not after the client's connect timeout (5 s).
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('a refused connection is reported at once by the sink and the source, and again on the next try', async () => {
+    const config = RedisStreamsConfigSchema.parse({ url: 'redis://127.0.0.1:1', entities });
+    const bad = redisStreamsConnector.create({ config, secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
+    made.push(bad);
+    let t0 = Date.now();
+    const [w] = await bad.write('contacts', [{ kind: 'upsert', key: 'a', fields: { id: 'a' }, idempotencyKey: 'a', sourceTime: 0 }], 'o');
+    expect(w).toMatchObject({ ok: false, error: { errorClass: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) } });
+    expect(Date.now() - t0).toBeLessThan(1500);
+    t0 = Date.now();
+    const [again] = await bad.write('contacts', [{ kind: 'upsert', key: 'a', fields: { id: 'a' }, idempotencyKey: 'a', sourceTime: 0 }], 'o');
+    expect(again).toMatchObject({ ok: false, error: { errorClass: 'unavailable', message: expect.stringMatching(/reconnecting after: connect ECONNREFUSED/) } });
+    expect(Date.now() - t0).toBeLessThan(500);
+    const s = sink();
+    t0 = Date.now();
+    const h = await bad.startCapture(s.ctx);
+    await until('the source to report Redis unreachable', () => s.problems.length > 0, 1500);
+    expect(s.problems[0]).toMatch(/Redis redis:\/\/127\.0\.0\.1:1 \(synccanvas:contacts\): cannot connect: connect ECONNREFUSED/);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await h.stop();
   });
 });
 
