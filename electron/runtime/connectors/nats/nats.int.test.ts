@@ -116,6 +116,38 @@ describe('NATS JetStream source', () => {
   });
 });
 
+describe('NATS JetStream source pace', () => {
+  it('commits a message that comes alone at once, not when its pull expires; a held commit keeps at most two batches out', async () => {
+    const c = connector('SRC4', { batchSize: 50 });
+    const s = sink();
+    const handle = await c.startCapture(s.ctx);
+    const js = jetstream(nc);
+    await until('the consumer to exist', async () => (await jsm.consumers.list('SRC4').next()).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      await js.publish('src4.contacts.a', envelope(`a${i}`, `{"id":"a","n":${i}}`));
+      await until(`message ${i} in the inbox`, () => s.changes.length === i + 1, 5000);
+      // A pull lives for a second; the message must not wait for its end.
+      expect(Date.now() - t0).toBeLessThan(400);
+      await new Promise((r) => setTimeout(r, 150 * i));
+    }
+    s.hold();
+    await Promise.all(Array.from({ length: 300 }, (_, i) => js.publish('src4.contacts.k', envelope(`k${i}`, `{"id":"k","n":${i}}`))));
+    await until('a batch to reach the held sink', async () => (await jsm.consumers.info('SRC4', 'synccanvas_f_q')).num_ack_pending > 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const held = await jsm.consumers.info('SRC4', 'synccanvas_f_q');
+    expect(held.num_ack_pending).toBeLessThanOrEqual(100);
+    expect(held.num_pending).toBeGreaterThanOrEqual(200);
+    s.release();
+    await until('all 305', () => s.changes.length === 305);
+    expect(s.changes.slice(5).map((ch) => ch.fields.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(s.batches.every((b) => b.changes.length <= 50)).toBe(true);
+    await until('all acked', async () => (await jsm.consumers.info('SRC4', 'synccanvas_f_q')).ack_floor.stream_seq === 305);
+    await handle.stop();
+  });
+});
+
 describe('NATS JetStream sink', () => {
   const op = (key: string, n: number | { $dec: string }, id = `ev-${key}-${JSON.stringify(n)}`): WriteOp => ({ kind: 'upsert', key, fields: { id: key, n }, idempotencyKey: id, sourceTime: 1_700_000_000_000 });
 
