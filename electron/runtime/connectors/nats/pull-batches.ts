@@ -21,6 +21,7 @@ export class PullBatches {
   private failed: Error | null = null;
   private closed = false;
   private poke: (() => void) | null = null;
+  private lastArrival = 0;
 
   constructor(
     private readonly consumer: Consumer,
@@ -36,11 +37,11 @@ export class PullBatches {
       if (!this.pulling) this.pull();
       await this.changed();
     }
-    // More of this pull may be on the way: take them while they keep coming.
+    // More of this pull may be on the way: take them while they keep coming (one timer per linger, not per message).
     while (this.buffered.length < this.batchSize && this.pulling && !this.closed) {
-      const before = this.buffered.length;
-      await this.changed(LINGER_MS);
-      if (this.buffered.length === before) break;
+      const quiet = performance.now() - this.lastArrival;
+      if (quiet >= LINGER_MS) break;
+      await this.changed(LINGER_MS - quiet);
     }
     const batch = this.buffered.splice(0, this.batchSize);
     if (this.buffered.length === 0 && !this.pulling && !this.closed) this.pull();
@@ -61,7 +62,9 @@ export class PullBatches {
       if (this.closed) messages.stop();
       for await (const m of messages) {
         this.buffered.push(m);
-        this.wake();
+        this.lastArrival = performance.now();
+        // A waiter wants the first message, or a full batch; the linger looks at lastArrival itself.
+        if (this.buffered.length === 1 || this.buffered.length >= this.batchSize) this.wake();
       }
     })()
       .catch((e: unknown) => void (this.failed = e instanceof Error ? e : new Error(String(e))))
@@ -72,7 +75,7 @@ export class PullBatches {
       });
   }
 
-  /** Resolves at the next message, end of a pull or close (or after `ms`). */
+  /** Resolves at the first message, a full batch, the end of a pull or close (or after `ms`). */
   private changed(ms?: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(resolve, ms);
