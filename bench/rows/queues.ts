@@ -2,26 +2,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { startEmbeddedServer, type EmbeddedServerInfo } from '../../electron/runtime/connectors/postgres/test-support/embedded-server.js';
-import { natsUrl, startNatsServer } from '../../electron/runtime/connectors/queue/test-support/nats-server.js';
 import { openRuntime } from '../../electron/runtime/runtime.js';
 import { MemorySecretStore } from '../../electron/runtime/secrets/memory-store.js';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
+import { startCpuMeter } from '../support/cpu-meter.js';
+import { BARE_TABLE, natsBroker, rabbitBroker, redisBroker, type QueueBroker } from '../support/queue-brokers.js';
 import type { BenchOptions, BenchRow } from '../types.js';
 
 /**
- * NATS JetStream ↔ Postgres through the runtime (queue capture, SQLite inbox, dedupe, map, apply,
- * ack after the durable commit; or Postgres capture → publish with Nats-Msg-Id and server acks),
- * each beside a bare client doing the same work in the same run with no engine:
- * - queue → Postgres: a pull consumer fetching 500 at a time, one `unnest` upsert per batch, acks after it;
- * - Postgres → queue: the rows read in chunks of 1,000 and published with Nats-Msg-Id, awaiting the
- *   acks per chunk (no change capture at all: a generous ceiling for a pipeline that decodes the WAL).
- * Counts are checked: Postgres holds every record, the stream every change.
+ * NATS JetStream, Redis Streams and RabbitMQ ↔ Postgres through the in-process runtime, each beside
+ * a bare client of the same library doing the same work in the same run with no engine
+ * (bench/support/queue-brokers.ts says what each bare client does):
+ * - queue → Postgres: queue capture, SQLite inbox, dedupe, map, apply, ack after the durable commit;
+ * - Postgres → queue: WAL capture → publish with the write's id (Nats-Msg-Id, the guarded XADD,
+ *   a confirmed message-id).
+ * Counts are checked: Postgres holds every record, the broker every change.
+ * `BENCH_QUEUES=nats,redis` runs some brokers only (RabbitMQ takes several seconds to boot).
  */
 
-const entities = [{ name: 'contacts', primaryKey: 'id', fields: [{ name: 'id', type: 'string' }, { name: 'email', type: 'string' }, { name: 'name', type: 'string' }, { name: 'n', type: 'integer' }] }];
+const BROKERS: Record<QueueBroker['key'], () => Promise<QueueBroker>> = { nats: natsBroker, redis: redisBroker, rabbitmq: rabbitBroker };
 
 async function waitUntil(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
@@ -31,142 +31,120 @@ async function waitUntil(cond: () => Promise<boolean>, ms: number, what: string)
   }
 }
 
-async function publishEnvelopes(nc: NatsConnection, prefix: string, n: number): Promise<void> {
-  const js = jetstream(nc);
-  for (let from = 0; from < n; from += 1000) {
-    const acks = [];
-    for (let i = from; i < Math.min(n, from + 1000); i++) {
-      acks.push(js.publish(`${prefix}.contacts.c${i}`, `{"id":"m${i}","entity":"contacts","op":"upsert","record":{"id":"c${i}","email":"user${i}@example.com","name":"Name ${i}","n":${i}},"occurredAt":"${new Date().toISOString()}"}`, { msgID: `m${i}` }));
-    }
-    await Promise.all(acks);
-  }
-}
-
+const us = (v: number) => `${Math.round(v)} µs`;
+const pct = (v: number) => `${Math.round(v * 100)}%`;
 const count = async (c: pg.Client, table: string) => Number((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n);
-
-/** The bare queue → Postgres consumer: fetch 500, one unnest upsert, ack each after the commit. */
-async function bareQueueToPostgres(nc: NatsConnection, jsm: JetStreamManager, stream: string, dst: pg.Client, n: number): Promise<number> {
-  await dst.query('CREATE TABLE customers_bare (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text, n bigint)');
-  await jsm.consumers.add(stream, { durable_name: 'bare', ack_policy: AckPolicy.Explicit });
-  const consumer = await jetstream(nc).consumers.get(stream, 'bare');
-  const t0 = performance.now();
-  let done = 0;
-  while (done < n) {
-    const msgs = [];
-    for await (const m of await consumer.fetch({ max_messages: 500, expires: 1000 })) msgs.push(m);
-    if (msgs.length === 0) continue;
-    const recs = msgs.map((m) => (JSON.parse(m.string()) as { record: { email: string; name: string; n: number } }).record);
-    await dst.query(
-      'INSERT INTO customers_bare (email, name, n) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (email) DO UPDATE SET name = excluded.name, n = excluded.n',
-      [recs.map((r) => r.email), recs.map((r) => r.name), recs.map((r) => r.n)],
-    );
-    for (const m of msgs) m.ack();
-    done += msgs.length;
-  }
-  const rate = n / ((performance.now() - t0) / 1000);
-  if ((await count(dst, 'customers_bare')) !== n) throw new Error('the bare consumer lost rows');
-  return rate;
-}
-
-/** The bare Postgres → queue publisher: rows in chunks of 1,000, published with Nats-Msg-Id, acks awaited per chunk. */
-async function barePostgresToQueue(nc: NatsConnection, src: pg.Client, prefix: string, n: number): Promise<number> {
-  const js = jetstream(nc);
-  const t0 = performance.now();
-  for (let from = 1; from <= n; from += 1000) {
-    const rows = (await src.query('SELECT id, email, name, n FROM contacts WHERE id BETWEEN $1 AND $2 ORDER BY id', [from, from + 999])).rows as { id: number; email: string; name: string; n: number }[];
-    await Promise.all(
-      rows.map((r) =>
-        js.publish(`${prefix}.contacts.${r.id}`, JSON.stringify({ id: `bare-${r.id}`, entity: 'contacts', op: 'upsert', record: { id: r.email, name: r.name, n: r.n }, occurredAt: new Date().toISOString(), source: 'bare' }), { msgID: `bare-${r.id}` }),
-      ),
-    );
-  }
-  return n / ((performance.now() - t0) / 1000);
-}
 
 export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
   const n = opts.quick ? 5_000 : 50_000;
+  const wanted = (process.env.BENCH_QUEUES ?? 'nats,redis,rabbitmq').split(',').map((s) => s.trim()) as QueueBroker['key'][];
+  for (const k of wanted) if (!(k in BROKERS)) throw new Error(`BENCH_QUEUES: unknown broker "${k}"; use ${Object.keys(BROKERS).join(', ')}`);
   const server: EmbeddedServerInfo & { stop(): Promise<void> } = await startEmbeddedServer();
-  const broker = await startNatsServer();
   const dir = await mkdtemp(path.join(tmpdir(), 'sc-bench-q-'));
-  const nc = await connect({ servers: natsUrl(broker) });
-  const jsm = await jetstreamManager(nc);
   const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
   await admin.connect();
   const clients: pg.Client[] = [];
+  const db = async (database: string) => {
+    await admin.query(`CREATE DATABASE ${database}`);
+    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+  const pgSystem = (id: string, database: string) => ({ id, name: id, kind: 'postgres', config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' }, secretRefs: { password: 'bench-pg-password' } });
+  const runtime = await openRuntime({ workspaceDir: path.join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'bench-pg-password': server.password }) });
+  const out: BenchRow[] = [];
+  const started: QueueBroker[] = [];
   try {
-    await admin.query('CREATE DATABASE bench_q_src');
-    await admin.query('CREATE DATABASE bench_q_dst');
-    const db = async (database: string) => {
-      const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-      await c.connect();
-      clients.push(c);
-      return c;
-    };
-    const src = await db('bench_q_src');
-    const dst = await db('bench_q_dst');
-    await dst.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text, n bigint)');
-    await src.query('CREATE TABLE contacts (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text, n bigint)');
-    await jsm.streams.add({ name: 'QIN', subjects: ['qin.>'] });
-    await publishEnvelopes(nc, 'qin', n);
+    for (const key of wanted) {
+      const broker = await BROKERS[key]();
+      started.push(broker);
+      const src = await db(`bench_q_${key}_src`);
+      const dst = await db(`bench_q_${key}_dst`);
+      await dst.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, name text, n bigint)');
+      await dst.query(BARE_TABLE);
+      await src.query('CREATE TABLE contacts (id bigint PRIMARY KEY, email text NOT NULL UNIQUE, name text, n bigint)');
+      await broker.fill(n);
 
-    const pgSystem = (id: string, database: string) => ({ id, name: id, kind: 'postgres', config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' }, secretRefs: { password: 'bench-pg-password' } });
-    const natsSystem = (stream: string, prefix: string) => ({ id: 'q', name: 'NATS', kind: 'nats', config: { servers: natsUrl(broker), stream, subjectPrefix: prefix, entities } });
-    const runtime = await openRuntime({ workspaceDir: path.join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'bench-pg-password': server.password }) });
-    try {
       // queue → Postgres
       const inFlow = {
         schemaVersion: FLOW_SCHEMA_VERSION,
-        id: 'bench-q-in',
-        name: 'Bench NATS → Postgres',
-        systems: [natsSystem('QIN', 'qin'), pgSystem('dst', 'bench_q_dst')],
+        id: `bench-q-in-${key}`,
+        name: `Bench ${broker.label} → Postgres`,
+        systems: [broker.system('in'), pgSystem('dst', `bench_q_${key}_dst`)],
         syncs: [{ id: 'in', a: { system: 'q', entity: 'contacts' }, b: { system: 'dst', entity: 'customers' }, direction: 'a-to-b', matchKey: { a: 'email', b: 'email', normalize: 'exact' }, fields: [{ a: 'email', b: 'email', owner: 'a' }, { a: 'name', b: 'name', owner: 'a' }, { a: 'n', b: 'n', owner: 'a' }] }],
       };
       let saved = await runtime.api['flows.save']({ flow: inFlow });
       if (!saved.ok) throw new Error(JSON.stringify(saved.issues));
+      const cpuIn = startCpuMeter();
       const t0 = performance.now();
-      await runtime.api['flows.start']({ flowId: 'bench-q-in' });
+      await runtime.api['flows.start']({ flowId: inFlow.id });
       const last = `user${n - 1}@example.com`;
-      await waitUntil(async () => ((await dst.query('SELECT 1 FROM customers WHERE email = $1', [last])).rowCount ?? 0) > 0, 600_000, 'the last queued record in Postgres');
-      await waitUntil(async () => (await count(dst, 'customers')) >= n, 600_000, 'every queued record in Postgres');
+      // When every message is in the inbox (applied or waiting): what the queue side alone achieves.
+      let capturedMs = 0;
+      let lastLook = 0;
+      const captured = async () => {
+        if (capturedMs || performance.now() - lastLook < 100) return;
+        lastLook = performance.now();
+        const st = (await runtime.api['status.get']({ flowId: inFlow.id })).find((f) => f.flowId === inFlow.id);
+        const inInbox = (st?.inboxPending ?? 0) + (st?.syncs[0]?.directions[0]?.applied ?? 0);
+        if (inInbox >= n) capturedMs = performance.now() - t0;
+      };
+      await waitUntil(async () => (await captured(), ((await dst.query('SELECT 1 FROM customers WHERE email = $1', [last])).rowCount ?? 0) > 0), 600_000, `the last ${broker.label} record in Postgres`);
+      await waitUntil(async () => (await count(dst, 'customers')) >= n, 600_000, `every ${broker.label} record in Postgres`);
       const oursIn = n / ((performance.now() - t0) / 1000);
-      await runtime.api['flows.stop']({ flowId: 'bench-q-in' });
-      const bareIn = await bareQueueToPostgres(nc, jsm, 'QIN', dst, n);
+      const oursInCpu = cpuIn.perRow(n);
+      const oursInBusy = oursInCpu.mainThreadUs / (1e6 / oursIn);
+      // Not seen by the 100 ms poll before the last row landed: it was no later than that.
+      const capturedRate = `${capturedMs ? '' : '≥ '}${Math.round(n / ((capturedMs || performance.now() - t0) / 1000)).toLocaleString('en-US')} msgs/s`;
+      await runtime.api['flows.stop']({ flowId: inFlow.id });
+      const cpuBareIn = startCpuMeter();
+      const bareIn = await broker.bareConsume(dst, n);
+      const bareInCpu = cpuBareIn.perRow(n).nodeUs;
+      if ((await count(dst, 'bare')) !== n) throw new Error(`the bare ${broker.label} consumer lost rows`);
 
       // Postgres → queue
       const outFlow = {
         schemaVersion: FLOW_SCHEMA_VERSION,
-        id: 'bench-q-out',
-        name: 'Bench Postgres → NATS',
-        systems: [pgSystem('src', 'bench_q_src'), natsSystem('QOUT', 'qout')],
+        id: `bench-q-out-${key}`,
+        name: `Bench Postgres → ${broker.label}`,
+        systems: [pgSystem('src', `bench_q_${key}_src`), broker.system('out')],
         syncs: [{ id: 'out', a: { system: 'src', entity: 'contacts' }, b: { system: 'q', entity: 'contacts' }, direction: 'a-to-b', matchKey: { a: 'email', b: 'id', normalize: 'exact' }, fields: [{ a: 'email', b: 'id', owner: 'a' }, { a: 'name', b: 'name', owner: 'a' }, { a: 'n', b: 'n', owner: 'a' }] }],
       };
       saved = await runtime.api['flows.save']({ flow: outFlow });
       if (!saved.ok) throw new Error(JSON.stringify(saved.issues));
-      await runtime.api['flows.start']({ flowId: 'bench-q-out' });
-      await waitUntil(async () => ((await src.query(`SELECT 1 FROM pg_replication_slots WHERE database = 'bench_q_src'`)).rowCount ?? 0) > 0, 30_000, 'the capture slot');
+      await runtime.api['flows.start']({ flowId: outFlow.id });
+      await waitUntil(async () => ((await src.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1`, [`bench_q_${key}_src`])).rowCount ?? 0) > 0, 30_000, 'the capture slot');
+      const cpuOut = startCpuMeter();
       const t1 = performance.now();
       for (let from = 1; from <= n; from += 1000) {
         await src.query(`INSERT INTO contacts SELECT g, 'user' || g || '@example.com', 'Name ' || g, g FROM generate_series(${from}, ${Math.min(n, from + 999)}) g`);
       }
-      await waitUntil(async () => ((await jsm.streams.info('QOUT').catch(() => null))?.state.messages ?? 0) >= n, 600_000, 'every change in the stream');
+      await waitUntil(async () => (await broker.published()) >= n, 600_000, `every change in ${broker.label}`);
       const oursOut = n / ((performance.now() - t1) / 1000);
-      await runtime.api['flows.stop']({ flowId: 'bench-q-out' });
-      const published = (await jsm.streams.info('QOUT')).state.messages;
-      if (published !== n) throw new Error(`the stream holds ${published} messages for ${n} changes`);
-      await jsm.streams.add({ name: 'QBARE', subjects: ['qbare.>'] });
-      const bareOut = await barePostgresToQueue(nc, src, 'qbare', n);
-      return [
-        { name: 'nats→postgres throughput', value: oursIn, unit: 'msgs/s', ceiling: bareIn, ratio: oursIn / bareIn, note: `${n.toLocaleString('en-US')} envelopes in the stream, through the runtime (ack after the durable inbox commit); ceiling = bare pull consumer + unnest upsert; goal ≥ 0.5` },
-        { name: 'postgres→nats throughput', value: oursOut, unit: 'changes/s', ceiling: bareOut, ratio: oursOut / bareOut, note: `${n.toLocaleString('en-US')} inserts (1,000/tx), WAL capture → publish with Nats-Msg-Id; ceiling = bare SELECT + publish (no CDC); goal ≥ 0.5` },
-      ];
-    } finally {
-      await runtime.close({ drainMs: 0 });
+      const oursOutCpu = cpuOut.perRow(n);
+      const oursOutBusy = oursOutCpu.mainThreadUs / (1e6 / oursOut);
+      await runtime.api['flows.stop']({ flowId: outFlow.id });
+      const published = await broker.published();
+      if (published !== n) throw new Error(`${broker.label} holds ${published} messages for ${n} changes`);
+      const cpuBareOut = startCpuMeter();
+      const bareOut = await broker.bareProduce(src, n);
+      const bareOutCpu = cpuBareOut.perRow(n).nodeUs;
+
+      const many = n.toLocaleString('en-US');
+      out.push(
+        { name: `${key}→postgres throughput`, value: oursIn, unit: 'msgs/s', ceiling: bareIn, ratio: oursIn / bareIn, note: `${many} envelopes, through the runtime (ack after the durable inbox commit; all in the inbox at ${capturedRate}); ceiling = bare ${broker.bareConsumer}; node CPU per message ${us(oursInCpu.nodeUs)} (main thread busy ${pct(oursInBusy)}) vs bare ${us(bareInCpu)}; goal ≥ 0.5` },
+        { name: `postgres→${key} throughput`, value: oursOut, unit: 'changes/s', ceiling: bareOut, ratio: oursOut / bareOut, note: `${many} inserts (1,000/tx), WAL capture → publish with the write's id; ceiling = bare SELECT + ${broker.bareProducer} (no CDC); node CPU per change ${us(oursOutCpu.nodeUs)} (main thread busy ${pct(oursOutBusy)}) vs bare ${us(bareOutCpu)}; goal ≥ 0.5` },
+      );
+      await broker.close();
+      started.splice(started.indexOf(broker), 1);
     }
+    return out;
   } finally {
+    await runtime.close({ drainMs: 0 });
+    for (const b of started) await b.close().catch(() => {});
     for (const c of clients) await c.end().catch(() => {});
     await admin.end().catch(() => {});
-    await nc.close().catch(() => {});
-    await broker.stop();
     await server.stop();
     await rm(dir, { recursive: true, force: true });
   }

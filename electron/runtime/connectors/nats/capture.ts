@@ -6,8 +6,9 @@ import { NATS_REQUEST_TIMEOUT_MS } from './client.js';
 import type { NatsConfig } from './config.js';
 import { ORIGIN_HEADER } from './writer.js';
 import { ensureStream, resetConsumer, manager, sourceFilter } from './stream-setup.js';
+import { PullBatches } from './pull-batches.js';
 
-/** How long one pull waits for messages before the loop looks at stop and the inbox again. */
+/** How long one pull waits for messages before it ends and the next one goes out. */
 const FETCH_EXPIRES_MS = 1000;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
@@ -23,10 +24,11 @@ export interface NatsCaptureOptions {
 }
 
 /**
- * Pulls from our durable consumer, one batch at a time: the batch is committed to the inbox (its
- * unreadable messages to the DLQ in the same transaction), made durable, and only then acked. The
- * next pull waits for that, and the sink holds it back while the inbox is over its bound, so
- * nothing piles up in memory. A redelivery keeps its stream sequence, so its event id repeats and
+ * Pulls from our durable consumer, a batch at a time (pull-batches.ts: what has arrived, without
+ * waiting for the pull to end): the batch is committed to the inbox (its unreadable messages to the
+ * DLQ in the same transaction), made durable, and only then acked. At most one more pull is out
+ * meanwhile, and the sink holds the commit back while the inbox is over its bound, so nothing piles
+ * up in memory. A redelivery keeps its stream sequence, so its event id repeats and
  * the inbox drops it. Stream order is kept: a record's messages are committed in sequence order,
  * and after a restart or a lost connection reading starts again at the ack floor (resetConsumer).
  */
@@ -34,7 +36,8 @@ export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureConte
   let stopping = false;
   let wake: (() => void) | null = null;
   const sleep = (ms: number) => new Promise<void>((r) => { const t = setTimeout(r, ms); wake = () => { clearTimeout(t); r(); }; });
-  const onAbort = () => { stopping = true; wake?.(); };
+  let current: PullBatches | null = null;
+  const onAbort = () => { stopping = true; wake?.(); current?.close(); };
   cctx.signal.addEventListener('abort', onAbort, { once: true });
 
   const loop = async () => {
@@ -44,10 +47,12 @@ export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureConte
         const nc = await o.client.connection();
         // A dropped connection may have lost deliveries the server counts as pending: read again from the ack floor.
         let reconnected = false;
+        let batches = null as PullBatches | null;
         void (async () => {
           for await (const st of nc.status()) {
             if (st.type === 'disconnect' || st.type === 'reconnect') {
               reconnected = true;
+              batches?.close();
               break;
             }
           }
@@ -60,12 +65,15 @@ export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureConte
         const consumer = await jetstream(nc, { timeout: NATS_REQUEST_TIMEOUT_MS }).consumers.get(o.config.stream, o.durable);
         cctx.reportAvailability?.(null);
         delay = RETRY_MIN_MS;
-        while (!stopping && !reconnected) {
-          const got: JsMsg[] = [];
-          const pull = await consumer.fetch({ max_messages: o.config.batchSize, expires: FETCH_EXPIRES_MS });
-          for await (const m of pull) got.push(m);
-          if (got.length === 0) continue;
-          await commit(got, prefix);
+        batches = current = new PullBatches(consumer, o.config.batchSize, FETCH_EXPIRES_MS);
+        if (reconnected || stopping) batches.close();
+        try {
+          while (!stopping && !reconnected) {
+            const got = await batches.next();
+            if (got.length > 0) await commit(got, prefix);
+          }
+        } finally {
+          batches.close();
         }
         if (reconnected) cctx.reportAvailability?.(null);
       } catch (e) {
@@ -101,6 +109,7 @@ export async function startNatsCapture(o: NatsCaptureOptions, cctx: CaptureConte
     async stop() {
       stopping = true;
       wake?.();
+      current?.close();
       cctx.signal.removeEventListener('abort', onAbort);
       await running;
     },

@@ -1,6 +1,7 @@
 import { errors as natsErrors } from '@nats-io/transport-node';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { syncError, type SyncError } from '../../../../shared/errors.js';
+import type { PubAckOutcome } from './pub-acks.js';
 
 /** JetStream API codes that are about one message, not the server: no retry or outage helps. */
 const RECORD_CODES = new Set([
@@ -21,4 +22,22 @@ export function classifyNatsError(e: unknown, what: string): SyncError {
     return syncError('unavailable', `${what}: no JetStream stream takes this subject (is JetStream on, does the stream exist?)`);
   }
   return syncError('unavailable', `${what}: ${message}`, { retryAfterMs: 1000 });
+}
+
+/** What a publish's PubAck (pub-acks.ts) means, by the same rules; null when it was stored. */
+export function classifyPubAck(outcome: PubAckOutcome, what: string): SyncError | null {
+  switch (outcome.kind) {
+    case 'stored':
+      return null;
+    case 'refused':
+      return RECORD_CODES.has(outcome.errCode)
+        ? syncError('permanent', `${what}: ${outcome.description}`)
+        : syncError('unavailable', `${what}: ${outcome.description}`, { retryAfterMs: 1000 });
+    case 'no-stream':
+      return syncError('unavailable', `${what}: no JetStream stream takes this subject (is JetStream on, does the stream exist?)`);
+    case 'unsent':
+      return classifyNatsError(outcome.error, what);
+    case 'unanswered':
+      return syncError('unavailable', `${what}: ${outcome.reason}`, { retryAfterMs: 1000 });
+  }
 }

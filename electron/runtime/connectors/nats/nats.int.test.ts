@@ -116,6 +116,38 @@ describe('NATS JetStream source', () => {
   });
 });
 
+describe('NATS JetStream source pace', () => {
+  it('commits a message that comes alone at once, not when its pull expires; a held commit keeps at most two batches out', async () => {
+    const c = connector('SRC4', { batchSize: 50 });
+    const s = sink();
+    const handle = await c.startCapture(s.ctx);
+    const js = jetstream(nc);
+    await until('the consumer to exist', async () => (await jsm.consumers.list('SRC4').next()).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      await js.publish('src4.contacts.a', envelope(`a${i}`, `{"id":"a","n":${i}}`));
+      await until(`message ${i} in the inbox`, () => s.changes.length === i + 1, 5000);
+      // A pull lives for a second; the message must not wait for its end.
+      expect(Date.now() - t0).toBeLessThan(400);
+      await new Promise((r) => setTimeout(r, 150 * i));
+    }
+    s.hold();
+    await Promise.all(Array.from({ length: 300 }, (_, i) => js.publish('src4.contacts.k', envelope(`k${i}`, `{"id":"k","n":${i}}`))));
+    await until('a batch to reach the held sink', async () => (await jsm.consumers.info('SRC4', 'synccanvas_f_q')).num_ack_pending > 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const held = await jsm.consumers.info('SRC4', 'synccanvas_f_q');
+    expect(held.num_ack_pending).toBeLessThanOrEqual(100);
+    expect(held.num_pending).toBeGreaterThanOrEqual(200);
+    s.release();
+    await until('all 305', () => s.changes.length === 305);
+    expect(s.changes.slice(5).map((ch) => ch.fields.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(s.batches.every((b) => b.changes.length <= 50)).toBe(true);
+    await until('all acked', async () => (await jsm.consumers.info('SRC4', 'synccanvas_f_q')).ack_floor.stream_seq === 305);
+    await handle.stop();
+  });
+});
+
 describe('NATS JetStream sink', () => {
   const op = (key: string, n: number | { $dec: string }, id = `ev-${key}-${JSON.stringify(n)}`): WriteOp => ({ kind: 'upsert', key, fields: { id: key, n }, idempotencyKey: id, sourceTime: 1_700_000_000_000 });
 
@@ -133,6 +165,26 @@ describe('NATS JetStream sink', () => {
     expect(first!.header.get('Nats-Msg-Id')).toBe('ev-a.b-{"$dec":"12345678901234567890"}');
     const third = await jsm.streams.getMessage('SNK1', { seq: 3 });
     expect(JSON.parse(third!.string())).toMatchObject({ op: 'delete', record: { id: 'd' } });
+  });
+
+  it('reads each PubAck of a pipelined batch: a message the stream refuses is a record error, the rest are stored in order; a subject no stream takes pauses', async () => {
+    // A stream made by hand that takes at most 200 bytes a message (JetStream's err_code 10054 beyond that).
+    await jsm.streams.add({ name: 'SNK3', subjects: ['snk3.>'], max_msg_size: 200 });
+    const c = connector('SNK3', { createStream: false });
+    const ops = Array.from({ length: 300 }, (_, i) => op(`k${i % 7}`, i));
+    ops[150] = op('big', { $dec: '9'.repeat(300) });
+    const results = await c.write('contacts', ops, 'o');
+    expect(results[150]).toMatchObject({ ok: false, error: { errorClass: 'permanent', message: expect.stringMatching(/publishing contacts big to snk3\.contacts\.big: .*maximum/) } });
+    expect(results.filter((r) => r.ok)).toHaveLength(299);
+    expect((await jsm.streams.info('SNK3')).state.messages).toBe(299);
+    const ns: number[] = [];
+    for (let seq = 1; seq <= 299; seq++) ns.push((JSON.parse((await jsm.streams.getMessage('SNK3', { seq }))!.string()) as { record: { n: number } }).record.n);
+    expect(ns).toEqual(Array.from({ length: 300 }, (_, i) => i).filter((i) => i !== 150));
+
+    // The stream's subjects no longer cover ours: the server answers each publish "no responders".
+    await jsm.streams.update('SNK3', { subjects: ['elsewhere.>'], max_msg_size: 200 });
+    const lost = await c.write('contacts', [op('x', 1), op('y', 2)], 'o');
+    expect(lost).toEqual([0, 1].map(() => ({ ok: false, error: expect.objectContaining({ errorClass: 'unavailable', message: expect.stringMatching(/no JetStream stream takes this subject/) }) })));
   });
 
   it('refuses a value with no exact JSON form by field, and reports an unreachable server as unavailable, not a record error', async () => {

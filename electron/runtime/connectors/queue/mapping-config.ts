@@ -10,7 +10,7 @@ import { GENERIC_ENVELOPE_ROUTE } from '../webhook/config.js';
 export const QueueMappingSchema = z.object({
   entities: z.array(EntitySpecSchema).min(1, 'declare the entities the messages carry (name, primaryKey, fields)'),
   routes: z.array(WebhookRouteSchema).min(1).default([{ ...GENERIC_ENVELOPE_ROUTE, recordPath: 'record', timeFormat: 'auto' }]),
-  /** Messages taken per pull (JetStream batch, XREADGROUP COUNT, AMQP prefetch); one inbox commit each. */
+  /** Messages per pull (JetStream batch, XREADGROUP COUNT) and at most per inbox commit; the AMQP prefetch is twice it. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
 });
 export type QueueMapping = z.infer<typeof QueueMappingSchema>;

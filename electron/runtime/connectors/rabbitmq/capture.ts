@@ -9,6 +9,8 @@ import { ORIGIN_HEADER } from './writer.js';
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 10_000;
+/** AMQP's prefetch count is a 16-bit number. */
+const MAX_PREFETCH = 65_535;
 
 export interface RabbitCaptureOptions {
   client: AmqpClient;
@@ -28,10 +30,12 @@ function messageKey(m: ConsumeMessage): string {
 }
 
 /**
- * Consumes the queue with manual acks and a prefetch of `batchSize`: the broker sends no more than
+ * Consumes the queue with manual acks and a prefetch of two batches: the broker sends no more than
  * that many unacknowledged messages, so while a commit waits (for the disk, or for room in the
- * inbox) nothing more arrives. What has arrived is committed in delivery order in one batch
- * (unreadable messages to the DLQ in the same transaction), made durable, and only then acked. A
+ * inbox) at most one more batch arrives, and it is a full one (with a prefetch of one batch, the
+ * window split into two halves that took turns, each committed on its own). Up to `batchSize` of
+ * what has arrived is committed in delivery order in one batch (unreadable messages to the DLQ in
+ * the same transaction), made durable, and only then acked, up to its last message. A
  * message not acked when the channel or the run dies is requeued at its place by the broker and
  * comes back with the same message-id (or body), so its event id repeats and the inbox drops it.
  */
@@ -57,7 +61,7 @@ export async function startRabbitCapture(o: RabbitCaptureOptions, cctx: CaptureC
           signal?.();
         });
         await declareTopology(ch, o.config, o.queue, o.entities);
-        await ch.prefetch(o.config.batchSize);
+        await ch.prefetch(Math.min(2 * o.config.batchSize, MAX_PREFETCH));
         const buffer: ConsumeMessage[] = [];
         await ch.consume(o.queue, (m) => {
           if (m) buffer.push(m);
@@ -72,7 +76,7 @@ export async function startRabbitCapture(o: RabbitCaptureOptions, cctx: CaptureC
             signal = null;
             continue;
           }
-          const batch = buffer.splice(0, buffer.length);
+          const batch = buffer.splice(0, o.config.batchSize);
           await commit(ch, batch);
         }
         if (closed && !stopping) throw closed;
@@ -101,7 +105,7 @@ export async function startRabbitCapture(o: RabbitCaptureOptions, cctx: CaptureC
     await cctx.sink({ changes, checkpoint: null, ...(rejected.length ? { rejected } : {}) });
     await cctx.durable?.();
     for (const c of changes) o.onChange?.(c);
-    // One ack for the whole batch (every delivery up to the last); a lost ack means redelivery, dropped as a duplicate.
+    // One ack for the whole batch (every delivery up to its last, none of the next batch's); a lost ack means redelivery, dropped as a duplicate.
     ch.ack(msgs[msgs.length - 1]!, true);
   };
 

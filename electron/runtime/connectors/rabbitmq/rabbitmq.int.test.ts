@@ -96,6 +96,27 @@ describe('RabbitMQ source', () => {
     await h2.stop();
   });
 
+  it('holds at most two batches while a commit waits, and the next batch is a full one', async () => {
+    const s = sink();
+    s.hold();
+    const h = await connector('src4').startCapture(s.ctx);
+    await until('the queue', async () => (await depth('q_src4')) >= 0);
+    for (let i = 0; i < 300; i++) ch.publish('ex_src4', 'contacts.k', envelope(`{"id":"k${i}","n":${i}}`), { messageId: `b-${i}` });
+    // The first commit is held: the broker has handed out two batches (50 each) and keeps the rest.
+    await until('two batches out', async () => (await depth('q_src4')) === 200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await depth('q_src4')).toBe(200);
+    expect(s.batches).toHaveLength(0);
+    s.release();
+    await until('every change', () => s.changes.length === 300);
+    // The batch after the held one was waiting whole in the prefetch window.
+    expect(s.batches[1]!.changes).toHaveLength(50);
+    expect(s.batches.every((b) => b.changes.length <= 50)).toBe(true);
+    expect(s.changes.map((c) => c.fields.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    await h.stop();
+    expect(await depth('q_src4')).toBe(0);
+  });
+
   it('a poison message goes to the DLQ batch with its routing metadata, then is acked', async () => {
     const s = sink();
     const h = await connector('src3').startCapture(s.ctx);

@@ -16,29 +16,44 @@ export function redisClient(config: RedisStreamsConfig, secrets: Record<string, 
     disableOfflineQueue: true,
     socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) },
   });
-  // Errors surface through the commands; an unhandled 'error' event would end the process.
-  client.on('error', () => {});
+  // Errors surface through the commands (and opened()); an unhandled 'error' event would end the process.
+  client.on('error', (e: Error) => lastErrors.set(client, e.message));
+  client.on('ready', () => lastErrors.delete(client));
   return client;
 }
+
+/** Each client's last connection error, to say why Redis is not reachable. */
+const lastErrors = new WeakMap<object, string>();
 
 export type RedisConnection = ReturnType<typeof redisClient>;
 
 /**
  * Connects once; a client already open (or opening) is returned as is. node-redis's connect() keeps
- * retrying until Redis answers, so the first connect is bounded here: past the timeout the call
- * fails (the client goes on trying in the background) and the caller reports Redis unreachable.
+ * retrying until Redis answers, so the first connect is bounded here: it fails at the first failed
+ * attempt (a refused connection, an unknown host, a wrong password: at once, not after the timeout)
+ * or past the timeout (a host that does not answer); the client goes on trying in the background
+ * and the caller reports Redis unreachable.
  */
 export async function opened(client: RedisConnection): Promise<RedisConnection> {
   if (!client.isOpen) {
     const connecting = client.connect();
     connecting.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
+    let onError: (e: Error) => void = () => {};
     try {
-      await Promise.race([connecting, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)))]);
+      await Promise.race([
+        connecting,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS))),
+        new Promise((_, reject) => client.once('error', (onError = (e: Error) => reject(new Error(`cannot connect: ${e.message}`))))),
+      ]);
     } finally {
       clearTimeout(timer);
+      client.off('error', onError);
     }
-  } else if (!client.isReady) throw new Error('Redis is not reachable (reconnecting)');
+  } else if (!client.isReady) {
+    const why = lastErrors.get(client);
+    throw new Error(`Redis is not reachable (reconnecting${why ? ` after: ${why}` : ''})`);
+  }
   return client;
 }
 

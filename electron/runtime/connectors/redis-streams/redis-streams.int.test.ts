@@ -118,6 +118,28 @@ describe('Redis Streams sink', () => {
     expect(JSON.parse(entries[2]!.message.data!)).toMatchObject({ op: 'delete', record: { id: 'c' } });
   });
 
+  it('a large write goes out in guarded chunks: a re-send after a partial write appends only what is missing, in order', async () => {
+    const c = connector('snk3');
+    const ops = Array.from({ length: 1200 }, (_, i) => op(`k${i}`, i));
+    // An earlier attempt got the first 700 in before the run died (more than one chunk, and half of the next).
+    expect((await c.write('contacts', ops.slice(0, 700), 'o')).every((r) => r.ok)).toBe(true);
+    const again = await c.write('contacts', ops, 'o');
+    expect(again).toEqual(ops.map((o) => ({ ok: true, key: o.kind === 'upsert' ? o.key : '' })));
+    const entries = (await redis.xRange('snk3:contacts', '-', '+')) ?? [];
+    expect(entries.map((e) => (JSON.parse(e.message.data!) as { record: { n: number } }).record.n)).toEqual(ops.map((_, i) => i));
+
+    // A key that is not a stream: every change of the write is unavailable, and none is remembered as sent.
+    await redis.set('snk4:contacts', 'not a stream');
+    const c4 = connector('snk4');
+    const refused = await c4.write('contacts', ops.slice(0, 3), 'o');
+    expect(refused.map((r) => !r.ok && r.error.errorClass)).toEqual(['unavailable', 'unavailable', 'unavailable']);
+    expect(refused[0]).toMatchObject({ error: { message: expect.stringMatching(/appending 3 contacts changes \(k0 … k2\) to snk4:contacts: WRONGTYPE/) } });
+    expect(await redis.keys('snk4:sent:*')).toEqual([]);
+    await redis.del('snk4:contacts');
+    expect((await c4.write('contacts', ops.slice(0, 3), 'o')).every((r) => r.ok)).toBe(true);
+    expect(await redis.xLen('snk4:contacts')).toBe(3);
+  });
+
   it('a Redis that cannot be reached is unavailable (not a record error); writes go through after it restarts', async () => {
     const c = connector('snk2');
     expect((await c.write('contacts', [op('w', 0)], 'o'))[0]).toMatchObject({ ok: true });
@@ -142,9 +164,33 @@ describe('Redis Streams connection test', () => {
     expect(ok.checks.find((x) => x.name === 'streams')!.message).toMatch(/src1:contacts \(121 entries; groups: synccanvas_f_r 0 pending\)/);
     const bad = redisStreamsConnector.create({ config: RedisStreamsConfigSchema.parse({ url: 'redis://127.0.0.1:1', entities }), secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
     made.push(bad);
+    const t0 = Date.now();
     const res = await bad.testConnection();
     expect(res.ok).toBe(false);
-    expect(res.message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1.*check the URL/);
+    expect(res.message).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: cannot connect: connect ECONNREFUSED.*check the URL/);
+    // A refused connection is known at once: not after the client's connect timeout (5 s).
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('a refused connection is reported at once by the sink and the source, and again on the next try', async () => {
+    const config = RedisStreamsConfigSchema.parse({ url: 'redis://127.0.0.1:1', entities });
+    const bad = redisStreamsConnector.create({ config, secrets: {}, flowId: 'f', systemId: 'x', dataDir: '/tmp' });
+    made.push(bad);
+    let t0 = Date.now();
+    const [w] = await bad.write('contacts', [{ kind: 'upsert', key: 'a', fields: { id: 'a' }, idempotencyKey: 'a', sourceTime: 0 }], 'o');
+    expect(w).toMatchObject({ ok: false, error: { errorClass: 'unavailable', message: expect.stringMatching(/ECONNREFUSED/) } });
+    expect(Date.now() - t0).toBeLessThan(1500);
+    t0 = Date.now();
+    const [again] = await bad.write('contacts', [{ kind: 'upsert', key: 'a', fields: { id: 'a' }, idempotencyKey: 'a', sourceTime: 0 }], 'o');
+    expect(again).toMatchObject({ ok: false, error: { errorClass: 'unavailable', message: expect.stringMatching(/reconnecting after: connect ECONNREFUSED/) } });
+    expect(Date.now() - t0).toBeLessThan(500);
+    const s = sink();
+    t0 = Date.now();
+    const h = await bad.startCapture(s.ctx);
+    await until('the source to report Redis unreachable', () => s.problems.length > 0, 1500);
+    expect(s.problems[0]).toMatch(/Redis redis:\/\/127\.0\.0\.1:1 \(synccanvas:contacts\): cannot connect: connect ECONNREFUSED/);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    await h.stop();
   });
 });
 
