@@ -111,7 +111,15 @@ export class Store {
    * re-applied idempotently. Capture commits stay FULL: the source is acknowledged after them.
    */
   transaction<T>(fn: () => T, opts: { relaxed?: boolean } = {}): T {
-    if (this.db.inTransaction) return this.db.transaction(fn)();
+    if (this.db.inTransaction) {
+      try {
+        return this.db.transaction(fn)();
+      } catch (e) {
+        // The savepoint rolled back; the outer transaction may still commit without it.
+        this.inbox.rolledBack();
+        throw e;
+      }
+    }
     if (opts.relaxed && this.synchronous === 'FULL') {
       this.syncNormal.run();
       try {
@@ -128,9 +136,11 @@ export class Store {
       // durability barrier, a CLI command) committed in between.
       const out = this.db.transaction(fn).immediate();
       for (const c of caches) c.commit();
+      this.inbox.committed();
       return out;
     } catch (e) {
       for (const c of caches) c.abort();
+      this.inbox.rolledBack();
       throw e;
     }
   }
