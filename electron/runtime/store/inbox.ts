@@ -268,31 +268,24 @@ export class InboxRepo {
   add(flowId: string, event: ChangeEvent, route: Route, replay = false, at?: number): void {
     const plain = JSON.stringify(event.fields);
     const sealed = this.cipher.seal(plain, FIELDS_CONTEXT);
-    const values = [
-      flowId,
-      route.syncId,
-      route.direction,
-      event.eventId,
-      event.system,
-      event.entity,
-      event.key,
-      event.op,
-      sealed,
-      event.sourceTime,
-      event.captureTime,
-      event.origin,
-      event.version ?? null,
-      route.notBefore,
-      replay ? 1 : 0,
-    ] as const;
+    const version = event.version ?? null;
+    const rep = replay ? 1 : 0;
+    // The values are passed as they are (no array to spread): this runs once per captured change.
     let seq: number;
-    if (at !== undefined && this.insertRowAt.run(at, ...values).changes === 1) {
+    if (
+      at !== undefined &&
+      this.insertRowAt.run(at, flowId, route.syncId, route.direction, event.eventId, event.system, event.entity, event.key, event.op, sealed, event.sourceTime, event.captureTime, event.origin, version, route.notBefore, rep).changes === 1
+    ) {
       seq = at;
       // Back at its old position, ahead of rows the mirror holds after it.
       this.mirrors.delete(flowId);
-    } else seq = Number(this.insertRow.run(...values).lastInsertRowid);
-    if (sealed !== plain) this.opened.remember(seq, sealed, plain);
+    } else {
+      const info = this.insertRow.run(flowId, route.syncId, route.direction, event.eventId, event.system, event.entity, event.key, event.op, sealed, event.sourceTime, event.captureTime, event.origin, version, route.notBefore, rep);
+      seq = Number(info.lastInsertRowid);
+    }
+    // A mirrored row is read from memory; the clear text is kept only for rows the query will read.
     if (this.mirrors.has(flowId)) this.stage(flowId, seq, event, route, replay, plain);
+    else if (sealed !== plain) this.opened.remember(seq, sealed, plain);
   }
 
   /** Keep a new row for the mirror of its flow, to be published when its transaction commits. */
