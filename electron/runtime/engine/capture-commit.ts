@@ -18,7 +18,7 @@ export interface CaptureCommitResult {
 
 /**
  * Commit a captured batch to the inbox with its checkpoint, in one relaxed transaction: dedupe by
- * event id, route each change to the sync directions that read its entity, drop changes the source
+ * position (changes that carry one) or event id, route each change to the sync directions that read its entity, drop changes the source
  * tagged as our own writes (echoes). Used on the main thread and by a capture thread alike; the
  * source may be acknowledged once the commit is durable (Store.durable).
  */
@@ -39,8 +39,25 @@ export function commitCapturedBatch(
   // Per entity, the directions that read it and their inbox routes: looked up once per batch, not per change.
   const byEntity = new Map<string, EntityRoutes | null>();
   store.transaction(() => {
+    // The last position committed for this source (undefined: not read yet; null: none).
+    let position: string | null | undefined;
+    if (batch.positionsRestart) {
+      store.capturePositions.forget(flowId, systemId);
+      position = null;
+    }
+    let advanced = false;
     for (const change of batch.changes) {
-      if (!store.inbox.markSeen(flowId, change.eventId, now)) {
+      const at = change.position;
+      if (at !== undefined) {
+        // Positions only grow: one at or before the last committed one was delivered before.
+        if (position === undefined) position = store.capturePositions.get(flowId, systemId);
+        if (position !== null && at <= position) {
+          duplicates++;
+          continue;
+        }
+        position = at;
+        advanced = true;
+      } else if (!store.inbox.markSeen(flowId, change.eventId, now)) {
         duplicates++;
         continue;
       }
@@ -71,6 +88,7 @@ export function commitCapturedBatch(
       for (const route of entity.inbox) store.inbox.add(flowId, event, route);
       stored += entity.inbox.length;
     }
+    if (advanced) store.capturePositions.put(flowId, systemId, position!);
     if (batch.snapshot) {
       store.snapshotKeys.record(flowId, systemId, batch.snapshot.id, batch.changes.map((c) => [c.entity, c.key] as const));
       if (batch.snapshot.done) stored += reconcileSnapshot(store, flowId, routes, systemId, batch.snapshot, now);

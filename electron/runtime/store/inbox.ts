@@ -444,6 +444,7 @@ export class InboxRepo {
   clearFlow(flowId: string): void {
     this.db.prepare('DELETE FROM inbox WHERE flow_id = ?').run(flowId);
     this.db.prepare('DELETE FROM dedupe_keys WHERE flow_id = ?').run(flowId);
+    this.db.prepare('DELETE FROM capture_positions WHERE flow_id = ?').run(flowId);
     this.opened.clear();
     this.mirrors.delete(flowId);
   }

@@ -21,6 +21,7 @@ import { FeedTokenRepo } from './feed-tokens.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
 import { SeenDeliveryRepo } from './seen-deliveries.js';
+import { CapturePositionRepo } from './capture-positions.js';
 import { DataCipher, SEALED_PREFIX } from './data-cipher.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
@@ -44,6 +45,7 @@ export class Store {
   readonly audit: AuditLogRepo;
   readonly snapshotKeys: SnapshotKeyRepo;
   readonly seenDeliveries: SeenDeliveryRepo;
+  readonly capturePositions: CapturePositionRepo;
   /** Seals customer values at rest once the workspace's data key is set (runtime.ts, cli.ts). */
   readonly cipher = new DataCipher();
 
@@ -75,6 +77,7 @@ export class Store {
     this.audit = new AuditLogRepo(db);
     this.snapshotKeys = new SnapshotKeyRepo(db);
     this.seenDeliveries = new SeenDeliveryRepo(db);
+    this.capturePositions = new CapturePositionRepo(db);
   }
 
   /** Whether any customer value is stored sealed (a new data key would leave it unreadable). */
