@@ -40,7 +40,17 @@ export interface SourceRecord {
 }
 
 /** A change as a connector captures it; the runtime adds captureTime and commits it to the inbox. */
-export type CapturedChange = Omit<ChangeEvent, 'captureTime' | 'system'> & { captureTime?: number };
+export type CapturedChange = Omit<ChangeEvent, 'captureTime' | 'system'> & {
+  captureTime?: number;
+  /**
+   * Where the change sits in its source's log, for a source that delivers its changes in a strictly
+   * growing order and after a restart delivers again from an earlier point (Postgres: commit LSN and
+   * index in the transaction). Fixed width, compared as strings. A change at or before the last
+   * position committed for its system is a redelivery and is dropped; without a position, the event
+   * id is remembered instead (a dedupe_keys row per change).
+   */
+  position?: string;
+};
 
 export interface CapturedBatch {
   changes: CapturedChange[];
@@ -66,6 +76,8 @@ export interface CapturedBatch {
    * same transaction, so a queue acknowledges a poison message only once the DLQ holds it.
    */
   rejected?: RejectedMessage[];
+  /** The source's positions (CapturedChange.position) start over here, e.g. a new replication slot: earlier ones are forgotten. */
+  positionsRestart?: boolean;
 }
 
 /** A message a queue source could not read, kept in the DLQ with what the broker said about it. */

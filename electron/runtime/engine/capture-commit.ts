@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../../../shared/events.js';
 import type { CapturedBatch, RejectedMessage, SnapshotMark } from '../connectors/types.js';
 import { emptyDelta } from '../store/counters.js';
+import type { Route as InboxRoute } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
 import { readyTime, routesKey, type FlowRoute } from './routes.js';
 import { sourceSide, targetSide } from './sides.js';
@@ -17,7 +18,7 @@ export interface CaptureCommitResult {
 
 /**
  * Commit a captured batch to the inbox with its checkpoint, in one relaxed transaction: dedupe by
- * event id, route each change to the sync directions that read its entity, drop changes the source
+ * position (changes that carry one) or event id, route each change to the sync directions that read its entity, drop changes the source
  * tagged as our own writes (echoes). Used on the main thread and by a capture thread alike; the
  * source may be acknowledged once the commit is durable (Store.durable).
  */
@@ -35,27 +36,59 @@ export function commitCapturedBatch(
   let echoes = 0;
   let sawOwnOrigin = false;
   const echoCounts = new Map<string, number>();
+  // Per entity, the directions that read it and their inbox routes: looked up once per batch, not per change.
+  const byEntity = new Map<string, EntityRoutes | null>();
   store.transaction(() => {
+    // The last position committed for this source (undefined: not read yet; null: none).
+    let position: string | null | undefined;
+    if (batch.positionsRestart) {
+      store.capturePositions.forget(flowId, systemId);
+      position = null;
+    }
+    let advanced = false;
     for (const change of batch.changes) {
-      if (!store.inbox.markSeen(flowId, change.eventId, now)) {
+      const at = change.position;
+      if (at !== undefined) {
+        // Positions only grow: one at or before the last committed one was delivered before.
+        if (position === undefined) position = store.capturePositions.get(flowId, systemId);
+        if (position !== null && at <= position) {
+          duplicates++;
+          continue;
+        }
+        position = at;
+        advanced = true;
+      } else if (!store.inbox.markSeen(flowId, change.eventId, now)) {
         duplicates++;
         continue;
       }
-      const routed = routes.get(routesKey(systemId, change.entity));
-      if (!routed) continue;
-      const event: ChangeEvent = { ...change, system: systemId, captureTime: change.captureTime ?? now };
-      if (event.origin === runtimeOrigin) sawOwnOrigin = true;
-      if (event.origin === runtimeOrigin && event.op === 'upsert') {
-        // Tagged at the source as our own write: an echo, dropped before it costs anything.
-        echoes++;
-        for (const r of routed) echoCounts.set(`${r.sync.id}|${r.direction}`, (echoCounts.get(`${r.sync.id}|${r.direction}`) ?? 0) + 1);
-        continue;
+      let entity = byEntity.get(change.entity);
+      if (entity === undefined) byEntity.set(change.entity, (entity = entityRoutes(routes, systemId, change.entity, now)));
+      if (entity === null) continue;
+      if (change.origin === runtimeOrigin) {
+        sawOwnOrigin = true;
+        if (change.op === 'upsert') {
+          // Tagged at the source as our own write: an echo, dropped before it costs anything.
+          echoes++;
+          for (const r of entity.routed) echoCounts.set(`${r.sync.id}|${r.direction}`, (echoCounts.get(`${r.sync.id}|${r.direction}`) ?? 0) + 1);
+          continue;
+        }
       }
-      for (const r of routed) {
-        store.inbox.add(flowId, event, { syncId: r.sync.id, direction: r.direction, notBefore: readyTime(r.sync, now) });
-        stored++;
-      }
+      const event: ChangeEvent = {
+        eventId: change.eventId,
+        system: systemId,
+        entity: change.entity,
+        key: change.key,
+        op: change.op,
+        fields: change.fields,
+        sourceTime: change.sourceTime,
+        captureTime: change.captureTime ?? now,
+        origin: change.origin,
+      };
+      if (change.version !== undefined) event.version = change.version;
+      for (const route of entity.inbox) store.inbox.add(flowId, event, route);
+      stored += entity.inbox.length;
     }
+    if (advanced) store.capturePositions.put(flowId, systemId, position!);
     if (batch.snapshot) {
       store.snapshotKeys.record(flowId, systemId, batch.snapshot.id, batch.changes.map((c) => [c.entity, c.key] as const));
       if (batch.snapshot.done) stored += reconcileSnapshot(store, flowId, routes, systemId, batch.snapshot, now);
@@ -71,6 +104,18 @@ export function commitCapturedBatch(
     // the source awaits before it acknowledges (the sink awaits it for a batch acknowledged at once).
   }, { relaxed: true });
   return { stored, duplicates, echoes, echoCounts: [...echoCounts], sawOwnOrigin };
+}
+
+interface EntityRoutes {
+  routed: FlowRoute[];
+  /** One inbox route per direction; the same objects for every change of the batch (`now` is the batch's). */
+  inbox: InboxRoute[];
+}
+
+function entityRoutes(routes: ReadonlyMap<string, FlowRoute[]>, systemId: string, entity: string, now: number): EntityRoutes | null {
+  const routed = routes.get(routesKey(systemId, entity));
+  if (!routed) return null;
+  return { routed, inbox: routed.map((r) => ({ syncId: r.sync.id, direction: r.direction, notBefore: readyTime(r.sync, now) })) };
 }
 
 /** The mark a DLQ row of an unreadable message carries: there is nothing to replay (republish it fixed). */

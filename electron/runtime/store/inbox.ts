@@ -96,6 +96,58 @@ class OpenedFields {
   }
 }
 
+/** Rows held in memory for the apply loop, in characters (field text plus a fixed allowance per row). */
+const MIRROR_BUDGET_CHARS = 16_000_000;
+const MIRROR_ROW_CHARS = 256;
+
+/**
+ * The inbox rows of one flow, in inbox order, held in memory while this process knows they are
+ * exactly the rows the inbox holds for that flow: the apply loop then takes them from here instead
+ * of selecting, decrypting and parsing what was just written. Rows reach it only once their
+ * transaction has committed.
+ */
+interface FlowMirror {
+  /** seq → row; a Map iterates in insertion order, which is seq order (seqs only grow: AUTOINCREMENT). */
+  rows: Map<number, MirroredRow>;
+  chars: number;
+}
+
+interface MirroredRow {
+  flowId: string;
+  row: InboxRow;
+  /** What the row counts against MIRROR_BUDGET_CHARS. */
+  chars: number;
+}
+
+/**
+ * Whether JSON.parse(JSON.stringify(v)) gives back an equal value: plain objects and arrays of
+ * strings, finite numbers, booleans and null. Such fields are kept as they are instead of parsed
+ * again from their text (a Date, a Buffer, -0, NaN or undefined would change on the way).
+ */
+function survivesJson(v: unknown, depth = 0): boolean {
+  if (v === null) return true;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (depth > 32) return false;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) if (!(i in v) || !survivesJson(v[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const k in v) if (!survivesJson((v as Record<string, unknown>)[k], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 function toRow(r: RawRow, cipher: DataCipher, opened: OpenedFields): InboxRow {
   const event: ChangeEvent = {
     eventId: r[4],
@@ -125,6 +177,12 @@ function toRow(r: RawRow, cipher: DataCipher, opened: OpenedFields): InboxRow {
 
 export class InboxRepo {
   private readonly opened = new OpenedFields();
+  /** Flows whose inbox rows are all held in memory (see FlowMirror); a flow not here is read with a query. */
+  private readonly mirrors = new Map<string, FlowMirror>();
+  /** Rows added in the open transaction, for the mirrors once it commits. */
+  private staged: MirroredRow[] = [];
+  private readonly dataVersion;
+  private seenDataVersion: unknown;
   private readonly insertDedupe;
   private readonly insertRow;
   private readonly selectReady;
@@ -190,6 +248,9 @@ export class InboxRepo {
     this.countPendingRoute = db.prepare('SELECT COUNT(*) AS n FROM inbox WHERE flow_id = ? AND sync_id = ? AND direction = ?');
     this.selectNextWake = db.prepare('SELECT MIN(not_before) AS t FROM inbox WHERE flow_id = ? AND not_before > ?');
     this.pruneDedupe = db.prepare('DELETE FROM dedupe_keys WHERE seen_at < ?');
+    // Changes when another connection (a CLI command) commits: the mirrors cannot know what it did.
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.seenDataVersion = this.dataVersion.get();
   }
 
   /**
@@ -207,28 +268,68 @@ export class InboxRepo {
   add(flowId: string, event: ChangeEvent, route: Route, replay = false, at?: number): void {
     const plain = JSON.stringify(event.fields);
     const sealed = this.cipher.seal(plain, FIELDS_CONTEXT);
-    const values = [
-      flowId,
-      route.syncId,
-      route.direction,
-      event.eventId,
-      event.system,
-      event.entity,
-      event.key,
-      event.op,
-      sealed,
-      event.sourceTime,
-      event.captureTime,
-      event.origin,
-      event.version ?? null,
-      route.notBefore,
-      replay ? 1 : 0,
-    ] as const;
-    const remember = (seq: number | bigint) => {
-      if (sealed !== plain) this.opened.remember(Number(seq), sealed, plain);
+    const version = event.version ?? null;
+    const rep = replay ? 1 : 0;
+    // The values are passed as they are (no array to spread): this runs once per captured change.
+    let seq: number;
+    if (
+      at !== undefined &&
+      this.insertRowAt.run(at, flowId, route.syncId, route.direction, event.eventId, event.system, event.entity, event.key, event.op, sealed, event.sourceTime, event.captureTime, event.origin, version, route.notBefore, rep).changes === 1
+    ) {
+      seq = at;
+      // Back at its old position, ahead of rows the mirror holds after it.
+      this.mirrors.delete(flowId);
+    } else {
+      const info = this.insertRow.run(flowId, route.syncId, route.direction, event.eventId, event.system, event.entity, event.key, event.op, sealed, event.sourceTime, event.captureTime, event.origin, version, route.notBefore, rep);
+      seq = Number(info.lastInsertRowid);
+    }
+    // A mirrored row is read from memory; the clear text is kept only for rows the query will read.
+    if (this.mirrors.has(flowId)) this.stage(flowId, seq, event, route, replay, plain);
+    else if (sealed !== plain) this.opened.remember(seq, sealed, plain);
+  }
+
+  /** Keep a new row for the mirror of its flow, to be published when its transaction commits. */
+  private stage(flowId: string, seq: number, e: ChangeEvent, route: Route, replay: boolean, plain: string): void {
+    // The same event the query would rebuild from the row (only the stored properties).
+    const event: ChangeEvent = {
+      eventId: e.eventId,
+      system: e.system,
+      entity: e.entity,
+      key: e.key,
+      op: e.op,
+      fields: survivesJson(e.fields) ? e.fields : (JSON.parse(plain) as Record<string, unknown>),
+      sourceTime: e.sourceTime,
+      captureTime: e.captureTime,
+      origin: e.origin,
     };
-    if (at !== undefined && this.insertRowAt.run(at, ...values).changes === 1) return remember(at);
-    remember(this.insertRow.run(...values).lastInsertRowid);
+    if (e.version !== undefined && e.version !== null && !Number.isNaN(e.version)) event.version = e.version;
+    const row: InboxRow = { seq, flowId, syncId: route.syncId, direction: route.direction, event, attempts: 0, notBefore: route.notBefore, lastError: null, firstFailedAt: null, replay };
+    this.staged.push({ flowId, row, chars: plain.length + MIRROR_ROW_CHARS });
+    if (!this.db.inTransaction) this.committed();
+  }
+
+  /** The open transaction committed (Store.transaction): its new rows join their flows' mirrors. */
+  committed(): void {
+    if (this.staged.length === 0) return;
+    const staged = this.staged;
+    this.staged = [];
+    for (const e of staged) {
+      const m = this.mirrors.get(e.flowId);
+      if (!m) continue;
+      if (m.chars + e.chars > MIRROR_BUDGET_CHARS) {
+        // Too much to hold: the query reads this flow until its inbox is nearly empty again.
+        this.mirrors.delete(e.flowId);
+        continue;
+      }
+      m.rows.set(e.row.seq, e);
+      m.chars += e.chars;
+    }
+  }
+
+  /** A transaction (or a part of one) rolled back: what the mirrors hold may no longer be what the inbox holds. */
+  rolledBack(): void {
+    this.staged = [];
+    this.mirrors.clear();
   }
 
   /** Rows held behind a failed change of their record (in the DLQ). */
@@ -238,19 +339,66 @@ export class InboxRepo {
 
   /** Rows that may be applied now, in inbox order; `paused` lists routes (`sync|direction`) to leave alone. */
   ready(flowId: string, now: number, limit: number, paused: readonly string[] = []): InboxRow[] {
+    this.checkMirrors();
+    if (paused.length > 0) return this.toRows(this.selectReadyExcept.all({ flowId, now, limit, paused: JSON.stringify(paused) }) as RawRow[]);
+    if (this.anyWaiting.get({ flowId, now })) return this.toRows(this.selectReady.all({ flowId, now, limit }) as RawRow[]);
     // Usually nothing waits (real-time, no retries, no failed records): then plain inbox order is the answer.
-    const rows =
-      paused.length > 0
-        ? this.selectReadyExcept.all({ flowId, now, limit, paused: JSON.stringify(paused) })
-        : this.anyWaiting.get({ flowId, now })
-          ? this.selectReady.all({ flowId, now, limit })
-          : this.selectReadySimple.all(flowId, now, limit);
-    return (rows as RawRow[]).map((r) => toRow(r, this.cipher, this.opened));
+    const m = this.mirrors.get(flowId);
+    if (m) {
+      // The count guards against a write this repo did not see (none is expected): a mismatch drops the mirror.
+      if (m.rows.size === this.pending(flowId)) {
+        const out: InboxRow[] = [];
+        for (const e of m.rows.values()) {
+          if (out.length === limit) break;
+          out.push(e.row);
+        }
+        return out;
+      }
+      this.mirrors.delete(flowId);
+    }
+    const raw = this.selectReadySimple.all(flowId, now, limit) as RawRow[];
+    const rows = this.toRows(raw);
+    if (rows.length < limit && !this.db.inTransaction) {
+      // Nothing waits and fewer than `limit` rows are ready: these are all the flow's rows. From here
+      // the mirror follows every add and remove.
+      const m: FlowMirror = { rows: new Map(), chars: 0 };
+      for (let i = 0; i < rows.length; i++) {
+        const e = { flowId, row: rows[i]!, chars: raw[i]![9].length + MIRROR_ROW_CHARS };
+        m.rows.set(e.row.seq, e);
+        m.chars += e.chars;
+      }
+      if (m.chars <= MIRROR_BUDGET_CHARS) this.mirrors.set(flowId, m);
+    }
+    return rows;
+  }
+
+  private toRows(raw: RawRow[]): InboxRow[] {
+    return raw.map((r) => toRow(r, this.cipher, this.opened));
+  }
+
+  /** Drop every mirror when another connection committed, or rows were staged outside Store.transaction. */
+  private checkMirrors(): void {
+    const v = this.dataVersion.get();
+    if (v !== this.seenDataVersion || (this.staged.length > 0 && !this.db.inTransaction)) {
+      this.seenDataVersion = v;
+      this.rolledBack();
+    }
   }
 
   remove(seq: number): void {
     this.deleteRow.run(seq);
     this.opened.forget(seq);
+    this.unmirror(seq);
+  }
+
+  private unmirror(seq: number): void {
+    for (const m of this.mirrors.values()) {
+      const e = m.rows.get(seq);
+      if (!e) continue;
+      m.rows.delete(seq);
+      m.chars -= e.chars;
+      return;
+    }
   }
 
   /** How SQLite runs the two ready queries, one line per step (a check that neither sorts the backlog). */
@@ -264,11 +412,16 @@ export class InboxRepo {
     if (seqs.length === 0) return;
     if (seqs.length === 1) this.deleteRow.run(seqs[0]);
     else this.deleteRows.run(JSON.stringify(seqs));
-    for (const seq of seqs) this.opened.forget(seq);
+    for (const seq of seqs) {
+      this.opened.forget(seq);
+      this.unmirror(seq);
+    }
   }
 
   reschedule(seq: number, attempts: number, notBefore: number, lastError: string, now: number): void {
     this.rescheduleRow.run(attempts, notBefore, this.cipher.seal(lastError, ERROR_CONTEXT), now, seq);
+    // The row changed under the mirror (attempts, error, time): read with the query until it is gone.
+    this.mirrors.clear();
   }
 
   pending(flowId: string): number {
@@ -291,7 +444,9 @@ export class InboxRepo {
   clearFlow(flowId: string): void {
     this.db.prepare('DELETE FROM inbox WHERE flow_id = ?').run(flowId);
     this.db.prepare('DELETE FROM dedupe_keys WHERE flow_id = ?').run(flowId);
+    this.db.prepare('DELETE FROM capture_positions WHERE flow_id = ?').run(flowId);
     this.opened.clear();
+    this.mirrors.delete(flowId);
   }
 }
 

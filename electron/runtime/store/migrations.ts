@@ -285,6 +285,17 @@ export const STORE_MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 12: the last change position committed per flow and source, for sources whose changes carry a
+  // strictly growing position (Postgres: commit LSN and index): redeliveries are dropped by it
+  // instead of by a dedupe_keys row per change (store/capture-positions.ts).
+  `
+  CREATE TABLE capture_positions (
+    flow_id TEXT NOT NULL,
+    system TEXT NOT NULL,
+    position TEXT NOT NULL,
+    PRIMARY KEY (flow_id, system)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database, steps: readonly string[] = STORE_MIGRATIONS): { from: number; to: number } {

@@ -21,6 +21,7 @@ import { FeedTokenRepo } from './feed-tokens.js';
 import { AuditLogRepo } from './audit-log.js';
 import { SnapshotKeyRepo } from './snapshot-keys.js';
 import { SeenDeliveryRepo } from './seen-deliveries.js';
+import { CapturePositionRepo } from './capture-positions.js';
 import { DataCipher, SEALED_PREFIXES } from './data-cipher.js';
 
 /** The workspace store: one better-sqlite3 connection, prepared statements grouped by concept. */
@@ -44,6 +45,7 @@ export class Store {
   readonly audit: AuditLogRepo;
   readonly snapshotKeys: SnapshotKeyRepo;
   readonly seenDeliveries: SeenDeliveryRepo;
+  readonly capturePositions: CapturePositionRepo;
   /** Seals customer values at rest once the workspace's data key is set (runtime.ts, cli.ts). */
   readonly cipher = new DataCipher();
 
@@ -75,6 +77,7 @@ export class Store {
     this.audit = new AuditLogRepo(db);
     this.snapshotKeys = new SnapshotKeyRepo(db);
     this.seenDeliveries = new SeenDeliveryRepo(db);
+    this.capturePositions = new CapturePositionRepo(db);
   }
 
   /** Whether any customer value is stored sealed (a new data key would leave it unreadable). */
@@ -110,7 +113,15 @@ export class Store {
    * re-applied idempotently. Capture commits stay FULL: the source is acknowledged after them.
    */
   transaction<T>(fn: () => T, opts: { relaxed?: boolean } = {}): T {
-    if (this.db.inTransaction) return this.db.transaction(fn)();
+    if (this.db.inTransaction) {
+      try {
+        return this.db.transaction(fn)();
+      } catch (e) {
+        // The savepoint rolled back; the outer transaction may still commit without it.
+        this.inbox.rolledBack();
+        throw e;
+      }
+    }
     if (opts.relaxed && this.synchronous === 'FULL') {
       this.syncNormal.run();
       try {
@@ -127,9 +138,11 @@ export class Store {
       // durability barrier, a CLI command) committed in between.
       const out = this.db.transaction(fn).immediate();
       for (const c of caches) c.commit();
+      this.inbox.committed();
       return out;
     } catch (e) {
       for (const c of caches) c.abort();
+      this.inbox.rolledBack();
       throw e;
     }
   }

@@ -89,7 +89,8 @@ async function initialLoad(setup: CaptureSetup, ctx: CaptureContext, names: Capt
     }
     // Committing the consistent point ends the snapshot: from here the stream takes over. The runtime
     // deletes what an interrupted earlier snapshot (or a lost slot) left behind in the same commit.
-    await ctx.sink({ changes: [], checkpoint: created.consistentPoint, notices: notices.length ? notices.splice(0) : undefined, ...(snapshot ? { snapshot: { ...snapshot, done: true } } : {}) });
+    // A new slot (perhaps on another server, with lower LSNs) starts the change positions over.
+    await ctx.sink({ changes: [], checkpoint: created.consistentPoint, positionsRestart: true, notices: notices.length ? notices.splice(0) : undefined, ...(snapshot ? { snapshot: { ...snapshot, done: true } } : {}) });
     return created.consistentPoint;
   } finally {
     await replication.end().catch(() => {});

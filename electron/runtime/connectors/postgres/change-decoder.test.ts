@@ -93,3 +93,41 @@ describe('ChangeDecoder', () => {
     expect(segment!.changes.map((c) => [c.entity, c.origin])).toEqual([['contacts', 'synccanvas:flow-1']]);
   });
 });
+
+describe('change positions', () => {
+  test('grow strictly, compared as strings, within a transaction and across commit LSNs of any width', () => {
+    const d = decoder(1_000);
+    d.push(relation);
+    const positions: string[] = [];
+    for (const [lsn, end, rows] of [
+      ['0/FFFFFFF0', '0/FFFFFFF8', 17],
+      ['1/0', '1/28', 1],
+      ['1/a0', '1/c8', 2],
+      ['A/0', 'A/28', 1],
+    ] as const) {
+      d.push(begin(lsn));
+      for (let i = 0; i < rows; i++) d.push(insert({ id: i, body: 'x' }));
+      positions.push(...d.push(commit(lsn, end))[0]!.changes.map((c) => c.position!));
+    }
+    expect(positions).toHaveLength(21);
+    expect([...positions].sort()).toEqual(positions);
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(positions[16]).toBe('00000000FFFFFFF0:00000010');
+    expect(positions[17]).toBe('0000000100000000:00000000');
+  });
+
+  test('a transaction cut into segments and sent again from its start repeats the same positions', () => {
+    const first = decoder(2);
+    first.push(relation);
+    first.push(begin('0/300'));
+    first.push(insert({ id: 1, body: 'a' }));
+    const [cut] = first.push(insert({ id: 2, body: 'b' }));
+    const again = decoder(100);
+    again.push(relation);
+    again.push(begin('0/300'));
+    for (const id of [1, 2, 3]) again.push(insert({ id, body: 'x' }));
+    const [whole] = again.push(commit('0/300', '0/328'));
+    expect(whole!.changes.slice(0, 2).map((c) => c.position)).toEqual(cut!.changes.map((c) => c.position));
+    expect(whole!.changes[2]!.position! > cut!.changes[1]!.position!).toBe(true);
+  });
+});

@@ -20,6 +20,8 @@ export interface DecodedSegment {
 
 interface OpenTransaction {
   commitLsn: string;
+  /** The commit LSN as 16 hex digits: change positions compare as strings (see positionOf). */
+  positionPrefix: string;
   sourceTime: number;
   origin: string;
   index: number;
@@ -62,6 +64,21 @@ function lsnNumber(lsn: string): number {
   return parseInt(hi, 16) * 2 ** 32 + parseInt(lo, 16);
 }
 
+/** An LSN (`16/B374D848`) as 16 upper-case hex digits, so that LSNs compare as strings. */
+function lsnHex(lsn: string): string {
+  const [hi = '0', lo = '0'] = lsn.split('/');
+  return hi.toUpperCase().padStart(8, '0') + lo.toUpperCase().padStart(8, '0');
+}
+
+/**
+ * The next change's position: commit LSN, then index in the transaction (8 hex digits). Transactions
+ * arrive in commit order and a restart sends a transaction again from its first change, so positions
+ * grow strictly and the runtime drops a redelivery by the last position it committed.
+ */
+function positionOf(tx: OpenTransaction): string {
+  return `${tx.positionPrefix}:${tx.index.toString(16).padStart(8, '0')}`;
+}
+
 export class ChangeDecoder {
   private tx: OpenTransaction | null = null;
   private readonly plans = new Map<number, RelationPlan>();
@@ -89,6 +106,7 @@ export class ChangeDecoder {
       case 'begin':
         this.tx = {
           commitLsn: msg.commitLsn ?? '0/0',
+          positionPrefix: lsnHex(msg.commitLsn ?? '0/0'),
           // commitTime is µs since the Unix epoch.
           sourceTime: Number((msg.commitTime as bigint) / 1000n),
           origin: 'user',
@@ -188,6 +206,8 @@ export class ChangeDecoder {
     // An unchanged TOASTed value arrives as undefined: leave it out rather than null it.
     for (const name in row) if (row[name] !== undefined) fields[name] = row[name];
     tx.changes.push({
+      // Before nextEventId, which moves the index on.
+      position: positionOf(tx),
       eventId: this.nextEventId(tx),
       entity: plan.entity,
       key: this.keyOf(plan, row),
@@ -207,6 +227,7 @@ export class ChangeDecoder {
     const fields: Record<string, unknown> = {};
     for (const name in before) if (before[name] !== undefined) fields[name] = before[name];
     tx.changes.push({
+      position: positionOf(tx),
       eventId: this.nextEventId(tx),
       entity: plan.entity,
       key: this.keyOf(plan, before),
