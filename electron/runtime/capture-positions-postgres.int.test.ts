@@ -7,6 +7,7 @@ import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { MemorySecretStore } from './secrets/memory-store.js';
 import { usePostgres, waitFor } from './connectors/postgres/test-support/use-postgres.js';
+import { createDatabases, passwordSystem, TEST_PG_PASSWORD_SECRET } from './connectors/postgres/test-support/fresh-databases.js';
 
 /**
  * Postgres changes are deduplicated by their position (commit LSN, index) against the last one the
@@ -23,28 +24,14 @@ let billing: pg.Client;
 
 beforeAll(async () => {
   const { admin, server } = db();
-  await admin.query('CREATE DATABASE positions_crm_db');
-  await admin.query('CREATE DATABASE positions_billing_db');
-  const connect = async (database: string) => {
-    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-    await c.connect();
-    return c;
-  };
-  crm = await connect('positions_crm_db');
-  billing = await connect('positions_billing_db');
+  [crm, billing] = await createDatabases(admin, server, ['positions_crm_db', 'positions_billing_db']);
   await crm.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text)');
   await billing.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text)');
   await crm.query(`INSERT INTO contacts (email, name) VALUES ('existing@x.io', 'Existing')`);
 
   dir = mkdtempSync(join(tmpdir(), 'sc-pg-positions-'));
-  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'pg-password': server.password }) });
-  const system = (id: string, database: string) => ({
-    id,
-    name: id,
-    kind: 'postgres',
-    config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' },
-    secretRefs: { password: 'pg-password' },
-  });
+  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ [TEST_PG_PASSWORD_SECRET]: server.password }) });
+  const system = (id: string, database: string) => passwordSystem(server, id, database);
   const saved = await runtime.api['flows.save']({
     flow: {
       schemaVersion: FLOW_SCHEMA_VERSION,

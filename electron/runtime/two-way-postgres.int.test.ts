@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres, waitFor } from './connectors/postgres/test-support/use-postgres.js';
+import { createDatabases, passwordSystem, TEST_PG_PASSWORD_SECRET } from './connectors/postgres/test-support/fresh-databases.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { MemorySecretStore } from './secrets/memory-store.js';
 
@@ -33,16 +34,9 @@ async function violations(): Promise<number> {
 
 beforeAll(async () => {
   const { admin, server } = db();
-  await admin.query('CREATE DATABASE twoway_crm_db');
-  await admin.query('CREATE DATABASE twoway_billing_db');
-  const connect = async (database: string) => {
-    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-    await c.connect();
-    return c;
-  };
-  crm = await connect('twoway_crm_db');
-  billing = await connect('twoway_billing_db');
-  billingUser = await connect('twoway_billing_db');
+  [crm, billing] = await createDatabases(admin, server, ['twoway_crm_db', 'twoway_billing_db']);
+  billingUser = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'twoway_billing_db' });
+  await billingUser.connect();
   await crm.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text, plan text)');
   await billing.query("CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, plan text NOT NULL DEFAULT 'free')");
   // Records that already agree on both sides before the first sync: matched, never rewritten.
@@ -52,14 +46,8 @@ beforeAll(async () => {
   agreed.billing = String((await one(billing, `SELECT string_agg(xmin::text, ',' ORDER BY id) AS x FROM customers`))!.x);
 
   dir = mkdtempSync(join(tmpdir(), 'sc-pg-races-'));
-  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'pg-password': server.password }) });
-  const system = (id: string, database: string) => ({
-    id,
-    name: id,
-    kind: 'postgres',
-    config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' },
-    secretRefs: { password: 'pg-password' },
-  });
+  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ [TEST_PG_PASSWORD_SECRET]: server.password }) });
+  const system = (id: string, database: string) => passwordSystem(server, id, database);
   const saved = await runtime.api['flows.save']({
     flow: {
       schemaVersion: FLOW_SCHEMA_VERSION,

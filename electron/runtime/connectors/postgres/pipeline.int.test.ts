@@ -7,6 +7,7 @@ import { FLOW_SCHEMA_VERSION } from '../../../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from '../../runtime.js';
 import { MemorySecretStore } from '../../secrets/memory-store.js';
 import { usePostgres, waitFor } from './test-support/use-postgres.js';
+import { createDatabases, passwordSystem, TEST_PG_PASSWORD_SECRET } from './test-support/fresh-databases.js';
 
 /** Postgres ↔ Postgres through the whole runtime: the connector as the engine drives it. */
 
@@ -18,28 +19,14 @@ let billing: pg.Client;
 
 beforeAll(async () => {
   const { admin, server } = db();
-  await admin.query('CREATE DATABASE pipeline_crm_db');
-  await admin.query('CREATE DATABASE pipeline_billing_db');
-  const connect = async (database: string) => {
-    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database });
-    await c.connect();
-    return c;
-  };
-  crm = await connect('pipeline_crm_db');
-  billing = await connect('pipeline_billing_db');
+  [crm, billing] = await createDatabases(admin, server, ['pipeline_crm_db', 'pipeline_billing_db']);
   await crm.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text, plan text)');
   await billing.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, plan text NOT NULL DEFAULT \'free\')');
   await crm.query(`INSERT INTO contacts (email, name) VALUES ('existing@x.io', 'Existing')`);
 
   dir = mkdtempSync(join(tmpdir(), 'sc-pg-pipeline-'));
-  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ 'pg-password': server.password }) });
-  const system = (id: string, database: string) => ({
-    id,
-    name: id,
-    kind: 'postgres',
-    config: { host: server.host, port: server.port, database, user: server.user, sslmode: 'disable' },
-    secretRefs: { password: 'pg-password' },
-  });
+  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ [TEST_PG_PASSWORD_SECRET]: server.password }) });
+  const system = (id: string, database: string) => passwordSystem(server, id, database);
   const saved = await runtime.api['flows.save']({
     flow: {
       schemaVersion: FLOW_SCHEMA_VERSION,
