@@ -11,6 +11,14 @@ import { directionsOf, sourceSide } from './sides.js';
 const INBOX_CHECK_MS = 250;
 /** How often capture that is held back looks again whether the inbox has room. */
 const ROOM_POLL_MS = 200;
+/**
+ * How many rows capture may commit while one apply batch is in flight before it waits for that
+ * batch to settle. Without it a backlog is read and committed as fast as the stream delivers it,
+ * and the apply loop, sharing the one event loop, gets one step per capture turn: the target sits
+ * idle until capture has read everything. With it, capture fills the time apply waits for the
+ * target's answer, and the target always has a write to work on.
+ */
+const LEAD_ROWS = 2_000;
 
 export interface FlowCaptureOptions {
   routes: ReadonlyMap<string, FlowRoute[]>;
@@ -20,6 +28,8 @@ export interface FlowCaptureOptions {
   isRunning: () => boolean;
   /** New changes are in the inbox: the apply loop should run. */
   kick: () => void;
+  /** Resolves when the apply batch in flight is settled; null when none is (see ApplyLoop.batchSettled). */
+  batchSettled?: () => Promise<void> | null;
   onActivity?: () => void;
 }
 
@@ -38,6 +48,8 @@ export class FlowCapture {
   private inboxCount = { at: -Infinity, n: 0 };
   /** When a captured batch whose sender waits for our answer (a webhook's 2xx) was last committed. */
   lastAckedCapture = -Infinity;
+  /** Rows committed by capture that reads at its own pace since it last waited for an apply batch. */
+  private leadRows = 0;
 
   constructor(private readonly ctx: EngineContext, private readonly opts: FlowCaptureOptions) {}
 
@@ -114,7 +126,7 @@ export class FlowCapture {
         readerId: `${ctx.flowId}:${systemId}`,
         signal,
         sink: async (batch) => {
-          this.commitCaptured(systemId, batch);
+          const { stored } = this.commitCaptured(systemId, batch);
           if (batch.durable) {
             this.lastAckedCapture = performance.now();
             await ctx.store.durable();
@@ -122,7 +134,11 @@ export class FlowCapture {
           // Back-pressure: a capture that reads at its own pace waits here until the inbox has
           // room (one batch past the bound at most). A receiver whose sender waits for the answer
           // (durable batches) must not be held: it asks inboxFull() first and answers 503.
-          else if (this.inboxFull()) await this.room();
+          else {
+            this.leadRows += stored;
+            if (this.inboxFull()) await this.room();
+            await this.keepPace();
+          }
         },
         durable: () => ctx.store.durable(),
         inboxFull: () => this.inboxFull(),
@@ -153,6 +169,15 @@ export class FlowCapture {
       }
       await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
     }
+  }
+
+  /** Wait for the apply batch in flight once capture has run LEAD_ROWS ahead of it (never when apply is idle). */
+  private async keepPace(): Promise<void> {
+    if (this.leadRows < LEAD_ROWS) return;
+    const settled = this.opts.batchSettled?.();
+    if (!settled) return;
+    await settled;
+    this.leadRows = 0;
   }
 
   /** A capture connector says whether its source is reachable (null: it is again). */

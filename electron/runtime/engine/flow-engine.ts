@@ -153,6 +153,7 @@ export class FlowEngine {
       maxInboxRows: opts.maxInboxRows ?? DEFAULT_MAX_INBOX_ROWS,
       isRunning,
       kick: () => this.kick(),
+      batchSettled: () => this.loop.batchSettled(),
       onActivity: opts.onActivity,
     });
     this.settler = new BatchSettler(this.ctx);

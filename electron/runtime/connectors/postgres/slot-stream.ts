@@ -28,8 +28,12 @@ export interface SlotStreamOptions {
 
 /** Changes per inbox batch; a transaction larger than this is committed in parts. */
 const MAX_BATCH_CHANGES = 5_000;
-/** Stop reading the socket while this many decoded changes wait for the inbox. */
-const PAUSE_AT_CHANGES = 50_000;
+/**
+ * Stop reading the socket while this many decoded changes wait for the inbox (two full batches):
+ * wide rows hold their values in memory until committed, and capture waits for apply when it runs
+ * ahead (flow-capture.ts), so reading further only takes memory and the apply loop's CPU.
+ */
+const PAUSE_AT_CHANGES = 2 * MAX_BATCH_CHANGES;
 const ACK_INTERVAL_MS = 1_000;
 const FORCED_ACK_INTERVAL_MS = 10_000;
 const STATUS_INTERVAL_MS = 10_000;
@@ -48,6 +52,7 @@ export class SlotStream {
   private queue: DecodedSegment[] = [];
   private queuedChanges = 0;
   private flushing: Promise<void> | null = null;
+  private kickScheduled = false;
   /** The last checkpoint the inbox committed. */
   private committedLsn: string;
   /** A keepalive position known to be safe to confirm (nothing open, nothing queued). */
@@ -148,7 +153,21 @@ export class SlotStream {
       this.queuedChanges += s.changes.length;
     }
     if (this.queuedChanges >= PAUSE_AT_CHANGES) this.setPaused(true);
-    this.kick();
+    this.kickSoon();
+  }
+
+  /**
+   * Flush after the socket reads of this event-loop turn: one socket read holds a few changes of a
+   * backlog (single-row transactions of wide rows: 3–10 per 64 KB), and flushing at the first
+   * commit would make each of them an inbox transaction of its own; a turn reads up to 32 of them.
+   */
+  private kickSoon(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.kick();
+    });
   }
 
   private onKeepalive(lsn: string, shouldRespond: boolean): void {
@@ -203,6 +222,8 @@ export class SlotStream {
       if (batch.checkpoint && compareLsn(batch.checkpoint, this.committedLsn) > 0) this.committedLsn = batch.checkpoint;
       this.backoffMs = 200;
       if (this.paused && this.queuedChanges < PAUSE_AT_CHANGES / 2) this.setPaused(false);
+      // The next batch takes what the socket delivers in this turn, not just what came during the commit.
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
 
