@@ -33,6 +33,8 @@ export class ApplyLoop {
   /** Until discovery settles, applying waits (see FlowEngineOptions.discovery). */
   private discovered: Promise<void> | null = null;
   private abort = new AbortController();
+  /** Rows settled by this loop's batches so far: how capture measures how far it is ahead. */
+  settledRows = 0;
   /** Resolved when the batch in flight is settled (or the loop stops): capture that runs ahead waits on it. */
   private batchEnd: { promise: Promise<void>; resolve: () => void } | null = null;
 
@@ -107,6 +109,7 @@ export class ApplyLoop {
         let outcome: BatchOutcome;
         try {
           outcome = await this.opts.processBatch();
+          this.settledRows += outcome.settled;
         } finally {
           this.releaseBatchWaiters();
         }

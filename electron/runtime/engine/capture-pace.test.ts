@@ -86,7 +86,7 @@ const settledWithin = async (p: Promise<unknown>, ms: number): Promise<boolean> 
 };
 
 describe('capture keeps pace with apply', () => {
-  it('waits for the apply batch in flight once it is a lead ahead, then goes on', async () => {
+  it('waits for apply batches while it is a lead ahead of them, then goes on', async () => {
     const t = setup();
     await t.engine.start();
     const release = t.closeGate();
@@ -94,10 +94,14 @@ describe('capture keeps pace with apply', () => {
     await expect.poll(() => t.writesStarted(), { timeout: 5_000 }).toBe(1);
     // A batch is writing: capture commits what it read (nothing lost), then waits for that batch.
     const held = t.sink()(t.addAndTake(LEAD));
+    let appliedWhenLetGo = -1;
+    void held.then(() => (appliedWhenLetGo = t.billing.table('customers').size));
     expect(await settledWithin(held, 300)).toBe(false);
     expect(t.store.inbox.pending('f1')).toBe(10 + LEAD);
     release();
     expect(await settledWithin(held, 5_000)).toBe(true);
+    // The first batch (10 rows) left it still a lead ahead; the next one (1,000 rows) did not.
+    expect(appliedWhenLetGo).toBe(10 + 1_000);
     await expect.poll(() => t.store.inbox.pending('f1'), { timeout: 10_000 }).toBe(0);
     expect(t.billing.table('customers').size).toBe(10 + LEAD);
   });

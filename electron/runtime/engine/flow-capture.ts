@@ -12,11 +12,12 @@ const INBOX_CHECK_MS = 250;
 /** How often capture that is held back looks again whether the inbox has room. */
 const ROOM_POLL_MS = 200;
 /**
- * How many rows capture may commit while one apply batch is in flight before it waits for that
- * batch to settle. Without it a backlog is read and committed as fast as the stream delivers it,
- * and the apply loop, sharing the one event loop, gets one step per capture turn: the target sits
- * idle until capture has read everything. With it, capture fills the time apply waits for the
- * target's answer, and the target always has a write to work on.
+ * How many rows capture may be ahead of apply (committed, not yet settled) before it waits for the
+ * apply batch in flight. Without it a backlog is read and committed as fast as the stream delivers
+ * it, and the apply loop, sharing the one event loop, gets one step per capture turn: the target
+ * sits idle until capture has read everything, and apply then sits idle while the target works.
+ * With it, capture goes at apply's pace, fills the time apply waits for the target's answer, and
+ * the target always has a write to work on. Two apply batches.
  */
 const LEAD_ROWS = 2_000;
 
@@ -30,6 +31,8 @@ export interface FlowCaptureOptions {
   kick: () => void;
   /** Resolves when the apply batch in flight is settled; null when none is (see ApplyLoop.batchSettled). */
   batchSettled?: () => Promise<void> | null;
+  /** Rows the apply loop has settled so far (a growing count). */
+  settledRows?: () => number;
   onActivity?: () => void;
 }
 
@@ -48,8 +51,10 @@ export class FlowCapture {
   private inboxCount = { at: -Infinity, n: 0 };
   /** When a captured batch whose sender waits for our answer (a webhook's 2xx) was last committed. */
   lastAckedCapture = -Infinity;
-  /** Rows committed by capture that reads at its own pace since it last waited for an apply batch. */
+  /** Rows committed by capture that reads at its own pace and not yet settled by apply (an estimate: never below 0). */
   private leadRows = 0;
+  /** The apply loop's settled count when the lead was last brought up to date. */
+  private seenSettled = 0;
 
   constructor(private readonly ctx: EngineContext, private readonly opts: FlowCaptureOptions) {}
 
@@ -171,13 +176,17 @@ export class FlowCapture {
     }
   }
 
-  /** Wait for the apply batch in flight once capture has run LEAD_ROWS ahead of it (never when apply is idle). */
+  /** Wait for apply batches while capture is LEAD_ROWS or more ahead of apply (never while apply is idle). */
   private async keepPace(): Promise<void> {
-    if (this.leadRows < LEAD_ROWS) return;
-    const settled = this.opts.batchSettled?.();
-    if (!settled) return;
-    await settled;
-    this.leadRows = 0;
+    for (;;) {
+      const settledNow = this.opts.settledRows?.() ?? 0;
+      this.leadRows = Math.max(0, this.leadRows - (settledNow - this.seenSettled));
+      this.seenSettled = settledNow;
+      if (this.leadRows < LEAD_ROWS || !this.opts.isRunning()) return;
+      const settled = this.opts.batchSettled?.();
+      if (!settled) return;
+      await settled;
+    }
   }
 
   /** A capture connector says whether its source is reachable (null: it is again). */

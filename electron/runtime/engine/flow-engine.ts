@@ -154,6 +154,7 @@ export class FlowEngine {
       isRunning,
       kick: () => this.kick(),
       batchSettled: () => this.loop.batchSettled(),
+      settledRows: () => this.loop.settledRows,
       onActivity: opts.onActivity,
     });
     this.settler = new BatchSettler(this.ctx);

@@ -302,8 +302,10 @@ describe('log-based capture', () => {
     for (const r of bodies.rows) expect(last.get(String(r.id)) === r.body, `docs ${r.id}`).toBe(true);
     const lsns = resumed.changes.map((ch) => ch.eventId.split(':')[2]!);
     expect(lsns.every((l, i) => i === 0 || compareLsn(lsns[i - 1]!, l) < 0)).toBe(true);
-    // One inbox commit per socket read (what capture did before) would be about 60 batches.
-    expect(resumed.batches.length, `${resumed.batches.length} batches`).toBeLessThanOrEqual(20);
+    // Capture used to commit twice per 64 KB socket read (its first transaction alone, then the
+    // rest): about 100 batches here. Gathered per event-loop turn it is 5–10 on an idle machine; a
+    // loaded one delivers fewer reads per turn (26 seen), hence the margin.
+    expect(resumed.batches.length, `${resumed.batches.length} batches`).toBeLessThanOrEqual(45);
   });
 
   test('after a crash between inbox commit and acknowledgement, resumes from the checkpoint, not the slot', async () => {

@@ -26,8 +26,14 @@ export interface SlotStreamOptions {
   notices: string[];
 }
 
-/** Changes per inbox batch; a transaction larger than this is committed in parts. */
+/** Changes per decoded segment: a transaction larger than this is committed in parts. */
 const MAX_BATCH_CHANGES = 5_000;
+/**
+ * Transactions are gathered into one inbox commit up to this many changes. A commit holds the event
+ * loop, apply included, while it runs (1,000 wide changes: 100–300 ms); capture that waits for apply
+ * (flow-capture.ts) then commits about one apply batch at a time, while apply waits for its target.
+ */
+const GATHER_CHANGES = 1_000;
 /**
  * Stop reading the socket while this many decoded changes wait for the inbox (two full batches):
  * wide rows hold their values in memory until committed, and capture waits for apply when it runs
@@ -195,7 +201,7 @@ export class SlotStream {
     let segments = 0;
     while (segments < this.queue.length) {
       const s = this.queue[segments] as DecodedSegment;
-      if (segments > 0 && changes.length + s.changes.length > MAX_BATCH_CHANGES) break;
+      if (segments > 0 && changes.length + s.changes.length > GATHER_CHANGES) break;
       for (const c of s.changes) changes.push(c);
       for (const n of s.notices) notices.push(n);
       checkpoint = s.checkpoint;
