@@ -68,22 +68,37 @@ async function preparePair(server: EmbeddedServerInfo, admin: pg.Client, base: s
 
 const tableHash = async (c: pg.Client): Promise<string> => (await c.query<{ h: string }>(`SELECT md5(string_agg(w::text, E'\\n' ORDER BY id)) AS h FROM wide w`)).rows[0]!.h;
 
-/** CPU milliseconds of the given processes, and of every `postgres` process (Linux /proc). */
-function cpuMs(pids: number[]): { pg: number; pids: number } {
-  let pgTicks = 0;
-  let own = 0;
+/** CPU ticks of every process (Linux /proc), and whether it is a `postgres` process. */
+type CpuSnapshot = Map<number, { ticks: number; postgres: boolean }>;
+
+function cpuSnapshot(): CpuSnapshot {
+  const out: CpuSnapshot = new Map();
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const nameEnd = stat.lastIndexOf(')');
       const fields = stat.slice(nameEnd + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (pids.includes(Number(pid))) own += ticks;
-      else if (stat.slice(stat.indexOf('(') + 1, nameEnd) === 'postgres') pgTicks += ticks;
+      out.set(Number(pid), { ticks: Number(fields[11]) + Number(fields[12]), postgres: stat.slice(stat.indexOf('(') + 1, nameEnd) === 'postgres' });
     } catch {
       /* ended meanwhile */
     }
+  }
+  return out;
+}
+
+/**
+ * CPU milliseconds since `before`: of the given processes, and of every `postgres` process. Counted
+ * per process, so one that ended meanwhile (its CPU is gone from /proc) is left out rather than
+ * subtracted; one that started meanwhile counts whole.
+ */
+function cpuSince(before: CpuSnapshot, pids: number[]): { pg: number; pids: number } {
+  let pgTicks = 0;
+  let own = 0;
+  for (const [pid, now] of cpuSnapshot()) {
+    const ticks = now.ticks - (before.get(pid)?.ticks ?? 0);
+    if (pids.includes(pid)) own += ticks;
+    else if (now.postgres) pgTicks += ticks;
   }
   return { pg: pgTicks * 10, pids: own * 10 };
 }
@@ -116,14 +131,14 @@ const caughtUp = (dst: pg.Client, last: number) => waitUntil(async () => Number(
 
 /** Writer at full speed; returns once the target has the last change and equals the source. */
 async function drive(server: EmbeddedServerInfo, pair: { src: pg.Client; dst: pg.Client; srcDb: string }, keys: number, seconds: number, runtimePid: number | null): Promise<Run> {
-  const cpu0 = cpuMs(runtimePid ? [runtimePid] : []);
+  const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   const { sent, seconds: writerSeconds } = await write(server, pair.srcDb, keys, seconds, 0);
   const writerEnd = performance.now();
   // An index-free max over the small heap (the body lives in TOAST): cheap enough to poll.
   await caughtUp(pair.dst, sent);
   const doneAt = performance.now();
-  const cpu1 = cpuMs(runtimePid ? [runtimePid] : []);
+  const cpu = cpuSince(cpu0, runtimePid ? [runtimePid] : []);
   // The source is still from here on. The target is hashed first: when it already matches, it matched
   // when it caught up (its hash query's snapshot was taken then), so the hashing time is not counted.
   let equalMs: number | null = null;
@@ -147,8 +162,8 @@ async function drive(server: EmbeddedServerInfo, pair: { src: pg.Client; dst: pg
     rate: sent / ((doneAt - t0) / 1000),
     behindMs: doneAt - writerEnd,
     equalMs,
-    pgCpuUs: ((cpu1.pg - cpu0.pg) * 1000) / sent,
-    runtimeCpuUs: runtimePid ? ((cpu1.pids - cpu0.pids) * 1000) / sent : null,
+    pgCpuUs: (cpu.pg * 1000) / sent,
+    runtimeCpuUs: runtimePid ? (cpu.pids * 1000) / sent : null,
   };
 }
 
@@ -156,6 +171,11 @@ interface Backlog {
   changes: number;
   /** Changes per second from the replicator's start until the target held the last one. */
   rate: number;
+  /** Milliseconds from the replicator's start until its slot streamed (for synccanvas: the process start). */
+  startMs: number;
+  /** Milliseconds from the replicator's start until the target held the last change. */
+  totalMs: number;
+  pgCpuUs: number;
   runtimeCpuUs: number | null;
 }
 
@@ -166,13 +186,18 @@ interface Backlog {
 async function backlog(server: EmbeddedServerInfo, pair: { src: pg.Client; dst: pg.Client; srcDb: string }, keys: number, seconds: number, fromSeq: number, stop: () => Promise<void>, start: () => Promise<number | null>): Promise<Backlog> {
   await stop();
   const { sent, last } = await write(server, pair.srcDb, keys, seconds, fromSeq);
+  const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   const pid = await start();
-  const cpu0 = cpuMs(pid ? [pid] : []);
+  // When the slot streams again: for synccanvas, what the process start (load, open, connect) took.
+  const streaming = waitUntil(async () => ((await pair.src.query(`SELECT 1 FROM pg_replication_slots WHERE database = $1 AND active`, [pair.srcDb])).rowCount ?? 0) > 0, 60_000, 'the slot to stream', 5).then(() => performance.now() - t0);
   await caughtUp(pair.dst, last);
-  const cpu1 = cpuMs(pid ? [pid] : []);
+  const totalMs = performance.now() - t0;
+  const cpu = cpuSince(cpu0, pid ? [pid] : []);
+  const startMs = await streaming;
   if ((await tableHash(pair.dst)) !== (await tableHash(pair.src))) throw new Error('after catching up a backlog the target differs from the source');
-  return { changes: sent, rate: sent / ((performance.now() - t0) / 1000), runtimeCpuUs: pid ? ((cpu1.pids - cpu0.pids) * 1000) / sent : null };
+  // The runtime's CPU is all of it from its start: it is a new process.
+  return { changes: sent, rate: sent / (totalMs / 1000), startMs, totalMs, pgCpuUs: (cpu.pg * 1000) / sent, runtimeCpuUs: pid ? (cpu.pids * 1000) / sent : null };
 }
 
 async function nativeRun(server: EmbeddedServerInfo, admin: pg.Client, keys: number, seconds: number): Promise<{ live: Run; backlog: Backlog }> {
@@ -266,6 +291,9 @@ async function runtimeRun(server: EmbeddedServerInfo, admin: pg.Client, keys: nu
   }
 }
 
+const describeBacklog = (b: Backlog) =>
+  `slot streaming ${(b.startMs / 1000).toFixed(2)} s after the start, caught up after ${(b.totalMs / 1000).toFixed(2)} s (${Math.round(b.changes / ((b.totalMs - b.startMs) / 1000)).toLocaleString('en-US')}/s once streaming); CPU per change: postgres ${b.pgCpuUs.toFixed(0)} µs${b.runtimeCpuUs === null ? '' : `, runtime ${b.runtimeCpuUs.toFixed(0)} µs (its start included)`}`;
+
 const equalNote = (r: Run) => (r.equalMs === null ? 'target NOT equal to source 10 s after the writer' : `target = source ${(r.equalMs / 1000).toFixed(1)} s after the writer's end`);
 
 export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
@@ -282,14 +310,14 @@ export async function rows(opts: BenchOptions): Promise<BenchRow[]> {
     return [
       { name: 'postgres wide rows: native logical replication (ceiling)', value: native.live.rate, unit: 'changes/s', note: `12 columns, 1/3 rewrite a 20 KB text, 2/3 leave it unchanged (TOAST), ${keys.toLocaleString('en-US')} rows; ${describe(native.live)}` },
       { name: 'postgres wide rows: synccanvas run', value: ours.live.rate, unit: 'changes/s', ceiling: native.live.rate, ratio: ours.live.rate / native.live.rate, note: `same workload, writer start to target holding its last change; goal ≥ 80% of native and target = source within 5 s; ${describe(ours.live)}` },
-      { name: 'postgres wide rows: native catch-up of a backlog (ceiling)', value: native.backlog.rate, unit: 'changes/s', note: `${native.backlog.changes.toLocaleString('en-US')} changes written while the subscription was disabled, then enabled` },
+      { name: 'postgres wide rows: native catch-up of a backlog (ceiling)', value: native.backlog.rate, unit: 'changes/s', note: `${native.backlog.changes.toLocaleString('en-US')} changes written while the subscription was disabled, then enabled; ${describeBacklog(native.backlog)}` },
       {
         name: 'postgres wide rows: synccanvas run catch-up of a backlog',
         value: ours.backlog.rate,
         unit: 'changes/s',
         ceiling: native.backlog.rate,
         ratio: ours.backlog.rate / native.backlog.rate,
-        note: `${ours.backlog.changes.toLocaleString('en-US')} changes written while it was stopped, counted from its start (process start included); runtime CPU ${ours.backlog.runtimeCpuUs?.toFixed(0)} µs per change`,
+        note: `${ours.backlog.changes.toLocaleString('en-US')} changes written while it was stopped, counted from its start (process start included); ${describeBacklog(ours.backlog)}`,
       },
     ];
   } finally {

@@ -33,6 +33,10 @@ export class ApplyLoop {
   /** Until discovery settles, applying waits (see FlowEngineOptions.discovery). */
   private discovered: Promise<void> | null = null;
   private abort = new AbortController();
+  /** Rows settled by this loop's batches so far: how capture measures how far it is ahead. */
+  settledRows = 0;
+  /** Resolved when the batch in flight is settled (or the loop stops): capture that runs ahead waits on it. */
+  private batchEnd: { promise: Promise<void>; resolve: () => void } | null = null;
 
   constructor(private readonly ctx: EngineContext, private readonly opts: ApplyLoopOptions) {}
 
@@ -54,6 +58,27 @@ export class ApplyLoop {
   /** Resolves once the batch in flight (if any) is settled. */
   async idle(): Promise<void> {
     await this.draining;
+  }
+
+  /**
+   * Resolves when the batch now in flight is settled, or null when none is: how a capture that has
+   * run ahead of apply waits without a timer. Never waits on an idle loop, so a paused target (no
+   * batch runs) never holds capture back.
+   */
+  batchSettled(): Promise<void> | null {
+    if (!this.draining) return null;
+    if (!this.batchEnd) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.batchEnd = { promise, resolve };
+    }
+    return this.batchEnd.promise;
+  }
+
+  private releaseBatchWaiters(): void {
+    const end = this.batchEnd;
+    this.batchEnd = null;
+    end?.resolve();
   }
 
   /** Ask the loop to run on the next event-loop turn (not a timer: a timer adds its delay to every change's lag). */
@@ -81,7 +106,14 @@ export class ApplyLoop {
         }
         await this.yieldToCapture();
         if (!running()) break;
-        const { settled, deferred } = await this.opts.processBatch();
+        let outcome: BatchOutcome;
+        try {
+          outcome = await this.opts.processBatch();
+          this.settledRows += outcome.settled;
+        } finally {
+          this.releaseBatchWaiters();
+        }
+        const { settled, deferred } = outcome;
         if (settled === 0 && deferred === 0 && !this.drainAgain) break;
         // A batch against a synchronous target (SQLite) settles in microtasks only: without a turn of
         // the event loop here, a backlog would starve timers and sockets until it is drained (the
@@ -94,6 +126,7 @@ export class ApplyLoop {
       this.ctx.log('error', `apply loop error: ${(e as Error).stack ?? e}`);
     } finally {
       this.draining = null;
+      this.releaseBatchWaiters();
       this.armTimer();
     }
   }

@@ -11,6 +11,15 @@ import { directionsOf, sourceSide } from './sides.js';
 const INBOX_CHECK_MS = 250;
 /** How often capture that is held back looks again whether the inbox has room. */
 const ROOM_POLL_MS = 200;
+/**
+ * How many rows capture may be ahead of apply (committed, not yet settled) before it waits for the
+ * apply batch in flight. Without it a backlog is read and committed as fast as the stream delivers
+ * it, and the apply loop, sharing the one event loop, gets one step per capture turn: the target
+ * sits idle until capture has read everything, and apply then sits idle while the target works.
+ * With it, capture goes at apply's pace, fills the time apply waits for the target's answer, and
+ * the target always has a write to work on. Two apply batches.
+ */
+const LEAD_ROWS = 2_000;
 
 export interface FlowCaptureOptions {
   routes: ReadonlyMap<string, FlowRoute[]>;
@@ -20,6 +29,10 @@ export interface FlowCaptureOptions {
   isRunning: () => boolean;
   /** New changes are in the inbox: the apply loop should run. */
   kick: () => void;
+  /** Resolves when the apply batch in flight is settled; null when none is (see ApplyLoop.batchSettled). */
+  batchSettled?: () => Promise<void> | null;
+  /** Rows the apply loop has settled so far (a growing count). */
+  settledRows?: () => number;
   onActivity?: () => void;
 }
 
@@ -38,6 +51,10 @@ export class FlowCapture {
   private inboxCount = { at: -Infinity, n: 0 };
   /** When a captured batch whose sender waits for our answer (a webhook's 2xx) was last committed. */
   lastAckedCapture = -Infinity;
+  /** Rows committed by capture that reads at its own pace and not yet settled by apply (an estimate: never below 0). */
+  private leadRows = 0;
+  /** The apply loop's settled count when the lead was last brought up to date. */
+  private seenSettled = 0;
 
   constructor(private readonly ctx: EngineContext, private readonly opts: FlowCaptureOptions) {}
 
@@ -114,7 +131,7 @@ export class FlowCapture {
         readerId: `${ctx.flowId}:${systemId}`,
         signal,
         sink: async (batch) => {
-          this.commitCaptured(systemId, batch);
+          const { stored } = this.commitCaptured(systemId, batch);
           if (batch.durable) {
             this.lastAckedCapture = performance.now();
             await ctx.store.durable();
@@ -122,7 +139,11 @@ export class FlowCapture {
           // Back-pressure: a capture that reads at its own pace waits here until the inbox has
           // room (one batch past the bound at most). A receiver whose sender waits for the answer
           // (durable batches) must not be held: it asks inboxFull() first and answers 503.
-          else if (this.inboxFull()) await this.room();
+          else {
+            this.leadRows += stored;
+            if (this.inboxFull()) await this.room();
+            await this.keepPace();
+          }
         },
         durable: () => ctx.store.durable(),
         inboxFull: () => this.inboxFull(),
@@ -152,6 +173,19 @@ export class FlowCapture {
         warned = true;
       }
       await new Promise((r) => setTimeout(r, ROOM_POLL_MS));
+    }
+  }
+
+  /** Wait for apply batches while capture is LEAD_ROWS or more ahead of apply (never while apply is idle). */
+  private async keepPace(): Promise<void> {
+    for (;;) {
+      const settledNow = this.opts.settledRows?.() ?? 0;
+      this.leadRows = Math.max(0, this.leadRows - (settledNow - this.seenSettled));
+      this.seenSettled = settledNow;
+      if (this.leadRows < LEAD_ROWS || !this.opts.isRunning()) return;
+      const settled = this.opts.batchSettled?.();
+      if (!settled) return;
+      await settled;
     }
   }
 

@@ -153,6 +153,8 @@ export class FlowEngine {
       maxInboxRows: opts.maxInboxRows ?? DEFAULT_MAX_INBOX_ROWS,
       isRunning,
       kick: () => this.kick(),
+      batchSettled: () => this.loop.batchSettled(),
+      settledRows: () => this.loop.settledRows,
       onActivity: opts.onActivity,
     });
     this.settler = new BatchSettler(this.ctx);

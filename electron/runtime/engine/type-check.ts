@@ -23,7 +23,8 @@ function kindOf(value: unknown): string {
 export function typeMismatch(value: unknown, type: FieldType, nullable: boolean): string | null {
   if (value === null || value === undefined) return nullable ? null : 'is required (the target column is NOT NULL) but the value is empty';
   const got = kindOf(value);
-  const show = showValue(value);
+  // Only a refusal shows the value: a 20 KB text that fits would otherwise be JSON-quoted per change.
+  const show = () => showValue(value);
   switch (type) {
     case 'integer':
       if (typeof value === 'number' && Number.isInteger(value)) return null;
@@ -31,21 +32,21 @@ export function typeMismatch(value: unknown, type: FieldType, nullable: boolean)
       if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) return null;
       if (isExactDecimal(value) && isIntegerText(value.$dec)) return null;
       if (typeof value === 'boolean') return null;
-      return `expects a whole number but got ${show} (${got})`;
+      return `expects a whole number but got ${show()} (${got})`;
     case 'number':
       if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || isExactDecimal(value)) return null;
       if (typeof value === 'string' && ((value.trim() !== '' && Number.isFinite(Number(value))) || SPECIAL_NUMBERS.has(value.trim()))) return null;
       if (isPgText(value) && (value.$pg === 'numeric' || value.$pg === 'float4' || value.$pg === 'float8')) return null;
-      return `expects a number but got ${show} (${got})`;
+      return `expects a number but got ${show()} (${got})`;
     case 'boolean':
       if (typeof value === 'boolean' || value === 0 || value === 1) return null;
       if (typeof value === 'string' && ['true', 'false', '0', '1', 't', 'f'].includes(value.toLowerCase())) return null;
-      return `expects true/false but got ${show} (${got})`;
+      return `expects true/false but got ${show()} (${got})`;
     case 'datetime':
     case 'date':
       if (typeof value === 'number') return null;
       if (typeof value === 'string' && (PG_TIME.test(value.trim()) || !Number.isNaN(new Date(value).getTime()))) return null;
-      return `expects a date but got ${show} (${got})`;
+      return `expects a date but got ${show()} (${got})`;
     case 'string':
       // Every value has an exact text (a list or an object: its JSON); the connector writes that.
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || isTagged(value)) return null;
@@ -54,7 +55,7 @@ export function typeMismatch(value: unknown, type: FieldType, nullable: boolean)
     case 'array':
       // A list kept as text (a JSON array or an array literal, e.g. parked in a TEXT column) is read back by the target.
       if (typeof value === 'string' && /^\s*[[{]/.test(value)) return null;
-      return Array.isArray(value) || (isPgText(value) && value.$pg === 'array') ? null : `expects a list but got ${show} (${got})`;
+      return Array.isArray(value) || (isPgText(value) && value.$pg === 'array') ? null : `expects a list but got ${show()} (${got})`;
     case 'json':
     case 'unknown':
       return null;

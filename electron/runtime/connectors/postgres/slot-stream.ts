@@ -26,10 +26,20 @@ export interface SlotStreamOptions {
   notices: string[];
 }
 
-/** Changes per inbox batch; a transaction larger than this is committed in parts. */
+/** Changes per decoded segment: a transaction larger than this is committed in parts. */
 const MAX_BATCH_CHANGES = 5_000;
-/** Stop reading the socket while this many decoded changes wait for the inbox. */
-const PAUSE_AT_CHANGES = 50_000;
+/**
+ * Transactions are gathered into one inbox commit up to this many changes. A commit holds the event
+ * loop, apply included, while it runs (1,000 wide changes: 100–300 ms); capture that waits for apply
+ * (flow-capture.ts) then commits about one apply batch at a time, while apply waits for its target.
+ */
+const GATHER_CHANGES = 1_000;
+/**
+ * Stop reading the socket while this many decoded changes wait for the inbox (two full batches):
+ * wide rows hold their values in memory until committed, and capture waits for apply when it runs
+ * ahead (flow-capture.ts), so reading further only takes memory and the apply loop's CPU.
+ */
+const PAUSE_AT_CHANGES = 2 * MAX_BATCH_CHANGES;
 const ACK_INTERVAL_MS = 1_000;
 const FORCED_ACK_INTERVAL_MS = 10_000;
 const STATUS_INTERVAL_MS = 10_000;
@@ -48,6 +58,7 @@ export class SlotStream {
   private queue: DecodedSegment[] = [];
   private queuedChanges = 0;
   private flushing: Promise<void> | null = null;
+  private kickScheduled = false;
   /** The last checkpoint the inbox committed. */
   private committedLsn: string;
   /** A keepalive position known to be safe to confirm (nothing open, nothing queued). */
@@ -148,7 +159,21 @@ export class SlotStream {
       this.queuedChanges += s.changes.length;
     }
     if (this.queuedChanges >= PAUSE_AT_CHANGES) this.setPaused(true);
-    this.kick();
+    this.kickSoon();
+  }
+
+  /**
+   * Flush after the socket reads of this event-loop turn: one socket read holds a few changes of a
+   * backlog (single-row transactions of wide rows: 3–10 per 64 KB), and flushing at the first
+   * commit would make each of them an inbox transaction of its own; a turn reads up to 32 of them.
+   */
+  private kickSoon(): void {
+    if (this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.kick();
+    });
   }
 
   private onKeepalive(lsn: string, shouldRespond: boolean): void {
@@ -176,7 +201,7 @@ export class SlotStream {
     let segments = 0;
     while (segments < this.queue.length) {
       const s = this.queue[segments] as DecodedSegment;
-      if (segments > 0 && changes.length + s.changes.length > MAX_BATCH_CHANGES) break;
+      if (segments > 0 && changes.length + s.changes.length > GATHER_CHANGES) break;
       for (const c of s.changes) changes.push(c);
       for (const n of s.notices) notices.push(n);
       checkpoint = s.checkpoint;
@@ -203,6 +228,8 @@ export class SlotStream {
       if (batch.checkpoint && compareLsn(batch.checkpoint, this.committedLsn) > 0) this.committedLsn = batch.checkpoint;
       this.backoffMs = 200;
       if (this.paused && this.queuedChanges < PAUSE_AT_CHANGES / 2) this.setPaused(false);
+      // The next batch takes what the socket delivers in this turn, not just what came during the commit.
+      await new Promise<void>((r) => setImmediate(r));
     }
   }
 

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
 import { syncError, type SyncError } from '../../../../shared/errors.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -43,19 +44,26 @@ export function checkBaseUrl(baseUrl: string): URL {
   throw new Error(`"${baseUrl}" must use https:// (plain http is allowed on 127.0.0.1 only)`);
 }
 
+/** undici is loaded on first use, not at every runtime start (a flow without HTTP systems never needs it). */
+const loadUndici = (() => {
+  let mod: typeof Undici | null = null;
+  const requireFromHere = createRequire(import.meta.url);
+  return (): typeof Undici => (mod ??= requireFromHere('undici') as typeof Undici);
+})();
+
 /**
  * One pooled undici Agent per connection: keep-alive sockets, TLS 1.2 as the floor, and a
  * total timeout per request so a hung endpoint turns into a transient error instead of a stall.
  */
 export class HttpClient {
   readonly base: URL;
-  private readonly agent: Agent;
+  private readonly agent: Undici.Agent;
   private readonly timeoutMs: number;
 
   constructor(opts: HttpClientOptions) {
     this.base = checkBaseUrl(opts.baseUrl);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.agent = new Agent({
+    this.agent = new (loadUndici().Agent)({
       connections: opts.connections ?? 8,
       keepAliveTimeout: 30_000,
       headersTimeout: this.timeoutMs,
@@ -79,7 +87,7 @@ export class HttpClient {
 
   async send(req: HttpRequest): Promise<HttpResponse> {
     const u = this.resolve(req.url, req.query);
-    const res = await request(u, {
+    const res = await loadUndici().request(u, {
       dispatcher: this.agent,
       method: req.method,
       headers: req.headers ?? {},

@@ -13,6 +13,11 @@ export class CollectingSink {
   /** While set, commits wait for it, as a slow disk would make them. */
   gate: Promise<void> | null = null;
   failures = 0;
+  /**
+   * Commit within the call, as the runtime's inbox does (one synchronous SQLite transaction), rather
+   * than a turn of the event loop later: what a batch holds then depends on capture alone.
+   */
+  synchronous = false;
   readonly statuses: Record<string, unknown>[] = [];
 
   get changes(): CapturedChange[] {
@@ -29,7 +34,7 @@ export class CollectingSink {
       checkpoint: this.checkpoint,
       signal,
       sink: async (batch) => {
-        await new Promise((r) => setImmediate(r));
+        if (!this.synchronous) await new Promise((r) => setImmediate(r));
         if (this.gate) await this.gate;
         if (this.failing) {
           this.failures++;
