@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { crmBillingEngine } from './test-support/crm-billing-engine.js';
 import type { CapturedChange } from '../connectors/types.js';
-import { openStoreDatabase } from '../store/database.js';
-import { Store } from '../store/store.js';
-import { FlowEngine } from './flow-engine.js';
-import { MemorySystem } from './test-support/memory-system.js';
-import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
 
 /**
  * Changes that carry a strictly growing position (Postgres: commit LSN and index) are deduplicated
@@ -12,24 +8,7 @@ import { billingEntities, crmEntities, testFlow } from './test-support/flows.js'
  * change. What is checked: what reaches the target system, and what the store keeps.
  */
 function setup() {
-  const now = 1_000_000;
-  const crm = new MemorySystem('crm', () => now, true);
-  const billing = new MemorySystem('billing', () => now, true);
-  const store = new Store(openStoreDatabase(':memory:'));
-  const engine = new FlowEngine({
-    store,
-    flow: testFlow({}),
-    connectors: new Map([
-      ['crm', crm.connector(crmEntities)],
-      ['billing', billing.connector(billingEntities)],
-    ]),
-    entities: new Map([
-      ['crm', crmEntities],
-      ['billing', billingEntities],
-    ]),
-    clock: { now: () => now },
-    random: () => 0.5,
-  });
+  const { engine, store, billing } = crmBillingEngine();
   const dedupeKeys = () => (store.db.prepare('SELECT COUNT(*) FROM dedupe_keys').pluck().get() as number);
   /** Emails the target holds, one entry per record written there. */
   const created = () => billing.writes.filter((w) => w.op.kind === 'upsert').map((w) => (w.op as { fields: Record<string, unknown> }).fields.contact_email);

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { crmBillingEngine } from './test-support/crm-billing-engine.js';
 import type { RejectedMessage } from '../connectors/types.js';
-import { openStoreDatabase } from '../store/database.js';
-import { Store } from '../store/store.js';
-import { FlowEngine } from './flow-engine.js';
 import { replayOn } from './test-support/engine-operations.js';
-import { MemorySystem } from './test-support/memory-system.js';
-import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
 
 /**
  * A queue message that cannot be read is committed to the DLQ in the capture's own transaction
@@ -13,24 +9,7 @@ import { billingEntities, crmEntities, testFlow } from './test-support/flows.js'
  * holds no change, so a replay leaves it where it is and nothing is written.
  */
 function setup() {
-  const now = 1_000_000;
-  const crm = new MemorySystem('crm', () => now, true);
-  const billing = new MemorySystem('billing', () => now, true);
-  const store = new Store(openStoreDatabase(':memory:'));
-  const engine = new FlowEngine({
-    store,
-    flow: testFlow({}),
-    connectors: new Map([
-      ['crm', crm.connector(crmEntities)],
-      ['billing', billing.connector(billingEntities)],
-    ]),
-    entities: new Map([
-      ['crm', crmEntities],
-      ['billing', billingEntities],
-    ]),
-    clock: { now: () => now },
-    random: () => 0.5,
-  });
+  const { engine, store, billing } = crmBillingEngine();
   return { engine, store, billing };
 }
 

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openStoreDatabase } from '../store/database.js';
-import { Store } from '../store/store.js';
-import { FlowEngine } from './flow-engine.js';
-import { MemorySystem } from './test-support/memory-system.js';
-import { billingEntities, crmEntities, testFlow } from './test-support/flows.js';
+import { crmBillingEngine } from './test-support/crm-billing-engine.js';
 import { replayOn } from './test-support/engine-operations.js';
 
 /**
@@ -13,24 +9,7 @@ import { replayOn } from './test-support/engine-operations.js';
  * unchanged TOASTed column out), so a later change applied over a missing one would leave a stale value.
  */
 function setup() {
-  let now = 1_000_000;
-  const crm = new MemorySystem('crm', () => now, true);
-  const billing = new MemorySystem('billing', () => now, true);
-  const store = new Store(openStoreDatabase(':memory:'));
-  const engine = new FlowEngine({
-    store,
-    flow: testFlow(),
-    connectors: new Map([
-      ['crm', crm.connector(crmEntities)],
-      ['billing', billing.connector(billingEntities)],
-    ]),
-    entities: new Map([
-      ['crm', crmEntities],
-      ['billing', billingEntities],
-    ]),
-    clock: { now: () => (now += 5) },
-    random: () => 0.5,
-  });
+  const { engine, store, crm, billing } = crmBillingEngine({ step: 5 });
   let delivered = 0;
   const capture = () => {
     const changes = crm.changesSince(delivered, 1000);

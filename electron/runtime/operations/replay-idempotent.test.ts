@@ -1,38 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { FlowEngine } from '../engine/flow-engine.js';
 import { billingEntities, crmEntities, testFlow } from '../engine/test-support/flows.js';
-import { MemorySystem } from '../engine/test-support/memory-system.js';
+import { crmBillingEngine } from '../engine/test-support/crm-billing-engine.js';
 import { previewSync } from '../engine/preview.js';
 import { Store } from '../store/store.js';
 import { replayOn } from '../engine/test-support/engine-operations.js';
 
 /** Replays through the real engine and store against in-memory systems that log every write. */
 function setup() {
-  let now = 1_000_000;
-  const crm = new MemorySystem('crm', () => now, true);
-  const billing = new MemorySystem('billing', () => now, true);
-  const store = Store.open(':memory:');
   const flow = testFlow();
-  const engine = new FlowEngine({
-    store,
-    flow,
-    connectors: new Map([
-      ['crm', crm.connector(crmEntities)],
-      ['billing', billing.connector(billingEntities)],
-    ]),
-    entities: new Map([
-      ['crm', crmEntities],
-      ['billing', billingEntities],
-    ]),
-    clock: { now: () => now },
-  });
+  const { engine, store, crm, billing, time } = crmBillingEngine({ flow, store: Store.open(':memory:') });
   let delivered = 0;
   const capture = () => {
     const changes = crm.changesSince(delivered, 1000);
     delivered += changes.length;
     if (changes.length) engine.commitCaptured('crm', { changes, checkpoint: String(delivered) });
   };
-  return { crm, billing, store, engine, flow, tick: () => (now += 10), capture };
+  return { crm, billing, store, engine, flow, tick: () => (time.now += 10), capture };
 }
 
 describe('DLQ replay', () => {
