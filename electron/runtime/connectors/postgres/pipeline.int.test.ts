@@ -1,67 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { FLOW_SCHEMA_VERSION } from '../../../../shared/flow/schema.js';
-import { openRuntime, type Runtime } from '../../runtime.js';
-import { MemorySecretStore } from '../../secrets/memory-store.js';
-import { usePostgres, waitFor } from './test-support/use-postgres.js';
-import { createDatabases, passwordSystem, TEST_PG_PASSWORD_SECRET } from './test-support/fresh-databases.js';
+import type pg from 'pg';
+import { beforeAll, expect, test } from 'vitest';
+import type { Runtime } from '../../runtime.js';
+import { useCrmBillingRuntime } from './test-support/crm-billing-runtime.js';
+import { waitFor } from './test-support/use-postgres.js';
 
 /** Postgres ↔ Postgres through the whole runtime: the connector as the engine drives it. */
 
-const db = usePostgres('pipeline');
-let dir: string;
+
+const pair = useCrmBillingRuntime('pipeline', { direction: 'both' });
 let runtime: Runtime;
 let crm: pg.Client;
 let billing: pg.Client;
 
 beforeAll(async () => {
-  const { admin, server } = db();
-  [crm, billing] = await createDatabases(admin, server, ['pipeline_crm_db', 'pipeline_billing_db']);
-  await crm.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text, plan text)');
-  await billing.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, plan text NOT NULL DEFAULT \'free\')');
-  await crm.query(`INSERT INTO contacts (email, name) VALUES ('existing@x.io', 'Existing')`);
-
-  dir = mkdtempSync(join(tmpdir(), 'sc-pg-pipeline-'));
-  runtime = await openRuntime({ workspaceDir: join(dir, 'ws'), resume: false, secrets: new MemorySecretStore({ [TEST_PG_PASSWORD_SECRET]: server.password }) });
-  const system = (id: string, database: string) => passwordSystem(server, id, database);
-  const saved = await runtime.api['flows.save']({
-    flow: {
-      schemaVersion: FLOW_SCHEMA_VERSION,
-      id: 'pg-two-way',
-      name: 'CRM ↔ Billing',
-      systems: [system('crm', 'pipeline_crm_db'), system('billing', 'pipeline_billing_db')],
-      syncs: [
-        {
-          id: 'contacts',
-          a: { system: 'crm', entity: 'contacts' },
-          b: { system: 'billing', entity: 'customers' },
-          direction: 'both',
-          matchKey: { a: 'email', b: 'email', normalize: 'lowercase-trim' },
-          fields: [
-            { a: 'email', b: 'email', owner: 'a' },
-            { a: 'name', b: 'full_name', owner: 'a' },
-            { a: 'plan', b: 'plan', owner: 'b' },
-          ],
-        },
-      ],
-    },
-  });
-  if (!saved.ok) throw new Error(JSON.stringify(saved.issues));
-  await runtime.api['flows.start']({ flowId: 'pg-two-way' });
-});
-
-afterAll(async () => {
-  await runtime?.close({ drainMs: 0 });
-  // The server is shared with other test files: leave no slot behind to hold WAL or a slot place.
-  await db()
-    .admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ('pipeline_crm_db', 'pipeline_billing_db') AND NOT active`)
-    .catch(() => {});
-  await crm?.end();
-  await billing?.end();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  ({ runtime, crm, billing } = pair());
+  await runtime.api['flows.start']({ flowId: pair().flowId });
 });
 
 async function one(client: pg.Client, sql: string, params: unknown[] = []): Promise<Record<string, unknown> | undefined> {
@@ -95,7 +48,7 @@ test('changes flow both ways through the runtime, each system owning its fields,
   await crm.query(`INSERT INTO contacts (email, name) SELECT 'c' || g || '@x.io', 'C' || g FROM generate_series(1, 40) g`);
   await waitFor(async () => (await one(billing, `SELECT count(*)::int AS n FROM customers WHERE email LIKE 'c%@x.io'`))?.n === 40, 20_000, 'the 40 contacts in billing');
   await new Promise((r) => setTimeout(r, 500));
-  const [s0] = await runtime.api['status.get']({ flowId: 'pg-two-way' });
+  const [s0] = await runtime.api['status.get']({ flowId: pair().flowId });
   const applied = (s: typeof s0, d: 'a-to-b' | 'b-to-a') => s!.syncs[0]!.directions.find((x) => x.direction === d)!.applied;
   await Promise.all([
     (async () => {
@@ -113,23 +66,23 @@ test('changes flow both ways through the runtime, each system owning its fields,
     'both sides converged',
   );
   await new Promise((r) => setTimeout(r, 1_000));
-  const [s1] = await runtime.api['status.get']({ flowId: 'pg-two-way' });
+  const [s1] = await runtime.api['status.get']({ flowId: pair().flowId });
   expect(applied(s1, 'a-to-b') - applied(s0, 'a-to-b')).toBe(40);
   expect(applied(s1, 'b-to-a') - applied(s0, 'b-to-a')).toBe(40);
 
   await crm.query(`DELETE FROM contacts WHERE email = 'ann@x.io'`);
   await waitFor(async () => (await one(billing, `SELECT count(*)::int AS n FROM customers WHERE email = 'ann@x.io'`))?.n === 0, 20_000, 'the delete in billing');
 
-  const [status] = await runtime.api['status.get']({ flowId: 'pg-two-way' });
+  const [status] = await runtime.api['status.get']({ flowId: pair().flowId });
   expect(status!.error).toBeNull();
   expect(status!.dlqDepth).toBe(0);
   for (const d of status!.syncs[0]!.directions) expect(d.errors).toBe(0);
   const slot = status!.systems.find((s) => s.systemId === 'crm');
-  expect(slot?.detail).toMatchObject({ phase: 'streaming', slot: expect.stringMatching(/^sc_pg_two_way_crm_/) });
+  expect(slot?.detail).toMatchObject({ phase: 'streaming', slot: expect.stringMatching(/^sc_pg_pipeline_crm_/) });
 
   // Deleting the flow removes its replication slots, which would otherwise keep WAL on the server.
   const slotName = (slot!.detail as { slot: string }).slot;
-  await runtime.api['flows.delete']({ flowId: 'pg-two-way' });
-  const left = await db().admin.query(`SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1`, [slotName]);
+  await runtime.api['flows.delete']({ flowId: pair().flowId });
+  const left = await crm.query(`SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1`, [slotName]);
   expect(left.rows).toEqual([]);
 });
