@@ -11,6 +11,7 @@ import { startHttpServer } from './api/http-server.js';
 import { main } from './cli.js';
 import { openRuntime } from './runtime.js';
 import { DISCARD_UNDO_WINDOW_MS } from './store/dlq-discards.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * Every operation the CLI shares with the app, run through both on one workspace, compared: the
@@ -50,15 +51,6 @@ const flow = {
     },
   ],
 };
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** One API call through the HTTP transport of a runtime opened for it (and closed after: the CLI needs the lock next). */
 async function api<M extends ApiMethod>(method: M, input: unknown): Promise<ApiOutputs[M]> {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { Store } from './store/store.js';
 import { SEALED_PREFIX } from './store/data-cipher.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * Customer data at rest, from outside: `synccanvas run` on two SQLite systems with a known secret (the
@@ -74,15 +75,6 @@ function cli(args: string[], childEnv = env): Promise<{ code: number | null; out
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => resolve({ code, out, err }));
   });
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Every file under the workspace whose bytes contain `needle` (text or raw bytes). */

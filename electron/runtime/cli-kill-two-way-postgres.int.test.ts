@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * `synccanvas run` on a two-way Postgres ↔ Postgres flow with users writing on both sides at about
@@ -90,15 +91,6 @@ function startRun(): ChildProcess & { stderrText: () => string } {
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Both sides as Postgres prints them, by normalized email: what convergence is compared on. */
 const side = async (c: pg.Client, table: string, name: string) =>

@@ -10,6 +10,7 @@ import { ensureDemoSystems } from './demo/demo-systems.js';
 import { seededRandom } from './demo/seeded-random.js';
 import { startSimulator } from './demo/simulator.js';
 import { applyTransforms } from './engine/transforms.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * `synccanvas run` on the SQLite demo, killed with SIGKILL mid-stream and restarted: the two
@@ -31,15 +32,6 @@ function startRun(flowFile: string): ChildProcess & { stderrText: () => string }
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return Object.assign(child, { stderrText: () => err });
-}
-
-async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));

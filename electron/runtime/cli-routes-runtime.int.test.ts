@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { ENDPOINT_FILE } from './api/runtime-endpoint.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * A CLI command on a workspace a runtime holds goes through that runtime's local API (the runtime's
@@ -59,15 +60,6 @@ function cli(...args: string[]): Promise<{ code: number | null; out: string; err
     c.stderr.on('data', (d: Buffer) => (err += d.toString()));
     c.on('exit', (code) => resolve({ code, out, err }));
   });
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function wsQuery<T>(sql: string, ...params: unknown[]): T[] {

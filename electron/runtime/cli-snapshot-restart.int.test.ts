@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
 import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * `synccanvas run` killed during the initial Postgres snapshot, after it applied some copied rows
@@ -91,15 +92,6 @@ function startRun(): ChildProcess & { stderrText: () => string } {
 }
 
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
-
-async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('a restarted initial snapshot reconciles deletes', () => {
   it('rows the interrupted snapshot copied and the source deleted meanwhile leave the target; others stay', async () => {

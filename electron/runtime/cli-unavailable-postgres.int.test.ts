@@ -10,6 +10,7 @@ import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { trustLoopbackRole } from './connectors/postgres/test-support/trust-loopback-role.js';
 import { startTcpProxy, type TcpProxy } from './connectors/postgres/test-support/tcp-proxy.js';
 import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * `synccanvas run` on a Postgres → Postgres flow while changes stream in, and the target goes away
@@ -103,15 +104,6 @@ function startRun(): ChildProcess & { stderrText: () => string } {
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < ms) {
-    if (await cond().catch(() => false)) return Date.now() - start;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
 
 /**
  * Rows where the target differs from the source, compared in the target database: the source's rows

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DirectionStats, FlowStatus } from '../../shared/api/contract.js';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { until } from './test-support/synccanvas-process.js';
 
 /**
  * The two-way guarantees end to end on real SQLite databases through the real runtime: owned fields
@@ -45,15 +46,6 @@ const flow = {
     },
   ],
 };
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function status(): Promise<FlowStatus> {
   const [s] = await runtime.api['status.get']({ flowId: 'two-way' });

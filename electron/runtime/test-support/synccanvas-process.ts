@@ -33,7 +33,7 @@ export const exited = (c: ChildProcess): Promise<number | null> =>
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `cond` until it holds (errors count as "not yet"); returns the milliseconds it took. */
-export async function until(what: string, cond: () => boolean | Promise<boolean>, ms: number, everyMs = 100): Promise<number> {
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000, everyMs = 100): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await Promise.resolve().then(cond).catch(() => false)) return Date.now() - start;

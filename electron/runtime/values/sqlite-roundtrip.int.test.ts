@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from '../runtime.js';
+import { until } from '../test-support/synccanvas-process.js';
 
 /**
  * SQLite → SQLite through the whole runtime: random values of every storage class (INTEGER up to
@@ -75,15 +76,6 @@ afterAll(async () => {
   dst?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Rows whose values or storage classes differ, judged by SQLite. */
 function differences(ids: number[]): unknown[] {

@@ -11,6 +11,7 @@ import { FLOW_SCHEMA_VERSION } from '../../../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from '../../runtime.js';
 import { MemorySecretStore } from '../../secrets/memory-store.js';
 import { isTimestamped, signPayload, type SignatureScheme } from './signature.js';
+import { until } from '../../test-support/synccanvas-process.js';
 
 /**
  * Every signature scheme through the real runtime into a real SQLite target, with a restart in
@@ -86,15 +87,6 @@ async function cutOff(i: number, body: string, headers: Record<string, string>):
 }
 
 const rows = (name: string) => target.prepare(`SELECT ext_id, email FROM contacts_${name} ORDER BY ext_id`).all();
-
-async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function listening(): Promise<void> {
   for (const port of ports) {
