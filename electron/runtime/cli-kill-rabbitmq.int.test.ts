@@ -8,7 +8,7 @@ import { amqpUrl, startRabbitMq } from './connectors/queue/test-support/rabbitmq
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
 import { exited, until as untilMs } from './test-support/synccanvas-process.js';
-import { createLoggedTable, queueRunWorkspace, writesOutOfOrder } from './test-support/queue-run-harness.js';
+import { bigDigitsOf, createLoggedTable, createOutContacts, postgresToQueueFaults, queueRunWorkspace, writesOutOfOrder, type PublishedChange } from './test-support/queue-run-harness.js';
 
 /**
  * `synccanvas run` with RabbitMQ on either side of Postgres while messages stream: the run is
@@ -158,7 +158,7 @@ describe('RabbitMQ → Postgres under synccanvas run', () => {
 
 describe('Postgres → RabbitMQ under synccanvas run', () => {
   it('killed between a publish and its inbox commit, then SIGKILLed and the broker restarted: one message-id per change, in order per record, the last exact', async () => {
-    await source.query('CREATE TABLE out_contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, n int NOT NULL DEFAULT 0, big numeric NOT NULL)');
+    await createOutContacts(source);
     // A queue of the test's own, bound before the flow publishes, collects what the sink sends.
     const setup = await channel();
     await setup.assertExchange('ex_out', 'topic', { durable: true });
@@ -166,20 +166,6 @@ describe('Postgres → RabbitMQ under synccanvas run', () => {
     await setup.bindQueue('q_out_check', 'ex_out', 'contacts.#');
     const sink = { ...rabbitSystem(), config: { ...rabbitSystem().config, exchange: 'ex_out', queue: 'q_out_unused' } };
     const flow = writeFlow('pg-to-rabbit', [pgSystem('src', sourceDb), sink], { system: 'src', entity: 'out_contacts' }, { system: 'm', entity: 'contacts' }, [{ a: 'email', b: 'id' }, { a: 'n', b: 'n' }, { a: 'big', b: 'big' }], { a: 'email', b: 'id' });
-    let child = run(flow, 'ws-out-rabbit', { [STEP_PAUSE_ENV]: 'apply:after-write:5000' });
-    let stop = false;
-    let changes = 0;
-    const writer = (async () => {
-      while (!stop) {
-        await source.query(`INSERT INTO out_contacts (email, n, big) VALUES ($1, 1, $2) ON CONFLICT (email) DO UPDATE SET n = out_contacts.n + 1, big = EXCLUDED.big`, [`o${changes % 25}@x.io`, `123456789012345678901234567890.${changes}`]);
-        changes++;
-        await new Promise((res) => setTimeout(res, 3));
-      }
-    })();
-    await until('the runtime to pause after a publish', () => child.stderrText().includes('paused at apply:after-write'));
-    child.kill('SIGKILL');
-    await exited(child);
-    child = run(flow, 'ws-out-rabbit');
     // Messages are taken off the check queue as they arrive: [message-id, n, big digits] per record.
     const seen = new Map<string, { id: string; n: number; big: string }[]>();
     let received = 0;
@@ -190,55 +176,32 @@ describe('Postgres → RabbitMQ under synccanvas run', () => {
         if (!m) return;
         const text = m.content.toString();
         const env = JSON.parse(text) as { record: { id: string; n: number } };
-        const big = /"big":"?(-?[0-9.]+)"?[,}]/.exec(text)![1]!;
-        seen.set(env.record.id, [...(seen.get(env.record.id) ?? []), { id: String(m.properties.messageId), n: env.record.n, big }]);
+        seen.set(env.record.id, [...(seen.get(env.record.id) ?? []), { id: String(m.properties.messageId), n: env.record.n, big: bigDigitsOf(text) }]);
         received++;
       }
     };
-    const len = async () => {
-      await take().catch(() => {});
-      return received;
-    };
-    await until('changes in the stream', async () => (await len()) > 200);
-    child.kill('SIGKILL');
-    await exited(child);
-    child = run(flow, 'ws-out-rabbit');
-    await until('changes after the restart', async () => (await len()) > 400);
-    await broker.kill();
-    await new Promise((res) => setTimeout(res, 1000));
-    await broker.start();
-    await until('changes after the broker restart', async () => (await len()) > 600);
-    stop = true;
-    await writer;
-    const expected = new Map(((await source.query('SELECT email, n, big::text AS big FROM out_contacts')).rows as { email: string; n: number; big: string }[]).map((r) => [r.email, r]));
-    // A re-send after the kill is the same message-id again: consumers drop it by that id.
-    const perRecord = async () => {
-      await take().catch(() => {});
-      const m = new Map<string, { n: number; big: string }[]>();
-      for (const [email, list] of seen) {
-        const ids = new Set<string>();
-        m.set(email, list.filter((x) => (ids.has(x.id) ? false : (ids.add(x.id), true))));
-      }
-      return m;
-    };
-    try {
-      await until('the last change of every record in the stream', async () => {
-        const m = await perRecord();
-        return [...expected.values()].every((r) => m.get(r.email)?.at(-1)?.n === r.n);
-      });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; runtime said ${child.stderrText().slice(-1500)}`);
-    }
-    const m = await perRecord();
-    expect(m.size).toBe(expected.size);
-    for (const [email, list] of m) {
-      expect(list.every((x, i) => i === 0 || x.n > list[i - 1]!.n), `${email}: ${list.map((x) => x.n).join(',')}`).toBe(true);
-      expect(list.at(-1)!.big).toBe(expected.get(email)!.big);
-    }
-    child.kill('SIGTERM');
-    expect(await exited(child), child.stderrText()).toBe(0);
-    const { dlq, pending } = await dlqAndInbox('ws-out-rabbit');
-    expect(dlq).toEqual([]);
-    expect(pending).toBe(0);
+    await postgresToQueueFaults(ws, source, {
+      flow,
+      ws: 'ws-out-rabbit',
+      pauseEnv: { [STEP_PAUSE_ENV]: 'apply:after-write:5000' },
+      until,
+      reader: {
+        published: async () => {
+          await take().catch(() => {});
+          return received;
+        },
+        // A re-send after the kill is the same message-id again: consumers drop it by that id.
+        perRecord: async () => {
+          await take().catch(() => {});
+          const m = new Map<string, PublishedChange[]>();
+          for (const [email, list] of seen) {
+            const ids = new Set<string>();
+            m.set(email, list.filter((x) => (ids.has(x.id) ? false : (ids.add(x.id), true))));
+          }
+          return m;
+        },
+        broker,
+      },
+    });
   }, 240_000);
 });
