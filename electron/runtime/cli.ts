@@ -659,35 +659,38 @@ async function cmdSecrets(argv: string[], io: Io): Promise<number> {
   throw new UsageError(action ? `unknown secrets action "${action}": use set, list, delete or check` : 'missing the secrets action: set, list, delete or check');
 }
 
-/**
- * `synccanvas users …`: the people who may call a shared runtime. Writes go straight to the
- * workspace database; a running `serve` reads users on every request (nothing is cached), so
- * adding or removing someone takes effect at once.
- */
+/** Runs fn on the workspace's store, opened for this command alone (users and feed tokens are never cached by a runtime). */
+async function withWorkspaceStore<T>(values: Values, fn: (store: Store) => T): Promise<T> {
+  const workspace = workspaceOf(values);
+  fs.mkdirSync(workspace, { recursive: true });
+  const store = Store.open(path.join(workspace, 'workspace.db'));
+  try {
+    return fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** A person's or a token's name as typed, trimmed; refused with what is allowed. */
+function usableName(raw: string): string {
+  const name = raw.trim();
+  if (!/^[\p{L}\p{N} ._@-]{1,80}$/u.test(name)) throw new UsageError(`"${raw}" is not a usable name: 1–80 letters, digits, spaces and . _ @ -`);
+  return name;
+}
+
 /** Tokens scoped to one AI feed's served files (docs/ai-feeds.md#serving-a-feed). */
 async function cmdFeeds(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv;
   const options = { workspace: { type: 'string' }, feed: { type: 'string' }, json: { type: 'boolean' } } as const;
-  const withStore = async <T>(values: Values, fn: (store: Store) => T): Promise<T> => {
-    const workspace = workspaceOf(values);
-    fs.mkdirSync(workspace, { recursive: true });
-    const store = Store.open(path.join(workspace, 'workspace.db'));
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
   if (action === 'token') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the token: synccanvas feeds token <name> --feed <flow>/<sync>' });
-    const name = positionals[0]!.trim();
-    if (!/^[\p{L}\p{N} ._@-]{1,80}$/u.test(name)) throw new UsageError(`"${positionals[0]}" is not a usable name: 1–80 letters, digits, spaces and . _ @ -`);
+    const name = usableName(positionals[0]!);
     const m = /^([^/]+)\/([^/]+)$/.exec((values.feed as string | undefined) ?? '');
     if (!m) throw new UsageError('--feed <flow id>/<sync id> names the AI feed the token reads');
     const [, flowId, syncId] = m as unknown as [string, string, string];
     let token: string;
     try {
-      token = await withStore(values, (store) => {
+      token = await withWorkspaceStore(values, (store) => {
         const flow = store.flows.get(flowId)?.flow;
         const sync = flow?.syncs.find((x) => x.id === syncId);
         if (!flow) throw new Error(`there is no flow "${flowId}" in this workspace`);
@@ -708,7 +711,7 @@ async function cmdFeeds(argv: string[], io: Io): Promise<number> {
   }
   if (action === 'list') {
     const { values } = parse(rest, options, { min: 0, max: 0, names: '' });
-    const tokens = await withStore(values, (store) => store.feedTokens.list());
+    const tokens = await withWorkspaceStore(values, (store) => store.feedTokens.list());
     if (values.json) io.out(JSON.stringify(tokens));
     else if (tokens.length === 0) io.out('no feed tokens');
     else for (const t of tokens) io.out(`${t.name}  ${t.flowId}/${t.syncId}  made ${new Date(t.createdAt).toISOString()}`);
@@ -716,7 +719,7 @@ async function cmdFeeds(argv: string[], io: Io): Promise<number> {
   }
   if (action === 'revoke') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the token: synccanvas feeds revoke <name>' });
-    const gone = await withStore(values, (store) => store.feedTokens.remove(positionals[0]!.trim()));
+    const gone = await withWorkspaceStore(values, (store) => store.feedTokens.remove(positionals[0]!.trim()));
     if (!gone) {
       io.err(`synccanvas: there is no feed token "${positionals[0]}"`);
       return EXIT.failed;
@@ -727,28 +730,22 @@ async function cmdFeeds(argv: string[], io: Io): Promise<number> {
   throw new UsageError('use: synccanvas feeds token <name> --feed <flow>/<sync> | feeds list | feeds revoke <name>');
 }
 
+/**
+ * `synccanvas users …`: the people who may call a shared runtime. Writes go straight to the
+ * workspace database; a running `serve` reads users on every request (nothing is cached), so
+ * adding or removing someone takes effect at once.
+ */
 async function cmdUsers(argv: string[], io: Io): Promise<number> {
   const [action, ...rest] = argv;
   const options = { workspace: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } } as const;
-  const withStore = async <T>(values: Values, fn: (store: Store) => T): Promise<T> => {
-    const workspace = workspaceOf(values);
-    fs.mkdirSync(workspace, { recursive: true });
-    const store = Store.open(path.join(workspace, 'workspace.db'));
-    try {
-      return fn(store);
-    } finally {
-      store.close();
-    }
-  };
   if (action === 'add') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the person: synccanvas users add <name> --role R' });
-    const name = positionals[0]!.trim();
-    if (!/^[\p{L}\p{N} ._@-]{1,80}$/u.test(name)) throw new UsageError(`"${positionals[0]}" is not a usable name: 1–80 letters, digits, spaces and . _ @ -`);
+    const name = usableName(positionals[0]!);
     const role = values.role as string | undefined;
     if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     let token: string;
     try {
-      token = await withStore(values, (store) => store.users.add(name, role as Role, Date.now()));
+      token = await withWorkspaceStore(values, (store) => store.users.add(name, role as Role, Date.now()));
     } catch (e) {
       io.err(`synccanvas: ${(e as Error).message}`);
       return EXIT.failed;
@@ -762,7 +759,7 @@ async function cmdUsers(argv: string[], io: Io): Promise<number> {
   }
   if (action === 'list') {
     const { values } = parse(rest, options, { min: 0, max: 0, names: '' });
-    const users = await withStore(values, (store) => store.users.list());
+    const users = await withWorkspaceStore(values, (store) => store.users.list());
     if (values.json) io.out(JSON.stringify(users));
     else if (users.length === 0) io.out('no users: serve is reachable with the printed local token only');
     else for (const u of users) io.out(`${u.name}  ${u.role}  added ${new Date(u.createdAt).toISOString()}`);
@@ -770,7 +767,7 @@ async function cmdUsers(argv: string[], io: Io): Promise<number> {
   }
   if (action === 'remove') {
     const { values, positionals } = parse(rest, options, { min: 1, max: 1, names: 'the person: synccanvas users remove <name>' });
-    const removed = await withStore(values, (store) => store.users.remove(positionals[0]!));
+    const removed = await withWorkspaceStore(values, (store) => store.users.remove(positionals[0]!));
     if (!removed) {
       io.err(`synccanvas: there is no user "${positionals[0]}"`);
       return EXIT.failed;
