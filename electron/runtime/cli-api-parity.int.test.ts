@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiMethod, ApiOutputs } from '../../shared/api/contract.js';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { ApiError } from './api/handlers.js';
 import { httpApiCaller } from './api/http-client.js';
 import { startHttpServer } from './api/http-server.js';
@@ -12,6 +11,7 @@ import { main } from './cli.js';
 import { openRuntime } from './runtime.js';
 import { DISCARD_UNDO_WINDOW_MS } from './store/dlq-discards.js';
 import { until } from './test-support/synccanvas-process.js';
+import { sqlitePeopleFlow } from './test-support/sqlite-people-flow.js';
 
 /**
  * Every operation the CLI shares with the app, run through both on one workspace, compared: the
@@ -25,32 +25,20 @@ const ws = path.join(dir, 'ws');
 let crm: Database.Database;
 let billing: Database.Database;
 
-const flow = {
-  schemaVersion: FLOW_SCHEMA_VERSION,
+const flow = sqlitePeopleFlow({
   id: 'parity',
   name: 'Parity — CRM ↔ Billing',
-  systems: [
-    { id: 'crm', name: 'CRM', kind: 'sqlite', config: { path: path.join(dir, 'crm.db'), pollIntervalMs: 10 } },
-    { id: 'billing', name: 'Billing', kind: 'sqlite', config: { path: path.join(dir, 'billing.db'), pollIntervalMs: 10 } },
+  folder: dir,
+  pollIntervalMs: { crm: 10, billing: 10 },
+  direction: 'both',
+  fields: [
+    { a: 'email', b: 'contact_email', owner: 'a' },
+    { a: 'name', b: 'full_name', owner: 'a' },
+    { a: 'seats', b: 'seat_count', owner: 'b' },
+    { a: 'notes', b: 'memo', owner: 'shared' },
   ],
-  syncs: [
-    {
-      id: 'people',
-      a: { system: 'crm', entity: 'contacts' },
-      b: { system: 'billing', entity: 'customers' },
-      direction: 'both',
-      matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
-      fields: [
-        { a: 'email', b: 'contact_email', owner: 'a' },
-        { a: 'name', b: 'full_name', owner: 'a' },
-        { a: 'seats', b: 'seat_count', owner: 'b' },
-        { a: 'notes', b: 'memo', owner: 'shared' },
-      ],
-      conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 },
-      ownershipViolation: 'revert',
-    },
-  ],
-};
+  sync: { conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 }, ownershipViolation: 'revert' },
+});
 
 /** One API call through the HTTP transport of a runtime opened for it (and closed after: the CLI needs the lock next). */
 async function api<M extends ApiMethod>(method: M, input: unknown): Promise<ApiOutputs[M]> {

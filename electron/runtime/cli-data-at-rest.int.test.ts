@@ -6,10 +6,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { Store } from './store/store.js';
 import { SEALED_PREFIX } from './store/data-cipher.js';
 import { until } from './test-support/synccanvas-process.js';
+import { sqlitePeopleFlow } from './test-support/sqlite-people-flow.js';
 
 /**
  * Customer data at rest, from outside: `synccanvas run` on two SQLite systems with a known secret (the
@@ -41,30 +41,19 @@ delete env.DBUS_SESSION_BUS_ADDRESS;
 delete env.DISPLAY;
 delete env.XDG_DATA_HOME;
 
-const flow = {
-  schemaVersion: FLOW_SCHEMA_VERSION,
+const flow = sqlitePeopleFlow({
   id: 'rest',
   name: 'At rest',
-  systems: [
-    { id: 'crm', name: 'CRM', kind: 'sqlite', config: { path: path.join(work, 'crm.db'), pollIntervalMs: 20 } },
-    { id: 'billing', name: 'Billing', kind: 'sqlite', config: { path: path.join(work, 'billing.db'), pollIntervalMs: 20 } },
+  folder: work,
+  pollIntervalMs: { crm: 20, billing: 20 },
+  direction: 'both',
+  fields: [
+    { a: 'email', b: 'contact_email', owner: 'a' },
+    { a: 'notes', b: 'memo', owner: 'a' },
+    { a: 'seats', b: 'seat_count', owner: 'a' },
   ],
-  syncs: [
-    {
-      id: 'people',
-      a: { system: 'crm', entity: 'contacts' },
-      b: { system: 'billing', entity: 'customers' },
-      direction: 'both',
-      matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
-      fields: [
-        { a: 'email', b: 'contact_email', owner: 'a' },
-        { a: 'notes', b: 'memo', owner: 'a' },
-        { a: 'seats', b: 'seat_count', owner: 'a' },
-      ],
-      conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 },
-    },
-  ],
-};
+  sync: { conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 } },
+});
 
 function cli(args: string[], childEnv = env): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

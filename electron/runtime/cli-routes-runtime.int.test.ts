@@ -5,9 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { ENDPOINT_FILE } from './api/runtime-endpoint.js';
 import { until } from './test-support/synccanvas-process.js';
+import { sqlitePeopleFlow } from './test-support/sqlite-people-flow.js';
 
 /**
  * A CLI command on a workspace a runtime holds goes through that runtime's local API (the runtime's
@@ -26,30 +26,18 @@ afterAll(() => {
   if (!process.env.KEEP_TEST_DIRS) fs.rmSync(work, { recursive: true, force: true });
 });
 
-const flow = {
-  schemaVersion: FLOW_SCHEMA_VERSION,
+const flow = sqlitePeopleFlow({
   id: 'route',
   name: 'Route',
-  systems: [
-    { id: 'crm', name: 'CRM', kind: 'sqlite', config: { path: path.join(work, 'crm.db'), pollIntervalMs: 20 } },
-    { id: 'billing', name: 'Billing', kind: 'sqlite', config: { path: path.join(work, 'billing.db'), pollIntervalMs: 20 } },
+  folder: work,
+  pollIntervalMs: { crm: 20, billing: 20 },
+  direction: 'a-to-b',
+  fields: [
+    { a: 'email', b: 'contact_email', owner: 'a' },
+    { a: 'seats', b: 'seat_count', owner: 'a' },
   ],
-  syncs: [
-    {
-      id: 'people',
-      a: { system: 'crm', entity: 'contacts' },
-      b: { system: 'billing', entity: 'customers' },
-      direction: 'a-to-b',
-      matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
-      fields: [
-        { a: 'email', b: 'contact_email', owner: 'a' },
-        { a: 'seats', b: 'seat_count', owner: 'a' },
-      ],
-      conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 },
-      ownershipViolation: 'revert',
-    },
-  ],
-};
+  sync: { conflictPolicy: { mode: 'newest-wins', skewToleranceMs: 5000 }, ownershipViolation: 'revert' },
+});
 
 function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {

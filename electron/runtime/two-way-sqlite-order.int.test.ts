@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowStatus } from '../../shared/api/contract.js';
-import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { until } from './test-support/synccanvas-process.js';
+import { sqlitePeopleFlow } from './test-support/sqlite-people-flow.js';
 
 /**
  * A system's own change that was made before our write landed, but is read after it (Billing polls
@@ -20,30 +20,19 @@ let runtime: Runtime;
 let crm: Database.Database;
 let billing: Database.Database;
 
-const flow = {
-  schemaVersion: FLOW_SCHEMA_VERSION,
+const flow = sqlitePeopleFlow({
   id: 'order',
   name: 'Two-way, slow billing poll',
-  systems: [
-    { id: 'crm', name: 'CRM', kind: 'sqlite', config: { path: path.join(dir, 'crm.db'), pollIntervalMs: 10 } },
-    { id: 'billing', name: 'Billing', kind: 'sqlite', config: { path: path.join(dir, 'billing.db'), pollIntervalMs: 1500 } },
+  folder: dir,
+  pollIntervalMs: { crm: 10, billing: 1500 },
+  direction: 'both',
+  fields: [
+    { a: 'email', b: 'contact_email', owner: 'a' },
+    { a: 'name', b: 'full_name', owner: 'a' },
+    { a: 'plan', b: 'plan_code', owner: 'b' },
   ],
-  syncs: [
-    {
-      id: 'people',
-      a: { system: 'crm', entity: 'contacts' },
-      b: { system: 'billing', entity: 'customers' },
-      direction: 'both',
-      matchKey: { a: 'email', b: 'contact_email', normalize: 'lowercase-trim' },
-      fields: [
-        { a: 'email', b: 'contact_email', owner: 'a' },
-        { a: 'name', b: 'full_name', owner: 'a' },
-        { a: 'plan', b: 'plan_code', owner: 'b' },
-      ],
-      ownershipViolation: 'report',
-    },
-  ],
-};
+  sync: { ownershipViolation: 'report' },
+});
 
 async function status(): Promise<FlowStatus> {
   const [s] = await runtime.api['status.get']({ flowId: 'order' });
