@@ -4,8 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
-import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { usePostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { startNatsServer, natsUrl } from './connectors/queue/test-support/nats-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
@@ -19,7 +18,7 @@ import { createLoggedTable, queueRunWorkspace, writesOutOfOrder } from './test-s
  * lost, no duplicate writes, and each record's changes applied in order (a target-side write log).
  */
 const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
-const db = usePostgres('natskill');
+const postgresPair = usePostgresPair('natskill', 'sc_natskill');
 const ws = queueRunWorkspace('natskill');
 const { work, writeFlow, run, dlqAndInbox } = ws;
 let broker: TestBroker;
@@ -48,22 +47,16 @@ beforeAll(async () => {
   broker = await startNatsServer();
   nc = await connect({ servers: natsUrl(broker), reconnectTimeWait: 100, maxReconnectAttempts: -1 });
   jsm = await jetstreamManager(nc);
-  const { admin, server } = db();
-  const pair = await createPostgresPair(admin, server, db().database, 'sc_natskill');
+  const pair = postgresPair();
   ({ sourceDb, targetDb, source, target } = pair);
   pgSystem = pair.system;
 });
 
 afterAll(async () => {
-  await source?.end();
-  await target?.end();
-  await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   await nc?.close();
   await broker?.stop();
   ws.remove();
 });
-
-
 
 const BIG = 9_223_372_036_854_775_000n;
 
@@ -104,9 +97,6 @@ async function targetMatches(table: string, last: Map<string, number>): Promise<
   }
   return null;
 }
-
-
-
 
 /** Every message of the stream was committed (its event id is in the dedupe table): nothing skipped. */
 async function everySequenceCommitted(ws: string, stream: string): Promise<void> {

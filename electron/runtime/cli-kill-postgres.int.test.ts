@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
-import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
-import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { usePostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { exited, startSynccanvasRun, until as untilMs } from './test-support/synccanvas-process.js';
 
 const until = (what: string, cond: () => Promise<boolean>, ms = 30_000) => untilMs(what, cond, ms).then(() => undefined);
@@ -19,7 +18,7 @@ const until = (what: string, cond: () => Promise<boolean>, ms = 30_000) => until
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/synccanvas.mjs');
-const db = usePostgres('kill');
+const postgresPair = usePostgresPair('kill', 'sc_kill');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-pgkill-'));
 const children: ChildProcess[] = [];
 let source: pg.Client;
@@ -28,8 +27,7 @@ let sourceDb: string;
 let targetDb: string;
 
 beforeAll(async () => {
-  const { admin, server } = db();
-  const pair = await createPostgresPair(admin, server, db().database, 'sc_kill');
+  const pair = postgresPair();
   ({ sourceDb, targetDb, source, target } = pair);
   await source.query('CREATE TABLE contacts (id serial PRIMARY KEY, email text NOT NULL UNIQUE, name text, n int NOT NULL DEFAULT 0)');
   await target.query('CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, full_name text, n int)');
@@ -61,10 +59,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await source?.end();
-  await target?.end();
-  const { admin } = db();
-  await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
-import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { usePostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { amqpUrl, startRabbitMq } from './connectors/queue/test-support/rabbitmq-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
@@ -17,7 +16,7 @@ import { bigDigitsOf, createLoggedTable, createOutContacts, postgresToQueueFault
  * record's changes in order (a target-side write log).
  */
 const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
-const db = usePostgres('rabbitkill');
+const postgresPair = usePostgresPair('rabbitkill', 'sc_rabbitkill');
 const ws = queueRunWorkspace('rabbitkill');
 const { writeFlow, run, dlqAndInbox } = ws;
 let broker: TestBroker;
@@ -44,21 +43,16 @@ const rabbitSystem = () => ({
 
 beforeAll(async () => {
   broker = await startRabbitMq();
-  const { admin, server } = db();
-  const pair = await createPostgresPair(admin, server, db().database, 'sc_rabbitkill');
+  const pair = postgresPair();
   ({ sourceDb, targetDb, source, target } = pair);
   pgSystem = pair.system;
 });
 
 afterAll(async () => {
-  await source?.end();
-  await target?.end();
-  await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   await conn?.close().catch(() => {});
   await broker?.stop();
   ws.remove();
 });
-
 
 /** A confirm channel to the broker, opened again after it restarts. */
 async function channel(): Promise<ConfirmChannel> {
@@ -82,9 +76,7 @@ const publish = async (routingKey: string, body: string, messageId?: string) => 
   await new Promise<void>((resolve, reject) => c.publish('ex_in', routingKey, Buffer.from(body), { persistent: true, ...(messageId ? { messageId } : {}) }, (err) => (err ? reject(err) : resolve())));
 };
 
-
 const BIG = 9_223_372_036_854_775_000n;
-
 
 describe('RabbitMQ → Postgres under synccanvas run', () => {
   it('SIGKILL of the run, a broker restart and a poison message mid-stream: target exact, no duplicate or out-of-order write', async () => {

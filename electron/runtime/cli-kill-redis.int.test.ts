@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
-import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
+import { usePostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { redisUrl, startRedisServer } from './connectors/queue/test-support/redis-server.js';
 import type { TestBroker } from './connectors/queue/test-support/broker.js';
 import { STEP_PAUSE_ENV } from './engine/step-pause.js';
@@ -17,7 +16,7 @@ import { bigDigitsOf, createLoggedTable, createOutContacts, postgresToQueueFault
  * writes, each record's changes in order (a target-side write log, or the stream itself).
  */
 const until = (what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) => untilMs(what, cond, ms).then(() => undefined);
-const db = usePostgres('rediskill');
+const postgresPair = usePostgresPair('rediskill', 'sc_rediskill');
 const ws = queueRunWorkspace('rediskill');
 const { writeFlow, run, dlqAndInbox } = ws;
 let broker: TestBroker;
@@ -45,25 +44,18 @@ beforeAll(async () => {
   redis = createClient({ url: redisUrl(broker), disableOfflineQueue: true, socket: { reconnectStrategy: 100 } });
   redis.on('error', () => {});
   await redis.connect();
-  const { admin, server } = db();
-  const pair = await createPostgresPair(admin, server, db().database, 'sc_rediskill');
+  const pair = postgresPair();
   ({ sourceDb, targetDb, source, target } = pair);
   pgSystem = pair.system;
 });
 
 afterAll(async () => {
-  await source?.end();
-  await target?.end();
-  await db().admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   await redis?.quit().catch(() => {});
   await broker?.stop();
   ws.remove();
 });
 
-
-
 const BIG = 9_223_372_036_854_775_000n;
-
 
 describe('Redis Streams → Postgres under synccanvas run', () => {
   it('SIGKILL of the run, a Redis restart and a poison entry mid-stream: target exact, no duplicate or out-of-order write', async () => {

@@ -6,8 +6,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FLOW_SCHEMA_VERSION } from '../../shared/flow/schema.js';
-import { createPostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
-import { usePostgres } from './connectors/postgres/test-support/use-postgres.js';
+import { usePostgresPair } from './connectors/postgres/test-support/postgres-pair.js';
 import { exited, REPO_ROOT, startSynccanvasRun, until as untilMs, type RuntimeProcess } from './test-support/synccanvas-process.js';
 
 /**
@@ -17,7 +16,7 @@ import { exited, REPO_ROOT, startSynccanvasRun, until as untilMs, type RuntimePr
  * SIGKILL mid-stream and started again: the target equals the source as Postgres prints it, no big
  * value is lost or nulled, and nothing is in the DLQ.
  */
-const db = usePostgres('toast_kill');
+const postgresPair = usePostgresPair('toast_kill', 'sc_toast');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-toast-kill-'));
 const children: RuntimeProcess[] = [];
 let source: pg.Client;
@@ -30,8 +29,7 @@ const DDL = ['CREATE TABLE docs (id bigint PRIMARY KEY, n int NOT NULL, title te
 const bigText = () => randomBytes(10_000).toString('hex');
 
 beforeAll(async () => {
-  const { admin, server } = db();
-  const pair = await createPostgresPair(admin, server, db().database, 'sc_toast');
+  const pair = postgresPair();
   ({ sourceDb, targetDb, source, target } = pair);
   for (const c of [source, target]) for (const sql of DDL) await c.query(sql);
   // Rows before the start arrive by the initial snapshot.
@@ -59,10 +57,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  await source?.end();
-  await target?.end();
-  const { admin } = db();
-  await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [sourceDb, targetDb]).catch(() => {});
   fs.rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,6 +1,8 @@
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { EmbeddedServerInfo } from './embedded-server.js';
 import { trustLoopbackRole } from './trust-loopback-role.js';
+import { usePostgres } from './use-postgres.js';
 
 export interface PostgresPair {
   sourceDb: string;
@@ -33,5 +35,31 @@ export async function createPostgresPair(admin: pg.Client, server: EmbeddedServe
     source: await connect(sourceDb),
     target: await connect(targetDb),
     system: (id, database) => ({ id, name: id, kind: 'postgres', config: { host: server.host, port: server.port, database, user: role, sslmode: 'disable' } }),
+  };
+}
+
+/**
+ * createPostgresPair for a whole test file: made before its tests (on a fresh test database's
+ * server, named after it), and after them its clients closed and the replication slots its runs
+ * left dropped, so the shared server keeps no WAL for them.
+ */
+export function usePostgresPair(prefix: string, role: string): () => PostgresPair {
+  const db = usePostgres(prefix);
+  let pair: PostgresPair | undefined;
+  beforeAll(async () => {
+    const { admin, server, database } = db();
+    pair = await createPostgresPair(admin, server, database, role);
+  });
+  afterAll(async () => {
+    if (!pair) return;
+    await pair.source.end().catch(() => {});
+    await pair.target.end().catch(() => {});
+    await db()
+      .admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database IN ($1, $2) AND NOT active`, [pair.sourceDb, pair.targetDb])
+      .catch(() => {});
+  });
+  return () => {
+    if (!pair) throw new Error('usePostgresPair: the pair is made in beforeAll; call the getter inside a hook or test');
+    return pair;
   };
 }
