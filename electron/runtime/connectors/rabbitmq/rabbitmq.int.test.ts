@@ -45,22 +45,28 @@ const sink = captureSink;
 const until = (what: string, cond: () => boolean | Promise<boolean>, ms = 20_000) => untilHolds(what, cond, ms);
 
 const envelope = (record: string) => Buffer.from(`{"entity":"contacts","op":"upsert","record":${record},"occurredAt":"2026-01-02T03:04:05.123Z"}`);
-const depth = async (queue: string) => {
+const queueState = async (queue: string) => {
   const c = await conn.createChannel();
   c.on('error', () => {});
   try {
-    return (await c.checkQueue(queue)).messageCount;
+    return await c.checkQueue(queue);
   } finally {
     await c.close().catch(() => {});
   }
 };
+const depth = async (queue: string) => (await queueState(queue)).messageCount;
+/**
+ * The capture consumes only after it declared the queue and bound it: a message published while
+ * the queue exists but is not bound yet is routed nowhere (a full-suite run lost one that way).
+ */
+const consuming = async (queue: string) => (await queueState(queue)).consumerCount >= 1;
 
 describe('RabbitMQ source', () => {
   it('maps messages exactly, acks only after the inbox commit, in queue order', async () => {
     const s = sink();
     s.hold();
     const h = await connector('src1').startCapture(s.ctx);
-    await until('the queue', async () => (await depth('q_src1')) >= 0).catch((e) => { throw new Error(`${e.message}: ${s.problems.join(' | ')}`); });
+    await until('the capture to consume', () => consuming('q_src1')).catch((e) => { throw new Error(`${e.message}: ${s.problems.join(' | ')}`); });
     ch.publish('ex_src1', 'contacts.a', envelope('{"id":"a.b #*","email":"ü@x.io","n":9007199254740993,"amount":0.1000000000000000055511151231257827}'), { messageId: 'm-a' });
     for (let i = 0; i < 120; i++) ch.publish('ex_src1', 'contacts.k', envelope(`{"id":"k","n":${i}}`), { messageId: `m-${i}` });
     await until('the first batch to be held', () => new Promise((r) => setTimeout(() => r(true), 500)));
@@ -81,7 +87,7 @@ describe('RabbitMQ source', () => {
     s1.hold();
     const c1 = connector('src2');
     const h1 = await c1.startCapture(s1.ctx);
-    await until('the queue', async () => (await depth('q_src2')) >= 0);
+    await until('the capture to consume', () => consuming('q_src2'));
     for (let i = 0; i < 30; i++) ch.publish('ex_src2', 'contacts.x', envelope(`{"id":"x","n":${i}}`));
     await new Promise((r) => setTimeout(r, 500));
     // The run dies with its batch uncommitted: its connection goes, the broker requeues what it held.
@@ -100,7 +106,7 @@ describe('RabbitMQ source', () => {
     const s = sink();
     s.hold();
     const h = await connector('src4').startCapture(s.ctx);
-    await until('the queue', async () => (await depth('q_src4')) >= 0);
+    await until('the capture to consume', () => consuming('q_src4'));
     for (let i = 0; i < 300; i++) ch.publish('ex_src4', 'contacts.k', envelope(`{"id":"k${i}","n":${i}}`), { messageId: `b-${i}` });
     // The first commit is held: the broker has handed out two batches (50 each) and keeps the rest.
     await until('two batches out', async () => (await depth('q_src4')) === 200);
@@ -120,7 +126,7 @@ describe('RabbitMQ source', () => {
   it('a poison message goes to the DLQ batch with its routing metadata, then is acked', async () => {
     const s = sink();
     const h = await connector('src3').startCapture(s.ctx);
-    await until('the queue', async () => (await depth('q_src3')) >= 0);
+    await until('the capture to consume', () => consuming('q_src3'));
     ch.publish('ex_src3', 'contacts.p', Buffer.from('{"id": "p", "n": 1'), { messageId: 'bad-1' });
     ch.publish('ex_src3', 'contacts.p', envelope('{"email":"nokey@x.io"}'));
     ch.publish('ex_src3', 'contacts.q', envelope('{"id":"q","n":2}'));
